@@ -1,6 +1,13 @@
 //! Mismatch reports of HCL DX DAM staging: the row model, CSV reading and writing, an in-memory
 //! column store with filtered/sorted windows, summaries and diffs. No HTTP, no Tauri.
 
+pub mod cell;
+pub mod error;
+pub mod header;
 pub mod model;
+pub mod writer;
 
-pub use model::{MismatchRow, RecordAction, RecordType};
+pub use error::ReportError;
+pub use header::{Column, HeaderMap};
+pub use model::{MismatchRow, RecordAction, RecordType, CANONICAL_HEADER};
+pub use writer::{ReportWriter, WriteSummary, WriterOptions};
