@@ -11,3 +11,5 @@ pub use error::ReportError;
 pub use header::{Column, HeaderMap};
 pub use model::{MismatchRow, RecordAction, RecordType, CANONICAL_HEADER};
 pub use writer::{ReportWriter, WriteSummary, WriterOptions};
+pub mod reader;
+pub use reader::{OnMalformed, ReaderOptions, ReportReader, Skipped};
