@@ -1,0 +1,159 @@
+//! `GET/DELETE /staging/mismatches`: the mismatch logs a find wrote on the publisher.
+
+use mismatch_report::{MismatchRow, RecordAction, RecordType};
+use reqwest::Method;
+use serde_json::Value;
+
+use super::http::{decode, undecodable, Call, Kind, NotFound};
+use super::Client;
+use crate::error::Result;
+use crate::model::{list_items, mismatch_row_from_json};
+
+/// Page size used when none is given.
+pub const DEFAULT_PAGE_SIZE: u64 = 1000;
+
+/// Handler for mismatch logs; from [`Client::mismatches`].
+#[derive(Debug, Clone, Copy)]
+pub struct Mismatches<'a> {
+    pub(crate) client: &'a Client,
+}
+
+impl<'a> Mismatches<'a> {
+    /// A query of the logs, for one subscriber or (with `None`) all of them.
+    pub fn list(&self, subscriber_id: Option<&str>) -> MismatchQuery<'a> {
+        MismatchQuery {
+            client: self.client,
+            subscriber_id: subscriber_id.map(str::to_string),
+            record_type: None,
+            record_action: None,
+            offset: 0,
+            limit: DEFAULT_PAGE_SIZE,
+        }
+    }
+
+    /// `DELETE /staging/mismatches[?subscriberId]`: deletes the logs of one subscriber, or of
+    /// every subscriber with `None`. Idempotent, so retried like a read.
+    pub async fn delete(&self, subscriber_id: Option<&str>) -> Result<()> {
+        let mut call = Call::get("/staging/mismatches", "delete mismatch logs");
+        call.method = Method::DELETE;
+        call.kind = Kind::Read;
+        if let Some(id) = subscriber_id {
+            call.query.push(("subscriberId", id.to_string()));
+            call.not_found = NotFound::Subscriber(id.to_string());
+        }
+        self.client.send(&call).await.map(|_| ())
+    }
+}
+
+/// A query of mismatch logs; its fields are the query parameters.
+#[derive(Debug, Clone)]
+pub struct MismatchQuery<'a> {
+    client: &'a Client,
+    /// `subscriberId`.
+    pub subscriber_id: Option<String>,
+    /// `recordType`.
+    pub record_type: Option<RecordType>,
+    /// `recordAction`.
+    pub record_action: Option<RecordAction>,
+    /// `offset`.
+    pub offset: u64,
+    /// `limit`.
+    pub limit: u64,
+}
+
+impl<'a> MismatchQuery<'a> {
+    /// Only logs of this record type.
+    pub fn record_type(mut self, t: Option<RecordType>) -> Self {
+        self.record_type = t;
+        self
+    }
+
+    /// Only logs with this action.
+    pub fn record_action(mut self, a: Option<RecordAction>) -> Self {
+        self.record_action = a;
+        self
+    }
+
+    /// The page window.
+    pub fn page(mut self, offset: u64, limit: u64) -> Self {
+        self.offset = offset;
+        self.limit = limit.max(1);
+        self
+    }
+
+    fn call(&self) -> Call<'static> {
+        let mut call = Call::get("/staging/mismatches", "mismatch logs");
+        if let Some(id) = &self.subscriber_id {
+            call.query.push(("subscriberId", id.clone()));
+            call.not_found = NotFound::Subscriber(id.clone());
+        }
+        if let Some(t) = &self.record_type {
+            call.query.push(("recordType", t.as_str().to_string()));
+        }
+        if let Some(a) = &self.record_action {
+            call.query.push(("recordAction", a.as_str().to_string()));
+        }
+        call.query.push(("offset", self.offset.to_string()));
+        call.query.push(("limit", self.limit.to_string()));
+        call
+    }
+
+    /// Fetches one page (`offset`, `limit`).
+    pub async fn send(&self) -> Result<Vec<MismatchRow>> {
+        let call = self.call();
+        let bytes = self.client.send(&call).await?;
+        parse_page(&bytes)
+    }
+
+    /// Fetches every page from `offset` on, until a short page.
+    pub async fn all(&self) -> Result<Vec<MismatchRow>> {
+        let mut out = Vec::new();
+        let mut q = self.clone();
+        loop {
+            let page = q.send().await?;
+            let n = page.len() as u64;
+            out.extend(page);
+            if n < q.limit {
+                return Ok(out);
+            }
+            q.offset += n;
+        }
+    }
+}
+
+/// Parses one page of mismatch logs (a bare array or `{"contents": [...]}`).
+pub(crate) fn parse_page(bytes: &[u8]) -> Result<Vec<MismatchRow>> {
+    let what = "mismatch logs";
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Vec::new());
+    }
+    let v: Value = decode(bytes, what)?;
+    let items = list_items(v).ok_or_else(|| undecodable(what, bytes, "expected a list of logs"))?;
+    items
+        .into_iter()
+        .map(|item| {
+            mismatch_row_from_json(item)
+                .ok_or_else(|| undecodable(what, bytes, "a log is not a JSON object"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_in_both_shapes() {
+        let a = parse_page(br#"[{"id":"1","recordType":"COLLECTION","recordAction":"CREATE"}]"#)
+            .unwrap();
+        assert_eq!(a.len(), 1);
+        let b =
+            parse_page(br#"{"contents":[{"id":"1","type":"KEYWORD","action":"UPDATE"}]}"#).unwrap();
+        assert_eq!(b[0].record_type, RecordType::Keyword);
+        assert!(parse_page(b"").unwrap().is_empty());
+        let e = parse_page(b"[1,2]").unwrap_err();
+        assert_eq!(e.code(), "undecodable_answer");
+        let e = parse_page(b"<html>oops</html>").unwrap_err();
+        assert!(e.to_string().contains("<html>"));
+    }
+}

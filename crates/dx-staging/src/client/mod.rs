@@ -1,0 +1,230 @@
+//! The DX client: Ring login with the `LtpaToken2` cookie, DAM staging calls, retries.
+//!
+//! One handler per resource, like octocrab: [`Client::subscribers`], [`Client::mismatches`],
+//! [`Client::operations`], [`Client::records`].
+
+mod http;
+mod mismatches;
+mod operations;
+mod records;
+mod subscribers;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+
+use crate::error::{Error, Result};
+use crate::profile::{load_ca, Profile, TlsMode};
+use crate::secret::Secret;
+
+pub use mismatches::{MismatchQuery, Mismatches};
+pub use operations::{Operations, OperationsQuery};
+pub use records::Records;
+pub use subscribers::{Subscribers, TriggerKind, TriggerOutcome};
+
+/// How reads are retried: exponential back-off with jitter between `min_delay` and `max_delay`,
+/// at most `max_retries` times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// First delay.
+    pub min_delay: Duration,
+    /// Largest delay.
+    pub max_delay: Duration,
+    /// Retries after the first attempt.
+    pub max_retries: usize,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            min_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(8),
+            max_retries: 5,
+        }
+    }
+}
+
+/// A client for one DX environment. Cheap to clone, `Send + Sync`; clones share the session.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("ring_base", &self.inner.ring_base)
+            .field("dam_base", &self.inner.dam_base)
+            .field("username", &self.inner.username)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct Session {
+    pub(crate) token: Option<Secret>,
+    pub(crate) generation: u64,
+}
+
+pub(crate) struct Inner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) ring_base: String,
+    pub(crate) dam_base: String,
+    pub(crate) ring_host: String,
+    pub(crate) dam_host: String,
+    pub(crate) username: String,
+    pub(crate) password: Secret,
+    pub(crate) session: Mutex<Session>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) insecure: bool,
+}
+
+/// Builds a [`Client`] from a profile and a password.
+#[derive(Debug)]
+pub struct ClientBuilder {
+    profile: Profile,
+    password: Secret,
+    ring_base: Option<String>,
+    dam_base: Option<String>,
+    retry: RetryPolicy,
+}
+
+impl ClientBuilder {
+    /// Overrides the Ring base URL (normally from the profile), e.g. for a proxy or tests.
+    pub fn ring_base(mut self, url: impl Into<String>) -> Self {
+        self.ring_base = Some(url.into());
+        self
+    }
+
+    /// Overrides the DAM base URL (normally from the profile).
+    pub fn dam_base(mut self, url: impl Into<String>) -> Self {
+        self.dam_base = Some(url.into());
+        self
+    }
+
+    /// Sets how reads are retried.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Validates the profile and builds the client (no network traffic yet).
+    pub fn build(self) -> Result<Client> {
+        self.profile.validate()?;
+        let p = &self.profile;
+        let mut http = reqwest::Client::builder()
+            .use_rustls_tls()
+            .connect_timeout(Duration::from_secs(p.timeouts.connect_secs))
+            .timeout(Duration::from_secs(p.timeouts.request_secs))
+            .user_agent(concat!("dam-staging/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none());
+        match &p.tls {
+            TlsMode::Verify => {}
+            TlsMode::CustomCa { ca_pem_path } => {
+                for cert in load_ca(ca_pem_path)? {
+                    http = http.add_root_certificate(cert);
+                }
+            }
+            TlsMode::AcceptInvalid => {
+                http = http.danger_accept_invalid_certs(true);
+            }
+        }
+        let http = http
+            .build()
+            .map_err(|e| Error::invalid("tls", format!("cannot set up HTTPS: {e}")))?;
+        let ring_base = trim_slash(self.ring_base.unwrap_or_else(|| p.ring_base_url()));
+        let dam_base = trim_slash(self.dam_base.unwrap_or_else(|| p.dam_base_url()));
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                ring_host: host_port(&ring_base),
+                dam_host: host_port(&dam_base),
+                ring_base,
+                dam_base,
+                username: p.dx_username.clone(),
+                password: self.password,
+                session: Mutex::new(Session {
+                    token: None,
+                    generation: 0,
+                }),
+                retry: self.retry,
+                insecure: p.tls.is_insecure(),
+            }),
+        })
+    }
+}
+
+fn trim_slash(mut s: String) -> String {
+    while s.ends_with('/') {
+        s.pop();
+    }
+    s
+}
+
+/// `host:port` of a URL, for messages.
+fn host_port(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) => format!(
+            "{}:{}",
+            u.host_str().unwrap_or("?"),
+            u.port_or_known_default().unwrap_or(0)
+        ),
+        Err(_) => url.to_string(),
+    }
+}
+
+impl Client {
+    /// Starts building a client for `profile`, logging in with `password`.
+    pub fn builder(profile: &Profile, password: impl Into<Secret>) -> ClientBuilder {
+        ClientBuilder {
+            profile: profile.clone(),
+            password: password.into(),
+            ring_base: None,
+            dam_base: None,
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// The DAM base URL this client calls.
+    pub fn dam_base(&self) -> &str {
+        &self.inner.dam_base
+    }
+
+    /// The Ring base URL this client logs in at.
+    pub fn ring_base(&self) -> &str {
+        &self.inner.ring_base
+    }
+
+    /// Whether certificate checking is off for this client (to be flagged in the UI).
+    pub fn is_insecure(&self) -> bool {
+        self.inner.insecure
+    }
+
+    /// Logs in now (the other calls log in on demand); useful as a connection test.
+    pub async fn login(&self) -> Result<()> {
+        self.relogin(None).await.map(|_| ())
+    }
+
+    /// Subscriber registrations on this (publisher) environment.
+    pub fn subscribers(&self) -> Subscribers<'_> {
+        Subscribers { client: self }
+    }
+
+    /// Staging mismatch logs on this (publisher) environment.
+    pub fn mismatches(&self) -> Mismatches<'_> {
+        Mismatches { client: self }
+    }
+
+    /// DAM operations of this environment.
+    pub fn operations(&self) -> Operations<'_> {
+        Operations { client: self }
+    }
+
+    /// Staging record details of this environment.
+    pub fn records(&self) -> Records<'_> {
+        Records { client: self }
+    }
+}
+
+#[cfg(test)]
+mod tests;

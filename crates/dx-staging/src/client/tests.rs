@@ -1,0 +1,467 @@
+//! Error mapping, re-login and retries against a tiny scripted HTTP server on 127.0.0.1:0.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+
+use super::*;
+use crate::model::{OperationStatus, ResyncStatus};
+
+/// One request as the mock saw it.
+#[derive(Debug, Clone)]
+struct Seen {
+    method: Method,
+    path: String,
+    query: String,
+    cookie: String,
+}
+
+type Script = dyn Fn(&Seen, usize) -> Response + Send + Sync;
+
+struct Mock {
+    addr: std::net::SocketAddr,
+    counts: Arc<Mutex<HashMap<String, usize>>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Mock {
+    async fn start(script: impl Fn(&Seen, usize) -> Response + Send + Sync + 'static) -> Mock {
+        let script: Arc<Script> = Arc::new(script);
+        let counts = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (c, s) = (counts.clone(), seen.clone());
+        let app = axum::Router::new().fallback(
+            move |method: Method, uri: Uri, headers: HeaderMap, _body: Bytes| {
+                let (script, c, s) = (script.clone(), c.clone(), s.clone());
+                async move {
+                    let req = Seen {
+                        method: method.clone(),
+                        path: uri.path().to_string(),
+                        query: uri.query().unwrap_or("").to_string(),
+                        cookie: headers
+                            .get("cookie")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("")
+                            .to_string(),
+                    };
+                    let key = format!("{} {}", method, uri.path());
+                    let n = {
+                        let mut m = c.lock().unwrap();
+                        let e = m.entry(key).or_insert(0);
+                        *e += 1;
+                        *e
+                    };
+                    s.lock().unwrap().push(req.clone());
+                    script(&req, n)
+                }
+            },
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Mock {
+            addr,
+            counts,
+            seen,
+            _shutdown: tx,
+        }
+    }
+
+    fn count(&self, key: &str) -> usize {
+        *self.counts.lock().unwrap().get(key).unwrap_or(&0)
+    }
+
+    fn client(&self) -> Client {
+        let mut p = Profile::new("127.0.0.1", "admin");
+        p.dx_protocol = "http".into();
+        p.ring_api_port = self.addr.port().into();
+        p.dam_api_port = self.addr.port().into();
+        p.timeouts.request_secs = 1;
+        Client::builder(&p, "pw")
+            .retry(RetryPolicy {
+                min_delay: Duration::from_millis(5),
+                max_delay: Duration::from_millis(20),
+                max_retries: 4,
+            })
+            .build()
+            .unwrap()
+    }
+}
+
+const LOGIN: &str = "POST /dx/api/core/v1/auth/login";
+const SUBS: &str = "/dx/api/dam/v1/staging/subscriber";
+
+fn login_ok(n: usize) -> Response {
+    (
+        StatusCode::OK,
+        [("set-cookie", format!("LtpaToken2=tok{n}; Path=/; HttpOnly"))],
+        axum::Json(json!({"statusCode": 200, "message": "ok"})),
+    )
+        .into_response()
+}
+
+fn dam_error(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({"error": {"statusCode": status.as_u16().to_string(), "message": message, "name": "Err"}})),
+    )
+        .into_response()
+}
+
+fn subscriber(id: &str, status: &str, t: &str) -> Value {
+    json!({"id": id, "targetHost": "127.0.0.1:1", "status": true, "created": t, "updated": t,
+           "resyncStatus": status, "lastResyncTime": t})
+}
+
+#[tokio::test]
+async fn bad_credentials_at_login() {
+    let mock = Mock::start(|_, _| {
+        (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(
+                json!({"error": {"code": "401", "message": "Unauthorized", "reason": "bad"}}),
+            ),
+        )
+            .into_response()
+    })
+    .await;
+    let e = mock.client().subscribers().list().await.unwrap_err();
+    assert_eq!(e.code(), "bad_credentials", "{e}");
+    assert!(e.to_string().contains("127.0.0.1"));
+    assert_eq!(mock.count(LOGIN), 1);
+}
+
+#[tokio::test]
+async fn status_codes_map_to_kinds_with_dx_message() {
+    let mock = Mock::start(|req, n| {
+        if req.path.ends_with("/auth/login") {
+            return login_ok(n);
+        }
+        match req.path.as_str() {
+            p if p.ends_with("/subscriber/missing") => {
+                dam_error(StatusCode::NOT_FOUND, "Subscriber missing not found")
+            }
+            p if p.ends_with("/subscriber/forbidden") => {
+                dam_error(StatusCode::FORBIDDEN, "admin only")
+            }
+            p if p.ends_with("/subscriber/busy") && req.method == Method::PATCH => {
+                dam_error(StatusCode::CONFLICT, "find already running")
+            }
+            p if p.ends_with("/subscriber/busy") => {
+                axum::Json(subscriber("busy", "FIND_MISMATCH_START", "t")).into_response()
+            }
+            p if p.ends_with("/subscriber/broken") => {
+                dam_error(StatusCode::INTERNAL_SERVER_ERROR, "database is down")
+            }
+            p if p.ends_with("/subscriber/garbage") => {
+                (StatusCode::OK, "<html>proxy login page</html>").into_response()
+            }
+            _ => StatusCode::IM_A_TEAPOT.into_response(),
+        }
+    })
+    .await;
+    let c = mock.client();
+    let subs = c.subscribers();
+    let e = subs.get("missing").await.unwrap_err();
+    assert!(
+        matches!(&e, Error::UnknownSubscriber { id, message } if id == "missing" && message.contains("not found"))
+    );
+    let e = subs.get("forbidden").await.unwrap_err();
+    assert_eq!(e.code(), "not_admin");
+    assert!(e.to_string().contains("admin only"));
+    let e = subs.start_find("busy").await.unwrap_err();
+    assert_eq!(e.code(), "job_already_running");
+    assert!(e.to_string().contains("find already running"));
+    assert_eq!(mock.count(&format!("PATCH {SUBS}/busy")), 1);
+    let e = subs.get("broken").await.unwrap_err();
+    assert!(matches!(&e, Error::Server { status: 500, message } if message == "database is down"));
+    let e = subs.get("garbage").await.unwrap_err();
+    assert_eq!(e.code(), "undecodable_answer");
+    assert!(e.to_string().contains("proxy login page"));
+    // exactly one login for all of these, and the cookie was sent
+    assert_eq!(mock.count(LOGIN), 1);
+    let seen = mock.seen.lock().unwrap().clone();
+    assert!(seen
+        .iter()
+        .filter(|s| s.path.starts_with("/dx/api/dam"))
+        .all(|s| s.cookie == "LtpaToken2=tok1"));
+}
+
+#[tokio::test]
+async fn expired_token_relogs_once_and_retries_once() {
+    let mock = Mock::start(|req, n| {
+        if req.path.ends_with("/auth/login") {
+            return login_ok(n);
+        }
+        if req.cookie == "LtpaToken2=tok1" {
+            return dam_error(StatusCode::UNAUTHORIZED, "token expired");
+        }
+        axum::Json(json!([subscriber("s1", "FIND_MISMATCH_COMPLETED", "t")])).into_response()
+    })
+    .await;
+    let list = mock.client().subscribers().list().await.unwrap();
+    assert_eq!(list[0].id_str(), "s1");
+    assert_eq!(mock.count(LOGIN), 2);
+    assert_eq!(mock.count(&format!("GET {SUBS}")), 2);
+}
+
+#[tokio::test]
+async fn persistent_401_is_session_rejected_after_one_relogin() {
+    let mock = Mock::start(|req, n| {
+        if req.path.ends_with("/auth/login") {
+            return login_ok(n);
+        }
+        dam_error(StatusCode::UNAUTHORIZED, "nope")
+    })
+    .await;
+    let e = mock.client().subscribers().list().await.unwrap_err();
+    assert_eq!(e.code(), "session_rejected");
+    assert_eq!(mock.count(LOGIN), 2);
+    assert_eq!(mock.count(&format!("GET {SUBS}")), 2);
+}
+
+#[tokio::test]
+async fn reads_retry_on_gateway_errors() {
+    let mock = Mock::start(|req, n| {
+        if req.path.ends_with("/auth/login") {
+            return login_ok(n);
+        }
+        if n <= 2 {
+            return dam_error(StatusCode::SERVICE_UNAVAILABLE, "busy");
+        }
+        axum::Json(json!({"contents": [subscriber("s1", "FIND_MISMATCH_START", "t")]}))
+            .into_response()
+    })
+    .await;
+    let list = mock.client().subscribers().list().await.unwrap();
+    assert_eq!(list[0].resync_status, Some(ResyncStatus::FindMismatchStart));
+    assert_eq!(mock.count(&format!("GET {SUBS}")), 3);
+}
+
+#[tokio::test]
+async fn reads_give_up_after_the_retry_limit() {
+    let mock = Mock::start(|req, n| {
+        if req.path.ends_with("/auth/login") {
+            return login_ok(n);
+        }
+        dam_error(StatusCode::BAD_GATEWAY, "gateway")
+    })
+    .await;
+    let e = mock.client().subscribers().list().await.unwrap_err();
+    assert!(matches!(e, Error::Server { status: 502, .. }));
+    assert_eq!(mock.count(&format!("GET {SUBS}")), 5);
+}
+
+#[tokio::test]
+async fn lost_trigger_answer_is_confirmed_by_rereading_not_resent() {
+    let mock = Mock::start(|req, n| {
+        if req.path.ends_with("/auth/login") {
+            return login_ok(n);
+        }
+        match req.method {
+            Method::PATCH => dam_error(StatusCode::BAD_GATEWAY, "proxy lost it"),
+            // 1st GET = before (completed at t1); later GETs show the job running
+            _ if n == 1 => {
+                axum::Json(subscriber("s1", "FIND_MISMATCH_COMPLETED", "t1")).into_response()
+            }
+            _ => axum::Json(subscriber("s1", "FIND_MISMATCH_START", "t2")).into_response(),
+        }
+    })
+    .await;
+    let out = mock.client().subscribers().start_find("s1").await.unwrap();
+    assert!(out.confirmed_by_reread);
+    assert_eq!(out.patches_sent, 1);
+    assert_eq!(mock.count(&format!("PATCH {SUBS}/s1")), 1);
+}
+
+#[tokio::test]
+async fn trigger_that_did_not_land_is_sent_once_more_then_gives_up() {
+    let mock = Mock::start(|req, n| {
+        if req.path.ends_with("/auth/login") {
+            return login_ok(n);
+        }
+        match req.method {
+            Method::PATCH => dam_error(StatusCode::GATEWAY_TIMEOUT, "timeout"),
+            _ => axum::Json(subscriber("s1", "FIND_MISMATCH_COMPLETED", "t1")).into_response(),
+        }
+    })
+    .await;
+    let e = mock
+        .client()
+        .subscribers()
+        .start_find("s1")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Server { status: 504, .. }));
+    assert_eq!(mock.count(&format!("PATCH {SUBS}/s1")), 2);
+}
+
+#[tokio::test]
+async fn trigger_sends_the_documented_body_once() {
+    let mock = Mock::start(|req, n| {
+        if req.path.ends_with("/auth/login") {
+            return login_ok(n);
+        }
+        match req.method {
+            Method::PATCH => {
+                axum::Json(subscriber("s1", "RESYNC_TRIGGER_START", "t2")).into_response()
+            }
+            _ => axum::Json(subscriber("s1", "FIND_MISMATCH_COMPLETED", "t1")).into_response(),
+        }
+    })
+    .await;
+    let out = mock
+        .client()
+        .subscribers()
+        .start_resync("s1")
+        .await
+        .unwrap();
+    assert_eq!(
+        out.subscriber.resync_status,
+        Some(ResyncStatus::ResyncTriggerStart)
+    );
+    assert!(!out.confirmed_by_reread);
+    assert_eq!(mock.count(&format!("PATCH {SUBS}/s1")), 1);
+}
+
+#[tokio::test]
+async fn mismatch_pages_until_short_page_with_filters() {
+    let mock = Mock::start(|req, n| {
+        if req.path.ends_with("/auth/login") {
+            return login_ok(n);
+        }
+        let q: HashMap<String, String> = req
+            .query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let offset: usize = q["offset"].parse().unwrap();
+        let limit: usize = q["limit"].parse().unwrap();
+        let total = 7;
+        let rows: Vec<Value> = (offset..total.min(offset + limit))
+            .map(|i| json!({"id": format!("log{i}"), "subscriberId": q.get("subscriberId"),
+                            "recordType": q.get("recordType"), "recordAction": "CREATE", "recordId": i}))
+            .collect();
+        axum::Json(rows).into_response()
+    })
+    .await;
+    let c = mock.client();
+    let rows = c
+        .mismatches()
+        .list(Some("s1"))
+        .record_type(Some(mismatch_report::RecordType::Rendition))
+        .page(0, 3)
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 7);
+    assert_eq!(rows[6].log_id, "log6");
+    assert_eq!(rows[0].subscriber_id, "s1");
+    assert_eq!(rows[0].record_type, mismatch_report::RecordType::Rendition);
+    assert_eq!(mock.count("GET /dx/api/dam/v1/staging/mismatches"), 3);
+}
+
+#[tokio::test]
+async fn operations_query_one_status_per_request() {
+    let mock = Mock::start(|req, n| {
+        if req.path.ends_with("/auth/login") {
+            return login_ok(n);
+        }
+        let status = req
+            .query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("status="))
+            .unwrap_or("")
+            .to_string();
+        axum::Json(
+            json!([{"id": format!("op-{status}"), "triggerFunction": "syncStagingMediaContent",
+            "inputs": {}, "status": status, "retryCounter": 0, "created": "t", "updated": "t"}]),
+        )
+        .into_response()
+    })
+    .await;
+    let ops = mock
+        .client()
+        .operations()
+        .list()
+        .status([OperationStatus::Failed, OperationStatus::Todo])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ops.len(), 2);
+    assert_eq!(ops[0].status, OperationStatus::Failed);
+    assert_eq!(ops[1].status, OperationStatus::Todo);
+}
+
+#[tokio::test]
+async fn refused_connection_names_host_and_port() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let mut p = Profile::new("127.0.0.1", "admin");
+    p.dx_protocol = "http".into();
+    p.ring_api_port = port.into();
+    p.dam_api_port = port.into();
+    let c = Client::builder(&p, "pw")
+        .retry(RetryPolicy {
+            min_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(2),
+            max_retries: 1,
+        })
+        .build()
+        .unwrap();
+    let e = c.subscribers().list().await.unwrap_err();
+    assert_eq!(e.code(), "connection_refused", "{e}");
+    assert!(e.to_string().contains(&format!("127.0.0.1:{port}")));
+}
+
+#[tokio::test]
+async fn silent_server_is_a_timeout() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((sock, _)) = listener.accept().await {
+            held.push(sock);
+        }
+    });
+    let mut p = Profile::new("127.0.0.1", "admin");
+    p.dx_protocol = "http".into();
+    p.ring_api_port = port.into();
+    p.dam_api_port = port.into();
+    p.timeouts.request_secs = 1;
+    let c = Client::builder(&p, "pw")
+        .retry(RetryPolicy {
+            min_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(2),
+            max_retries: 0,
+        })
+        .build()
+        .unwrap();
+    let e = c.subscribers().list().await.unwrap_err();
+    assert_eq!(e.code(), "timeout", "{e}");
+    assert!(e.to_string().contains(&format!("127.0.0.1:{port}")));
+}
+
+#[test]
+fn client_debug_hides_password() {
+    let p = Profile::new("dx.example.com", "admin");
+    let c = Client::builder(&p, "s3cret-pw").build().unwrap();
+    let b = format!("{:?}", Client::builder(&p, "s3cret-pw"));
+    assert!(!format!("{c:?}").contains("s3cret"));
+    assert!(!b.contains("s3cret"));
+}

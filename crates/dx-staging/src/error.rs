@@ -1,0 +1,263 @@
+//! The one error type of this crate, with a stable machine code per kind.
+
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
+
+/// Everything that can go wrong talking to DX or running a staging workflow.
+///
+/// Each variant has a stable [`Error::code`]; serialised it becomes `{"code": ..., "message": ...}`
+/// so a UI can match on the code and show the message. Messages never contain secrets.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A profile or setting is invalid; `field` names it (DXClient spelling, e.g. `dxPort`).
+    #[error("invalid {field}: {message}")]
+    InvalidProfile {
+        /// The offending field.
+        field: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The Ring login answered 401: user name or password is wrong.
+    #[error("{host} rejected the user name or password (401 at login)")]
+    BadCredentials {
+        /// `host:port` of the Ring API.
+        host: String,
+    },
+    /// A call was still unauthorised after logging in again once.
+    #[error("{host} rejected the session even after logging in again: {message}")]
+    SessionRejected {
+        /// `host:port` of the API.
+        host: String,
+        /// DX's message.
+        message: String,
+    },
+    /// DX answered 403: the user is not a DAM administrator.
+    #[error("the user is not allowed to do this (403, staging calls need a DAM administrator): {message}")]
+    NotAdmin {
+        /// DX's message.
+        message: String,
+    },
+    /// DX answered 404 for a subscriber id.
+    #[error("unknown subscriber {id}: {message}")]
+    UnknownSubscriber {
+        /// The subscriber id asked for.
+        id: String,
+        /// DX's message.
+        message: String,
+    },
+    /// DX answered 404 for something else.
+    #[error("not found: {message}")]
+    NotFound {
+        /// DX's message.
+        message: String,
+    },
+    /// DX answered 409: a find or resync is already running.
+    #[error("a staging job is already running (409): {message}")]
+    JobAlreadyRunning {
+        /// DX's message.
+        message: String,
+    },
+    /// DX answered 400: the request was refused as invalid.
+    #[error("DX refused the request as invalid (400): {message}")]
+    BadRequest {
+        /// DX's message.
+        message: String,
+    },
+    /// DX answered another error status; `message` is DX's own message when its body had one.
+    #[error("DX answered {status}: {message}")]
+    Server {
+        /// HTTP status code.
+        status: u16,
+        /// DX's message (or the status text).
+        message: String,
+    },
+    /// The TLS handshake failed (certificate not trusted, wrong name, ...).
+    #[error("TLS problem with {host}: {detail}. Hint: if the server uses a private or self-signed certificate, set a custom CA file (PEM) in the profile")]
+    Tls {
+        /// `host:port`.
+        host: String,
+        /// What the TLS layer said.
+        detail: String,
+    },
+    /// The server did not answer in time.
+    #[error("{host} did not answer in time (timeout)")]
+    Timeout {
+        /// `host:port`.
+        host: String,
+    },
+    /// Nothing listens at the address (connection refused) or the name does not resolve.
+    #[error("cannot connect to {host}: {detail}")]
+    ConnectionRefused {
+        /// `host:port`.
+        host: String,
+        /// Refused, unresolvable, ...
+        detail: String,
+    },
+    /// The connection broke in another way (reset, closed mid-answer).
+    #[error("network problem with {host}: {detail}")]
+    Network {
+        /// `host:port`.
+        host: String,
+        /// What broke.
+        detail: String,
+    },
+    /// DX's answer could not be understood.
+    #[error("could not understand the answer to {what}: {detail}; answer began with: {excerpt}")]
+    Undecodable {
+        /// Which call.
+        what: String,
+        /// The decoding problem.
+        detail: String,
+        /// The first characters of the answer.
+        excerpt: String,
+    },
+    /// A workflow rule refused to go on (pre-flight, two-way staging guard, ...).
+    #[error("{message}")]
+    Refused {
+        /// Which rule (`preflight_find`, `preflight_resync`, `two_way_staging`).
+        rule: String,
+        /// Why, in the user's words.
+        message: String,
+    },
+    /// A local file could not be read or written.
+    #[error("file {path}: {message}")]
+    File {
+        /// The path.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The report writer failed.
+    #[error("report: {0}")]
+    Report(String),
+    /// The caller cancelled.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl Error {
+    /// A stable machine-readable code for this kind of error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidProfile { .. } => "invalid_profile",
+            Error::BadCredentials { .. } => "bad_credentials",
+            Error::SessionRejected { .. } => "session_rejected",
+            Error::NotAdmin { .. } => "not_admin",
+            Error::UnknownSubscriber { .. } => "unknown_subscriber",
+            Error::NotFound { .. } => "not_found",
+            Error::JobAlreadyRunning { .. } => "job_already_running",
+            Error::BadRequest { .. } => "bad_request",
+            Error::Server { .. } => "server_error",
+            Error::Tls { .. } => "tls",
+            Error::Timeout { .. } => "timeout",
+            Error::ConnectionRefused { .. } => "connection_refused",
+            Error::Network { .. } => "network",
+            Error::Undecodable { .. } => "undecodable_answer",
+            Error::Refused { .. } => "refused",
+            Error::File { .. } => "file",
+            Error::Report(_) => "report",
+            Error::Cancelled => "cancelled",
+        }
+    }
+
+    /// Whether a read may be retried after this error (timeouts, broken connections, 502/503/504).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Timeout { .. } | Error::ConnectionRefused { .. } | Error::Network { .. } => true,
+            Error::Server { status, .. } => matches!(status, 502..=504),
+            _ => false,
+        }
+    }
+
+    /// Whether the outcome of a call is unknown (it may or may not have reached DX):
+    /// timeouts, broken connections and gateway errors.
+    pub fn is_unclear_outcome(&self) -> bool {
+        match self {
+            Error::Timeout { .. } | Error::Network { .. } => true,
+            Error::Server { status, .. } => matches!(status, 500 | 502..=504),
+            _ => false,
+        }
+    }
+
+    /// Whether the error is about authentication or authorisation.
+    pub fn is_auth(&self) -> bool {
+        matches!(
+            self,
+            Error::BadCredentials { .. } | Error::SessionRejected { .. } | Error::NotAdmin { .. }
+        )
+    }
+
+    pub(crate) fn file(path: &std::path::Path, err: impl std::fmt::Display) -> Self {
+        Error::File {
+            path: path.display().to_string(),
+            message: err.to_string(),
+        }
+    }
+
+    pub(crate) fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Error::InvalidProfile {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+impl Serialize for Error {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Error", 2)?;
+        st.serialize_field("code", self.code())?;
+        st.serialize_field("message", &self.to_string())?;
+        st.end()
+    }
+}
+
+/// Result alias of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_as_code_and_message() {
+        let e = Error::JobAlreadyRunning {
+            message: "find running".into(),
+        };
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["code"], "job_already_running");
+        assert!(v["message"].as_str().unwrap().contains("find running"));
+    }
+
+    #[test]
+    fn transient_and_unclear() {
+        let t = Error::Timeout { host: "h:1".into() };
+        assert!(t.is_transient() && t.is_unclear_outcome());
+        let refused = Error::ConnectionRefused {
+            host: "h:1".into(),
+            detail: "refused".into(),
+        };
+        assert!(refused.is_transient() && !refused.is_unclear_outcome());
+        let s503 = Error::Server {
+            status: 503,
+            message: "x".into(),
+        };
+        assert!(s503.is_transient());
+        let s500 = Error::Server {
+            status: 500,
+            message: "x".into(),
+        };
+        assert!(!s500.is_transient() && s500.is_unclear_outcome());
+        assert!(!Error::NotAdmin { message: "".into() }.is_transient());
+    }
+
+    #[test]
+    fn tls_message_has_hint() {
+        let e = Error::Tls {
+            host: "dx:443".into(),
+            detail: "UnknownIssuer".into(),
+        };
+        assert!(e.to_string().contains("custom CA"));
+        assert_eq!(e.code(), "tls");
+    }
+}

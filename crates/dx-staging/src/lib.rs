@@ -1,0 +1,26 @@
+//! The engine under the DAM staging console: connection profiles, a DX client (Ring login with
+//! the `LtpaToken2` cookie, the DAM staging, mismatch, operations and records calls, retries),
+//! and the find → report → resync → verify workflow. No Tauri, no UI.
+//!
+//! ```no_run
+//! # async fn demo() -> dx_staging::Result<()> {
+//! use dx_staging::{Client, Profile};
+//! let profile = Profile::new("dam-publisher.example.com", "wpsadmin");
+//! let client = Client::builder(&profile, "password").build()?;
+//! for s in client.subscribers().list().await? {
+//!     println!("{} {:?}", s.id_str(), s.resync_status);
+//! }
+//! # Ok(()) }
+//! ```
+
+pub mod client;
+pub mod error;
+pub mod model;
+pub mod profile;
+pub mod secret;
+
+pub use client::{Client, ClientBuilder, RetryPolicy, TriggerKind, TriggerOutcome};
+pub use error::{Error, Result};
+pub use model::{Operation, OperationStatus, ResyncStatus, Subscriber};
+pub use profile::{Profile, Timeouts, TlsMode};
+pub use secret::Secret;
