@@ -87,6 +87,12 @@ pub enum ReportError {
         /// Which limit.
         what: String,
     },
+    /// A query named a column the report does not have.
+    #[error("the report has no column {column}")]
+    NoSuchColumn {
+        /// The column asked for.
+        column: String,
+    },
     /// A query named a row that does not exist.
     #[error("row {index} does not exist (the report has {rows} rows)")]
     NoSuchRow {
@@ -108,7 +114,7 @@ impl ReportError {
 }
 
 /// Shortens a record for an error message.
-#[allow(dead_code)] // used by the reader and store (next commits)
+
 pub(crate) fn show_record(fields: &[&[u8]]) -> String {
     let mut s = String::new();
     for (i, f) in fields.iter().enumerate() {

@@ -13,3 +13,8 @@ pub use model::{MismatchRow, RecordAction, RecordType, CANONICAL_HEADER};
 pub use writer::{ReportWriter, WriteSummary, WriterOptions};
 pub mod reader;
 pub use reader::{OnMalformed, ReaderOptions, ReportReader, Skipped};
+pub mod store;
+pub use store::{
+    Direction, Filter, LoadProgress, Query, QueryResult, ReportDiff, ReportStore, Summary,
+    SummaryCell, WindowRow,
+};

@@ -278,7 +278,8 @@ mod tests {
 
     #[test]
     fn reads_foreign_header_and_extras() {
-        let text = b"Type,ACTION,record_id,tenant\r\nrendition,delete,r1,t\r\nFUTURE,create,r2,u\r\n";
+        let text =
+            b"Type,ACTION,record_id,tenant\r\nrendition,delete,r1,t\r\nFUTURE,create,r2,u\r\n";
         let (rows, _) = read(text, OnMalformed::Fail);
         let rows: Vec<MismatchRow> = rows.into_iter().map(Result::unwrap).collect();
         assert_eq!(rows.len(), 2);
@@ -290,11 +291,15 @@ mod tests {
 
     #[test]
     fn malformed_line_fails_or_is_skipped() {
-        let text = b"type,action,recordId\nMEDIA_ITEM,CREATE,a\nMEDIA_ITEM,CREATE\nMEDIA_ITEM,UPDATE,c\n";
+        let text =
+            b"type,action,recordId\nMEDIA_ITEM,CREATE,a\nMEDIA_ITEM,CREATE\nMEDIA_ITEM,UPDATE,c\n";
         let (rows, _) = read(text, OnMalformed::Fail);
         assert_eq!(rows.len(), 2);
         let err = rows[1].as_ref().unwrap_err();
-        assert!(matches!(err, ReportError::Malformed { line: 3, .. }), "{err}");
+        assert!(
+            matches!(err, ReportError::Malformed { line: 3, .. }),
+            "{err}"
+        );
         assert!(err.to_string().contains("MEDIA_ITEM,CREATE"));
         let (rows, skipped) = read(text, OnMalformed::Skip);
         assert_eq!(rows.len(), 2);

@@ -247,7 +247,7 @@ impl ReportWriter {
 
     /// Appends one row given as its canonical cells and the cells of the header's extra columns
     /// (same order as [`extra_columns`](Self::extra_columns), which must be fixed already).
-    #[allow(dead_code)] // used by the store export
+
     pub(crate) fn write_cells(
         &mut self,
         canonical: &[&str; 10],

@@ -1,0 +1,375 @@
+//! Column building blocks: string arenas, interned dictionaries and compact id columns.
+
+use std::cmp::Ordering;
+
+use hashbrown::HashTable;
+
+use crate::error::ReportError;
+
+fn hash_bytes(b: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0x5eed).hash_one(b)
+}
+
+fn to_u32(n: usize, what: &str) -> Result<u32, ReportError> {
+    u32::try_from(n).map_err(|_| ReportError::TooLarge {
+        what: format!("{what} exceeds 4 GiB"),
+    })
+}
+
+/// Strings stored back to back in one buffer, addressed by index.
+#[derive(Debug, Clone, Default)]
+pub struct Arena {
+    bytes: Vec<u8>,
+    /// `offsets[i]..offsets[i + 1]` is string `i`; starts with 0.
+    offsets: Vec<u32>,
+}
+
+impl Arena {
+    pub fn new() -> Self {
+        Arena {
+            bytes: Vec::new(),
+            offsets: vec![0],
+        }
+    }
+
+    pub fn with_capacity(items: usize, bytes: usize) -> Self {
+        let mut offsets = Vec::with_capacity(items + 1);
+        offsets.push(0);
+        Arena {
+            bytes: Vec::with_capacity(bytes),
+            offsets,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    #[inline]
+    pub fn get(&self, i: usize) -> &[u8] {
+        &self.bytes[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
+
+    #[inline]
+    pub fn push(&mut self, b: &[u8]) -> Result<(), ReportError> {
+        self.bytes.extend_from_slice(b);
+        let end = to_u32(self.bytes.len(), "a text column")?;
+        self.offsets.push(end);
+        Ok(())
+    }
+
+    /// Appends one string written by `f` straight into the buffer.
+    #[inline]
+    pub fn push_with(&mut self, f: impl FnOnce(&mut Vec<u8>)) -> Result<(), ReportError> {
+        f(&mut self.bytes);
+        let end = to_u32(self.bytes.len(), "a text column")?;
+        self.offsets.push(end);
+        Ok(())
+    }
+
+    /// Appends all strings of `other`.
+    pub fn extend(&mut self, other: &Arena) -> Result<(), ReportError> {
+        let base = self.bytes.len();
+        to_u32(base + other.bytes.len(), "a text column")?;
+        self.bytes.extend_from_slice(&other.bytes);
+        let base = base as u32;
+        self.offsets
+            .extend(other.offsets[1..].iter().map(|o| o + base));
+        Ok(())
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    pub fn offsets(&self) -> &[u32] {
+        &self.offsets
+    }
+
+    pub fn shrink(&mut self) {
+        self.bytes.shrink_to_fit();
+        self.offsets.shrink_to_fit();
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.bytes.capacity() + self.offsets.capacity() * 4
+    }
+}
+
+/// Distinct strings with a hash index: value → code.
+#[derive(Debug, Default)]
+pub struct Interner {
+    pub values: Arena,
+    index: HashTable<u32>,
+    last: Option<(u32, u64)>,
+}
+
+impl Interner {
+    pub fn new() -> Self {
+        Interner {
+            values: Arena::new(),
+            index: HashTable::new(),
+            last: None,
+        }
+    }
+
+    #[inline]
+    pub fn intern(&mut self, v: &[u8]) -> Result<u32, ReportError> {
+        // Runs of the same value (type, action, subscriber) are common: skip the hash.
+        if let Some((code, _)) = self.last {
+            if self.values.get(code as usize) == v {
+                return Ok(code);
+            }
+        }
+        let h = hash_bytes(v);
+        let values = &self.values;
+        if let Some(&code) = self.index.find(h, |&c| values.get(c as usize) == v) {
+            self.last = Some((code, h));
+            return Ok(code);
+        }
+        let code = to_u32(self.values.len(), "distinct values")?;
+        self.values.push(v)?;
+        let values = &self.values;
+        self.index
+            .insert_unique(h, code, |&c| hash_bytes(values.get(c as usize)));
+        self.last = Some((code, h));
+        Ok(code)
+    }
+
+    pub fn find(&self, v: &[u8]) -> Option<u32> {
+        let h = hash_bytes(v);
+        self.index
+            .find(h, |&c| self.values.get(c as usize) == v)
+            .copied()
+    }
+
+    pub fn into_values(mut self) -> Arena {
+        self.values.shrink();
+        self.values
+    }
+}
+
+/// A column of repeated values: a code per row into a dictionary of distinct strings.
+#[derive(Debug, Default)]
+pub struct DictColumn {
+    pub codes: Vec<u32>,
+    pub dict: Arena,
+}
+
+impl DictColumn {
+    #[inline]
+    pub fn get(&self, row: usize) -> &[u8] {
+        self.dict.get(self.codes[row] as usize)
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.codes.capacity() * 4 + self.dict.heap_bytes()
+    }
+}
+
+const TAG_TEXT: u8 = 0;
+const TAG_UUID: u8 = 1;
+const TAG_HEX: u8 = 2;
+
+#[inline]
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        _ => None,
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Encodes a value compactly: lower-case UUIDs as 16 bytes, lower-case even-length hex as half
+/// its length, anything else verbatim; a one-byte tag tells which. Empty stays empty.
+#[inline]
+pub fn encode_id(v: &[u8], out: &mut Vec<u8>) {
+    if v.is_empty() {
+        return;
+    }
+    if v.len() == 36 && v[8] == b'-' && v[13] == b'-' && v[18] == b'-' && v[23] == b'-' {
+        let start = out.len();
+        out.push(TAG_UUID);
+        let mut ok = true;
+        let mut hi: Option<u8> = None;
+        for (i, &b) in v.iter().enumerate() {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                continue;
+            }
+            match hex_val(b) {
+                Some(x) => match hi.take() {
+                    Some(h) => out.push(h << 4 | x),
+                    None => hi = Some(x),
+                },
+                None => {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        if ok {
+            return;
+        }
+        out.truncate(start);
+    } else if v.len() % 2 == 0 && v.len() >= 8 {
+        let start = out.len();
+        out.push(TAG_HEX);
+        let mut ok = true;
+        for pair in v.chunks_exact(2) {
+            match (hex_val(pair[0]), hex_val(pair[1])) {
+                (Some(h), Some(l)) => out.push(h << 4 | l),
+                _ => {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        if ok {
+            return;
+        }
+        out.truncate(start);
+    }
+    out.push(TAG_TEXT);
+    out.extend_from_slice(v);
+}
+
+/// Decodes a value written by [`encode_id`], appending it to `out`.
+#[inline]
+pub fn decode_id(e: &[u8], out: &mut Vec<u8>) {
+    let Some((&tag, body)) = e.split_first() else {
+        return;
+    };
+    match tag {
+        TAG_UUID => {
+            for (i, &b) in body.iter().enumerate() {
+                if matches!(i, 4 | 6 | 8 | 10) {
+                    out.push(b'-');
+                }
+                out.push(HEX[(b >> 4) as usize]);
+                out.push(HEX[(b & 15) as usize]);
+            }
+        }
+        TAG_HEX => {
+            for &b in body {
+                out.push(HEX[(b >> 4) as usize]);
+                out.push(HEX[(b & 15) as usize]);
+            }
+        }
+        _ => out.extend_from_slice(body),
+    }
+}
+
+/// Whether an encoded value is packed hex (so it only contains `0-9`, `a-f` and `-`).
+#[inline]
+pub fn is_packed(e: &[u8]) -> bool {
+    matches!(e.first(), Some(&TAG_UUID) | Some(&TAG_HEX))
+}
+
+/// Compares two encoded values in the byte order of their decoded text.
+pub fn cmp_encoded(a: &[u8], b: &[u8]) -> Ordering {
+    match (a.first(), b.first()) {
+        (None, None) => Ordering::Equal,
+        (None, _) => Ordering::Less,
+        (_, None) => Ordering::Greater,
+        (Some(&ta), Some(&tb)) if ta == tb => {
+            // Same encoding: packed nibbles and dashes at fixed places keep text order.
+            a[1..].cmp(&b[1..])
+        }
+        _ => {
+            let mut x = Vec::with_capacity(72);
+            let mut y = Vec::with_capacity(72);
+            decode_id(a, &mut x);
+            decode_id(b, &mut y);
+            x.cmp(&y)
+        }
+    }
+}
+
+/// A column of mostly unique values (ids, hashes), stored compactly per [`encode_id`].
+#[derive(Debug, Clone, Default)]
+pub struct IdColumn {
+    pub data: Arena,
+}
+
+impl IdColumn {
+    #[inline]
+    pub fn encoded(&self, row: usize) -> &[u8] {
+        self.data.get(row)
+    }
+
+    pub fn decode_into(&self, row: usize, out: &mut Vec<u8>) {
+        decode_id(self.data.get(row), out)
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        self.data.heap_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round(v: &str) -> (Vec<u8>, String) {
+        let mut e = Vec::new();
+        encode_id(v.as_bytes(), &mut e);
+        let mut d = Vec::new();
+        decode_id(&e, &mut d);
+        (e, String::from_utf8(d).unwrap())
+    }
+
+    #[test]
+    fn ids_round_trip_and_pack() {
+        let (e, d) = round("0f8e2b7a-1c2d-4e5f-8a9b-0c1d2e3f4a5b");
+        assert_eq!(e.len(), 17);
+        assert_eq!(d, "0f8e2b7a-1c2d-4e5f-8a9b-0c1d2e3f4a5b");
+        let (e, d) = round("d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(e.len(), 17);
+        assert_eq!(d, "d41d8cd98f00b204e9800998ecf8427e");
+        for v in [
+            "",
+            "x",
+            "ABCDEF12",
+            "0F8E2B7A-1C2D-4E5F-8A9B-0C1D2E3F4A5B",
+            "12345",
+            "zz-é",
+        ] {
+            assert_eq!(round(v).1, v);
+        }
+    }
+
+    #[test]
+    fn encoded_order_is_text_order() {
+        let vals = [
+            "",
+            "00000000",
+            "0f8e2b7a-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
+            "abc",
+            "ff",
+            "ffffffff",
+            "0f",
+            "Z",
+        ];
+        for a in vals {
+            for b in vals {
+                let (ea, _) = round(a);
+                let (eb, _) = round(b);
+                assert_eq!(cmp_encoded(&ea, &eb), a.cmp(b), "{a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn interner_dedups() {
+        let mut i = Interner::new();
+        assert_eq!(i.intern(b"a").unwrap(), 0);
+        assert_eq!(i.intern(b"b").unwrap(), 1);
+        assert_eq!(i.intern(b"a").unwrap(), 0);
+        assert_eq!(i.find(b"b"), Some(1));
+        assert_eq!(i.find(b"c"), None);
+        assert_eq!(i.values.len(), 2);
+    }
+}

@@ -1,0 +1,237 @@
+//! A push parser over `csv-core` that yields records with their starting line and byte.
+
+use csv_core::{ReadRecordResult, Reader};
+
+use crate::error::ReportError;
+
+/// Where a record starts.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordPos {
+    /// 1-based line (relative to the parser's start line).
+    pub line: u64,
+    /// Byte offset (relative to the parser's start offset).
+    pub byte: u64,
+}
+
+/// Feeds bytes in, calls a sink for each complete record.
+pub struct Parser {
+    rdr: Reader,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    outlen: usize,
+    endlen: usize,
+    /// Newlines consumed so far.
+    newlines: u64,
+    /// Bytes consumed so far.
+    consumed: u64,
+    /// Whether the current record has consumed anything but line ends.
+    in_record: bool,
+    start: RecordPos,
+    fields: Vec<(usize, usize)>,
+}
+
+impl Default for Parser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Parser {
+    pub fn new() -> Self {
+        Parser {
+            rdr: Reader::new(),
+            out: vec![0; 1 << 16],
+            ends: vec![0; 64],
+            outlen: 0,
+            endlen: 0,
+            newlines: 0,
+            consumed: 0,
+            in_record: false,
+            start: RecordPos { line: 1, byte: 0 },
+            fields: Vec::with_capacity(64),
+        }
+    }
+
+    /// Newlines consumed so far.
+    pub fn newlines(&self) -> u64 {
+        self.newlines
+    }
+
+    /// Whether the bytes fed so far end exactly at a record boundary.
+    pub fn at_boundary(&self) -> bool {
+        !self.in_record
+    }
+
+    fn account(&mut self, consumed: &[u8]) {
+        if !self.in_record {
+            // Leading line ends (CRLF's LF, empty lines) do not start a record.
+            let lead = consumed
+                .iter()
+                .position(|&b| b != b'\n' && b != b'\r')
+                .unwrap_or(consumed.len());
+            let lead_nl = memchr::memchr_iter(b'\n', &consumed[..lead]).count() as u64;
+            if lead < consumed.len() {
+                self.in_record = true;
+                self.start = RecordPos {
+                    line: self.newlines + lead_nl + 1,
+                    byte: self.consumed + lead as u64,
+                };
+            }
+            self.newlines += lead_nl + memchr::memchr_iter(b'\n', &consumed[lead..]).count() as u64;
+        } else {
+            self.newlines += memchr::memchr_iter(b'\n', consumed).count() as u64;
+        }
+        self.consumed += consumed.len() as u64;
+    }
+
+    /// Feeds `input` (which must not be empty: empty input means end of data). Returns early with
+    /// the sink's error.
+    pub fn feed<F>(&mut self, mut input: &[u8], sink: &mut F) -> Result<(), ReportError>
+    where
+        F: FnMut(Record<'_>, RecordPos) -> Result<(), ReportError>,
+    {
+        while !input.is_empty() {
+            self.step(&mut input, sink)?;
+        }
+        Ok(())
+    }
+
+    /// Signals the end of data (flushes a last record without line end).
+    pub fn finish<F>(&mut self, sink: &mut F) -> Result<(), ReportError>
+    where
+        F: FnMut(Record<'_>, RecordPos) -> Result<(), ReportError>,
+    {
+        loop {
+            let mut empty: &[u8] = &[];
+            if self.step(&mut empty, sink)? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// One call into csv-core. Returns true at the end of data.
+    fn step<F>(&mut self, input: &mut &[u8], sink: &mut F) -> Result<bool, ReportError>
+    where
+        F: FnMut(Record<'_>, RecordPos) -> Result<(), ReportError>,
+    {
+        let (res, nin, nout, nend) = self.rdr.read_record(
+            input,
+            &mut self.out[self.outlen..],
+            &mut self.ends[self.endlen..],
+        );
+        let consumed = &input[..nin];
+        *input = &input[nin..];
+        self.account(consumed);
+        self.outlen += nout;
+        self.endlen += nend;
+        match res {
+            ReadRecordResult::InputEmpty => {}
+            ReadRecordResult::OutputFull => {
+                let n = self.out.len() * 2;
+                self.out.resize(n, 0);
+            }
+            ReadRecordResult::OutputEndsFull => {
+                let n = self.ends.len() * 2;
+                self.ends.resize(n, 0);
+            }
+            ReadRecordResult::Record => {
+                self.fields.clear();
+                let mut s = 0;
+                for &e in &self.ends[..self.endlen] {
+                    self.fields.push((s, e));
+                    s = e;
+                }
+                let rec = Record {
+                    out: &self.out[..self.outlen],
+                    bounds: &self.fields,
+                };
+                let start = self.start;
+                self.outlen = 0;
+                self.endlen = 0;
+                self.in_record = false;
+                sink(rec, start)?;
+            }
+            ReadRecordResult::End => return Ok(true),
+        }
+        Ok(false)
+    }
+}
+
+/// The fields of one record, borrowed from the parser.
+#[derive(Clone, Copy)]
+pub struct Record<'a> {
+    out: &'a [u8],
+    bounds: &'a [(usize, usize)],
+}
+
+impl<'a> Record<'a> {
+    /// Number of fields.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.bounds.len()
+    }
+
+    /// Field `i`.
+    #[inline]
+    pub fn get(&self, i: usize) -> &'a [u8] {
+        let (a, b) = self.bounds[i];
+        &self.out[a..b]
+    }
+
+    /// All field bytes back to back (for a quick UTF-8 check).
+    #[inline]
+    pub fn bytes(&self) -> &'a [u8] {
+        self.out
+    }
+
+    /// The fields as a vector (for error messages).
+    pub fn to_vec(&self) -> Vec<&'a [u8]> {
+        (0..self.len()).map(|i| self.get(i)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_all(parts: &[&[u8]]) -> Vec<(Vec<String>, u64, u64)> {
+        let mut p = Parser::new();
+        let mut got = Vec::new();
+        let mut sink = |f: Record<'_>, pos: RecordPos| {
+            got.push((
+                f.to_vec()
+                    .iter()
+                    .map(|x| String::from_utf8_lossy(x).into_owned())
+                    .collect(),
+                pos.line,
+                pos.byte,
+            ));
+            Ok(())
+        };
+        for part in parts {
+            p.feed(part, &mut sink).unwrap();
+        }
+        p.finish(&mut sink).unwrap();
+        got
+    }
+
+    #[test]
+    fn lines_and_bytes_across_feeds() {
+        let got = parse_all(&[b"a,b\r\n\"x\ny\",", b"z\r\n\r\nlast,1"]);
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[0], (vec!["a".into(), "b".into()], 1, 0));
+        assert_eq!(got[1], (vec!["x\ny".into(), "z".into()], 2, 5));
+        assert_eq!(got[2].0, vec!["last".to_string(), "1".into()]);
+        assert_eq!(got[2].1, 5);
+    }
+
+    #[test]
+    fn boundary_detection() {
+        let mut p = Parser::new();
+        let mut sink = |_: Record<'_>, _: RecordPos| Ok(());
+        p.feed(b"a,b\r\n", &mut sink).unwrap();
+        assert!(p.at_boundary());
+        p.feed(b"\"open\n", &mut sink).unwrap();
+        assert!(!p.at_boundary());
+    }
+}

@@ -1,0 +1,434 @@
+//! Filters, sorted windows and the cache that lets repeated queries reuse work.
+
+use std::sync::Arc;
+
+use memchr::memmem;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ReportError;
+use crate::header::Column;
+use crate::model::{MismatchRow, RecordAction, RecordType};
+
+use super::build::{D_ACTION, D_COLLECTION, D_NAME, D_SUBSCRIBER, D_TYPE, I_RECORD};
+use super::column::{is_packed, Arena};
+use super::ReportStore;
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Direction {
+    /// Ascending (byte order of the text).
+    #[default]
+    Asc,
+    /// Descending; equal values keep file order.
+    Desc,
+}
+
+/// Which rows to show. Empty sets mean "any"; sets are OR'ed within, filters AND'ed together.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Filter {
+    /// Record types to keep.
+    pub types: Vec<RecordType>,
+    /// Record actions to keep.
+    pub actions: Vec<RecordAction>,
+    /// Subscriber ids to keep.
+    pub subscribers: Vec<String>,
+    /// Free text, matched case-insensitively inside record id, name or collection id.
+    pub text: String,
+}
+
+impl Filter {
+    /// Whether the filter keeps every row.
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty()
+            && self.actions.is_empty()
+            && self.subscribers.is_empty()
+            && self.text.trim().is_empty()
+    }
+
+    /// The same filter in canonical form (sorted sets, lower-case trimmed text): the cache key.
+    pub fn normalised(&self) -> Filter {
+        let mut f = self.clone();
+        f.types.sort();
+        f.types.dedup();
+        f.actions.sort();
+        f.actions.dedup();
+        f.subscribers.sort();
+        f.subscribers.dedup();
+        f.text = f.text.trim().to_lowercase();
+        f
+    }
+}
+
+/// A window over the filtered, sorted rows.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Query {
+    /// Record types to keep (empty: all).
+    pub types: Vec<RecordType>,
+    /// Record actions to keep (empty: all).
+    pub actions: Vec<RecordAction>,
+    /// Subscriber ids to keep (empty: all).
+    pub subscribers: Vec<String>,
+    /// Free text over record id, name and collection id (case-insensitive; empty: all).
+    pub text: String,
+    /// Sort column and direction (`None`: file order).
+    pub sort: Option<(Column, Direction)>,
+    /// First row of the window (0-based, within the matches).
+    pub offset: u64,
+    /// Rows in the window.
+    pub limit: u64,
+}
+
+impl Query {
+    /// The filter part of the query.
+    pub fn filter(&self) -> Filter {
+        Filter {
+            types: self.types.clone(),
+            actions: self.actions.clone(),
+            subscribers: self.subscribers.clone(),
+            text: self.text.clone(),
+        }
+    }
+}
+
+/// One row of a window with its row number in the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WindowRow {
+    /// Row number in the report (0-based file order), for [`ReportStore::row`].
+    pub index: u64,
+    /// The row.
+    #[serde(flatten)]
+    pub row: MismatchRow,
+}
+
+/// The answer to a [`Query`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueryResult {
+    /// The rows of the window.
+    pub rows: Vec<WindowRow>,
+    /// Rows matching the filter (all windows together).
+    pub total: u64,
+    /// The window's offset, as asked.
+    pub offset: u64,
+}
+
+/// Rows matching a filter.
+#[derive(Debug)]
+pub(crate) enum Matches {
+    All(usize),
+    Rows(Vec<u32>),
+}
+
+impl Matches {
+    pub fn len(&self) -> usize {
+        match self {
+            Matches::All(n) => *n,
+            Matches::Rows(v) => v.len(),
+        }
+    }
+
+    pub fn rows(&self) -> Option<&[u32]> {
+        match self {
+            Matches::All(_) => None,
+            Matches::Rows(v) => Some(v),
+        }
+    }
+}
+
+const MATCH_CACHE: usize = 8;
+const ORDER_CACHE: usize = 4;
+
+type OrderKey = (Filter, Column, Direction);
+
+/// Recent match sets and sort orders, most recent last.
+#[derive(Debug, Default)]
+pub(crate) struct Cache {
+    matches: Vec<(Filter, Arc<Matches>)>,
+    orders: Vec<(OrderKey, Arc<Vec<u32>>)>,
+}
+
+fn touch<K: PartialEq, V: Clone>(list: &mut Vec<(K, V)>, key: &K) -> Option<V> {
+    let i = list.iter().position(|(k, _)| k == key)?;
+    let e = list.remove(i);
+    let v = e.1.clone();
+    list.push(e);
+    Some(v)
+}
+
+fn put<K, V>(list: &mut Vec<(K, V)>, key: K, value: V, cap: usize) {
+    if list.len() >= cap {
+        list.remove(0);
+    }
+    list.push((key, value));
+}
+
+fn lowercase_arena(a: &Arena) -> Arena {
+    let mut out = Arena::with_capacity(a.len(), a.bytes().len());
+    for i in 0..a.len() {
+        let v = a.get(i);
+        let r = if v.is_ascii() {
+            out.push_with(|b| b.extend(v.iter().map(u8::to_ascii_lowercase)))
+        } else {
+            let s = String::from_utf8_lossy(v).to_lowercase();
+            out.push(s.as_bytes())
+        };
+        // Lower-casing never makes a column longer than u32 allows in practice; keep going.
+        let _ = r;
+    }
+    out
+}
+
+/// Values of a dictionary whose lower-case text contains `needle`.
+fn dict_hits(lower: &Arena, needle: &[u8]) -> Vec<bool> {
+    let mut hit = vec![false; lower.len()];
+    let bytes = lower.bytes();
+    let offsets = lower.offsets();
+    let finder = memmem::Finder::new(needle);
+    let mut pos = 0usize;
+    while let Some(i) = finder.find(&bytes[pos..]) {
+        let p = pos + i;
+        // The value containing byte p.
+        let k = offsets.partition_point(|&o| o as usize <= p) - 1;
+        let end = offsets[k + 1] as usize;
+        if p + needle.len() <= end {
+            hit[k] = true;
+            pos = end;
+        } else {
+            pos = p + 1;
+        }
+        if pos >= bytes.len() {
+            break;
+        }
+    }
+    hit
+}
+
+impl ReportStore {
+    fn lower(&self, d: usize) -> &Arena {
+        self.lower[d].get_or_init(|| lowercase_arena(&self.dicts[d].dict))
+    }
+
+    /// Rows matching `filter` (cached).
+    pub(crate) fn matches(&self, filter: &Filter) -> Arc<Matches> {
+        let key = filter.normalised();
+        if let Ok(mut c) = self.cache.lock() {
+            if let Some(m) = touch(&mut c.matches, &key) {
+                return m;
+            }
+        }
+        let m = Arc::new(self.compute_matches(&key));
+        if let Ok(mut c) = self.cache.lock() {
+            put(&mut c.matches, key, Arc::clone(&m), MATCH_CACHE);
+        }
+        m
+    }
+
+    fn code_set(&self, d: usize, keep: impl Fn(usize, &[u8]) -> bool) -> Vec<bool> {
+        let dict = &self.dicts[d].dict;
+        (0..dict.len()).map(|i| keep(i, dict.get(i))).collect()
+    }
+
+    fn compute_matches(&self, f: &Filter) -> Matches {
+        if f.is_empty() {
+            return Matches::All(self.rows);
+        }
+        let type_ok = (!f.types.is_empty())
+            .then(|| self.code_set(D_TYPE, |i, _| f.types.contains(&self.types[i])));
+        let action_ok = (!f.actions.is_empty())
+            .then(|| self.code_set(D_ACTION, |i, _| f.actions.contains(&self.actions[i])));
+        let sub_ok = (!f.subscribers.is_empty()).then(|| {
+            self.code_set(D_SUBSCRIBER, |_, v| {
+                f.subscribers.iter().any(|s| s.as_bytes() == v)
+            })
+        });
+        let needle = f.text.as_bytes();
+        let text = (!needle.is_empty()).then(|| {
+            let name_hit = dict_hits(self.lower(D_NAME), needle);
+            let coll_hit = dict_hits(self.lower(D_COLLECTION), needle);
+            let hexish = needle
+                .iter()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase() || *b == b'-');
+            (
+                name_hit,
+                coll_hit,
+                hexish,
+                memmem::Finder::new(needle).into_owned(),
+            )
+        });
+        let codes = |d: usize| &self.dicts[d].codes;
+        let (tc, ac, sc, nc, cc) = (
+            codes(D_TYPE),
+            codes(D_ACTION),
+            codes(D_SUBSCRIBER),
+            codes(D_NAME),
+            codes(D_COLLECTION),
+        );
+        let ids = &self.ids[I_RECORD];
+        const BLOCK: usize = 1 << 16;
+        let blocks: Vec<Vec<u32>> = (0..self.rows.div_ceil(BLOCK))
+            .into_par_iter()
+            .map(|b| {
+                let mut out = Vec::new();
+                let mut buf = Vec::with_capacity(64);
+                let end = ((b + 1) * BLOCK).min(self.rows);
+                for i in b * BLOCK..end {
+                    if let Some(ok) = &type_ok {
+                        if !ok[tc[i] as usize] {
+                            continue;
+                        }
+                    }
+                    if let Some(ok) = &action_ok {
+                        if !ok[ac[i] as usize] {
+                            continue;
+                        }
+                    }
+                    if let Some(ok) = &sub_ok {
+                        if !ok[sc[i] as usize] {
+                            continue;
+                        }
+                    }
+                    if let Some((name_hit, coll_hit, hexish, finder)) = &text {
+                        if !(name_hit[nc[i] as usize] || coll_hit[cc[i] as usize]) {
+                            let e = ids.encoded(i);
+                            if e.is_empty() || (is_packed(e) && !*hexish) {
+                                continue;
+                            }
+                            buf.clear();
+                            ids.decode_into(i, &mut buf);
+                            let found = if buf.is_ascii() {
+                                buf.make_ascii_lowercase();
+                                finder.find(&buf).is_some()
+                            } else {
+                                let s = String::from_utf8_lossy(&buf).to_lowercase();
+                                finder.find(s.as_bytes()).is_some()
+                            };
+                            if !found {
+                                continue;
+                            }
+                        }
+                    }
+                    out.push(i as u32);
+                }
+                out
+            })
+            .collect();
+        let total = blocks.iter().map(Vec::len).sum();
+        let mut rows = Vec::with_capacity(total);
+        for b in blocks {
+            rows.extend_from_slice(&b);
+        }
+        Matches::Rows(rows)
+    }
+
+    /// Rows matching `filter` in the order of `sort` (cached).
+    pub(crate) fn ordered(
+        &self,
+        filter: &Filter,
+        sort: Option<(Column, Direction)>,
+    ) -> Result<OrderedRows, ReportError> {
+        let m = self.matches(filter);
+        let Some((column, dir)) = sort else {
+            return Ok(OrderedRows::Matches(m));
+        };
+        self.check_column(column)?;
+        let key = (filter.normalised(), column, dir);
+        if let Ok(mut c) = self.cache.lock() {
+            if let Some(o) = touch(&mut c.orders, &key) {
+                return Ok(OrderedRows::Sorted(o));
+            }
+        }
+        let o = Arc::new(self.order(m.rows(), column, dir));
+        if let Ok(mut c) = self.cache.lock() {
+            put(&mut c.orders, key, Arc::clone(&o), ORDER_CACHE);
+        }
+        Ok(OrderedRows::Sorted(o))
+    }
+
+    fn check_column(&self, c: Column) -> Result<(), ReportError> {
+        if let Column::Extra(k) = c {
+            if k as usize >= self.extra.len() {
+                return Err(ReportError::NoSuchColumn {
+                    column: format!("extra column {k}"),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs a query: the rows of the window and the total number of matches. Repeated queries
+    /// with the same filter (and sort) reuse the match set (and order).
+    pub fn query(&self, q: &Query) -> Result<QueryResult, ReportError> {
+        let o = self.ordered(&q.filter(), q.sort)?;
+        let total = o.len();
+        let start = usize::try_from(q.offset).unwrap_or(usize::MAX).min(total);
+        let end = start
+            .saturating_add(usize::try_from(q.limit).unwrap_or(usize::MAX))
+            .min(total);
+        let rows = (start..end)
+            .map(|k| {
+                let i = o.get(k);
+                WindowRow {
+                    index: i as u64,
+                    row: self.row_at(i),
+                }
+            })
+            .collect();
+        Ok(QueryResult {
+            rows,
+            total: total as u64,
+            offset: q.offset,
+        })
+    }
+
+    /// Number of rows matching a filter (cached like [`query`](Self::query)).
+    pub fn count(&self, filter: &Filter) -> u64 {
+        self.matches(filter).len() as u64
+    }
+}
+
+/// Rows in query order.
+pub(crate) enum OrderedRows {
+    Matches(Arc<Matches>),
+    Sorted(Arc<Vec<u32>>),
+}
+
+impl OrderedRows {
+    pub fn len(&self) -> usize {
+        match self {
+            OrderedRows::Matches(m) => m.len(),
+            OrderedRows::Sorted(v) => v.len(),
+        }
+    }
+
+    #[inline]
+    pub fn get(&self, k: usize) -> usize {
+        match self {
+            OrderedRows::Matches(m) => match m.rows() {
+                None => k,
+                Some(r) => r[k] as usize,
+            },
+            OrderedRows::Sorted(v) => v[k] as usize,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dict_hits_respect_value_bounds() {
+        let mut a = Arena::new();
+        for v in ["abc", "dxy", "zab", "cab"] {
+            a.push(v.as_bytes()).unwrap();
+        }
+        assert_eq!(dict_hits(&a, b"ab"), vec![true, false, true, true]);
+        // "cd" only spans the boundary between "abc" and "dxy".
+        assert_eq!(dict_hits(&a, b"cd"), vec![false; 4]);
+    }
+}
