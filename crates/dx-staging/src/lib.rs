@@ -17,10 +17,14 @@ pub mod client;
 pub mod error;
 pub mod model;
 pub mod profile;
+pub mod report;
 pub mod secret;
+pub mod workflow;
 
 pub use client::{Client, ClientBuilder, RetryPolicy, TriggerKind, TriggerOutcome};
 pub use error::{Error, Result};
 pub use model::{Operation, OperationStatus, ResyncStatus, Subscriber};
 pub use profile::{Profile, Timeouts, TlsMode};
+pub use report::{fetch_report, FetchOptions, ReportMeta, ReportRequest};
 pub use secret::Secret;
+pub use workflow::{Outcome, Progress, RunConfig, RunKind, RunState, Runner};

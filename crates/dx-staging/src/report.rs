@@ -1,0 +1,326 @@
+//! Fetching a mismatch report: pages requested concurrently (bounded), written in order into
+//! the `mismatch-report` CSV writer (temporary file, renamed at the end), with a sidecar JSON
+//! that records whether the report may be inaccurate.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use mismatch_report::{MismatchRow, RecordAction, RecordType, ReportWriter, WriterOptions};
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::model::ResyncStatus;
+use crate::workflow::state::{write_atomic, ReportInfo};
+
+/// Which logs a report holds (DXClient's `-subscriberId -recordType -recordAction`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportRequest {
+    /// One subscriber, or all.
+    pub subscriber_id: Option<String>,
+    /// One record type, or all.
+    pub record_type: Option<RecordType>,
+    /// One action, or all.
+    pub record_action: Option<RecordAction>,
+}
+
+/// How a report is fetched and written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FetchOptions {
+    /// Logs per request.
+    pub page_size: u64,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Start the CSV with a UTF-8 BOM.
+    pub bom: bool,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        FetchOptions {
+            page_size: 1000,
+            concurrency: 4,
+            bom: false,
+        }
+    }
+}
+
+/// The sidecar JSON written next to a report (`<report>.meta.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportMeta {
+    /// The DAM API the logs came from.
+    pub source: String,
+    /// What was asked.
+    pub request: ReportRequest,
+    /// When the fetch began.
+    pub fetched_at: DateTime<Utc>,
+    /// Rows written.
+    pub rows: u64,
+    /// Fetched while a status was not `FIND_MISMATCH_COMPLETED`: may be inaccurate.
+    pub possibly_inaccurate: bool,
+    /// The subscriber's status(es) when the fetch began.
+    pub status_at_fetch: Option<String>,
+}
+
+/// The sidecar path of a report.
+pub fn meta_path(report: &Path) -> PathBuf {
+    let mut name = report.file_name().unwrap_or_default().to_os_string();
+    name.push(".meta.json");
+    report.with_file_name(name)
+}
+
+/// A timestamped report path in `dir` that does not exist yet, like DXClient's
+/// `store/outputFiles/` downloads: `staging-mismatch-report[-<subscriber>]-<UTC time>.csv`.
+pub fn default_report_path(dir: &Path, subscriber_id: Option<&str>, now: DateTime<Utc>) -> PathBuf {
+    let sub: String = subscriber_id
+        .map(|s| {
+            s.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .take(36)
+                .collect()
+        })
+        .unwrap_or_else(|| "all".to_string());
+    let stamp = now.format("%Y%m%dT%H%M%S%3fZ");
+    let base = format!("staging-mismatch-report-{sub}-{stamp}");
+    let mut candidate = dir.join(format!("{base}.csv"));
+    let mut n = 2;
+    while candidate.exists() || meta_path(&candidate).exists() {
+        candidate = dir.join(format!("{base}-{n}.csv"));
+        n += 1;
+    }
+    candidate
+}
+
+/// Reads the status(es) that decide whether a report is accurate.
+async fn accuracy(client: &Client, req: &ReportRequest) -> Result<(bool, Option<String>)> {
+    let completed = ResyncStatus::FindMismatchCompleted;
+    match &req.subscriber_id {
+        Some(id) => {
+            let s = client.subscribers().get(id).await?;
+            let status = s.resync_status.clone();
+            Ok((
+                status.as_ref() != Some(&completed),
+                status.map(|x| x.to_string()),
+            ))
+        }
+        None => {
+            let subs = client.subscribers().list().await?;
+            let inaccurate = subs
+                .iter()
+                .any(|s| s.resync_status.as_ref() != Some(&completed));
+            let statuses: Vec<String> = subs
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{}={}",
+                        s.id_str(),
+                        s.resync_status.as_ref().map_or("", |x| x.as_str())
+                    )
+                })
+                .collect();
+            Ok((inaccurate, Some(statuses.join(","))))
+        }
+    }
+}
+
+enum ToWriter {
+    Rows(Vec<MismatchRow>),
+    Finish,
+}
+
+fn writer_thread(
+    path: PathBuf,
+    bom: bool,
+    mut rx: tokio::sync::mpsc::Receiver<ToWriter>,
+) -> Result<u64> {
+    let mut writer: Option<ReportWriter> = None;
+    let open = |extra: Vec<String>| {
+        ReportWriter::create(
+            &path,
+            WriterOptions {
+                bom,
+                extra_columns: Some(extra),
+                ..WriterOptions::default()
+            },
+        )
+        .map_err(|e| Error::Report(e.to_string()))
+    };
+    while let Some(msg) = rx.blocking_recv() {
+        match msg {
+            ToWriter::Rows(rows) => {
+                if writer.is_none() {
+                    // The header's extra columns: every extra field of the first page, in order.
+                    let mut extra: Vec<String> = Vec::new();
+                    for r in &rows {
+                        for (k, _) in &r.extra {
+                            if !extra.contains(k) {
+                                extra.push(k.clone());
+                            }
+                        }
+                    }
+                    writer = Some(open(extra)?);
+                }
+                if let Some(w) = writer.as_mut() {
+                    for r in &rows {
+                        w.write_row(r).map_err(|e| Error::Report(e.to_string()))?;
+                    }
+                }
+            }
+            ToWriter::Finish => {
+                let w = match writer.take() {
+                    Some(w) => w,
+                    None => open(Vec::new())?,
+                };
+                let summary = w.finish().map_err(|e| Error::Report(e.to_string()))?;
+                return Ok(summary.rows);
+            }
+        }
+    }
+    // The sender went away without Finish: dropping the writer removes the temporary file.
+    Err(Error::Cancelled)
+}
+
+/// Fetches the logs `req` selects into a CSV at `path` (appears only when complete), then
+/// writes the sidecar JSON. `on_rows` is called with the running row count after each page.
+pub async fn fetch_report(
+    client: &Client,
+    req: &ReportRequest,
+    path: &Path,
+    opts: &FetchOptions,
+    mut on_rows: impl FnMut(u64) + Send,
+    cancel: &CancellationToken,
+) -> Result<ReportInfo> {
+    let fetched_at = Utc::now();
+    let (possibly_inaccurate, status_at_fetch) = accuracy(client, req).await?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e))?;
+    }
+    let page_size = opts.page_size.max(1);
+    let (tx, rx) = tokio::sync::mpsc::channel::<ToWriter>(opts.concurrency.max(1) * 2);
+    let writer_path = path.to_path_buf();
+    let bom = opts.bom;
+    let writer = tokio::task::spawn_blocking(move || writer_thread(writer_path, bom, rx));
+
+    let fetch = async {
+        let pages = futures::stream::iter(0u64..)
+            .map(|i| {
+                let c = client.clone();
+                let r = req.clone();
+                let handle = tokio::spawn(async move {
+                    c.mismatches()
+                        .list(r.subscriber_id.as_deref())
+                        .record_type(r.record_type)
+                        .record_action(r.record_action)
+                        .page(i * page_size, page_size)
+                        .send()
+                        .await
+                });
+                AbortOnDrop(handle)
+            })
+            .buffered(opts.concurrency.max(1));
+        futures::pin_mut!(pages);
+        let mut total = 0u64;
+        while let Some(page) = pages.next().await {
+            let rows = page?;
+            let n = rows.len() as u64;
+            total += n;
+            if n > 0 && tx.send(ToWriter::Rows(rows)).await.is_err() {
+                break; // the writer failed; its error is reported below
+            }
+            on_rows(total);
+            if n < page_size {
+                let _ = tx.send(ToWriter::Finish).await;
+                return Ok(total);
+            }
+        }
+        Ok(total)
+    };
+    let fetched: Result<u64> = tokio::select! {
+        r = fetch => r,
+        _ = cancel.cancelled() => Err(Error::Cancelled),
+    };
+    drop(tx);
+    let written = writer
+        .await
+        .map_err(|e| Error::Report(format!("writer task failed: {e}")))?;
+    let total = fetched?;
+    let rows = written?;
+    debug_assert_eq!(rows, total);
+    let meta = ReportMeta {
+        source: client.dam_base().to_string(),
+        request: req.clone(),
+        fetched_at,
+        rows,
+        possibly_inaccurate,
+        status_at_fetch: status_at_fetch.clone(),
+    };
+    let json = serde_json::to_vec_pretty(&meta).map_err(|e| Error::file(path, e))?;
+    write_atomic(&meta_path(path), &json)?;
+    Ok(ReportInfo {
+        path: path.to_path_buf(),
+        rows,
+        possibly_inaccurate,
+        status_at_fetch,
+    })
+}
+
+/// A spawned page fetch that is aborted if the report stops early.
+struct AbortOnDrop(tokio::task::JoinHandle<Result<Vec<MismatchRow>>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl std::future::Future for AbortOnDrop {
+    type Output = Result<Vec<MismatchRow>>;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0).poll(cx).map(|r| match r {
+            Ok(x) => x,
+            Err(e) => Err(Error::Report(format!("page task failed: {e}"))),
+        })
+    }
+}
+
+/// Reads a report's sidecar, if there is one.
+pub fn read_meta(report: &Path) -> Option<ReportMeta> {
+    let bytes = std::fs::read(meta_path(report)).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn default_paths_never_collide() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).unwrap();
+        let a = default_report_path(dir.path(), Some("8c72ef60-e8d4/x"), now);
+        assert!(a
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("staging-mismatch-report-8c72ef60-e8d4x-20240501T120000"));
+        std::fs::write(&a, "x").unwrap();
+        let b = default_report_path(dir.path(), Some("8c72ef60-e8d4/x"), now);
+        assert_ne!(a, b);
+        assert!(b.to_string_lossy().ends_with("-2.csv"));
+        assert!(default_report_path(dir.path(), None, now)
+            .to_string_lossy()
+            .contains("-all-"));
+        assert_eq!(
+            meta_path(Path::new("/r/a.csv")),
+            PathBuf::from("/r/a.csv.meta.json")
+        );
+    }
+}

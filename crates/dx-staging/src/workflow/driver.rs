@@ -1,0 +1,547 @@
+//! The async driver of a run: performs the machine's actions against DX, polls with back-off,
+//! saves the state after every step, sends progress events, and stops watching on cancel
+//! (the server's job is never cancelled).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::Utc;
+use serde::Serialize;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::machine::{
+    resume_actions, step, Action, BlockingOperation, ErrorInfo, Event, PreflightReport,
+};
+use super::state::{Diagnosis, Outcome, Phase, RunKind, RunState};
+use crate::client::{Client, TriggerKind};
+use crate::error::{Error, Result};
+use crate::model::{OperationStatus, Subscriber};
+use crate::report::{default_report_path, fetch_report, FetchOptions, ReportRequest};
+
+/// Timing and fetching settings of the driver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DriverOptions {
+    /// First poll delay (HCL-friendly default 1 s).
+    pub poll_min: Duration,
+    /// Largest poll delay (default 10 s).
+    pub poll_max: Duration,
+    /// How the report is fetched.
+    pub fetch: FetchOptions,
+}
+
+impl Default for DriverOptions {
+    fn default() -> Self {
+        DriverOptions {
+            poll_min: Duration::from_secs(1),
+            poll_max: Duration::from_secs(10),
+            fetch: FetchOptions::default(),
+        }
+    }
+}
+
+/// A progress event of a run, sent on the driver's channel.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Progress {
+    /// The run.
+    pub run_id: String,
+    /// What it does.
+    pub kind: RunKind,
+    /// Where it is (see [`Phase::name`]).
+    pub phase: String,
+    /// The last `resyncStatus` read.
+    pub status: Option<String>,
+    /// Milliseconds since the trigger (or since the run started, before it).
+    pub elapsed_ms: u64,
+    /// Report rows fetched so far.
+    pub rows_fetched: u64,
+    /// Sync operations not yet complete on the subscriber.
+    pub operations_pending: Option<u64>,
+    /// A line for humans.
+    pub message: String,
+    /// The run stopped watching because of a cancel (it can be resumed).
+    pub cancelled: bool,
+    /// Set when the run has ended.
+    pub outcome: Option<Outcome>,
+}
+
+/// Drives runs against a publisher (and, when its profile is linked, the subscriber environment).
+#[derive(Debug, Clone)]
+pub struct Runner {
+    publisher: Client,
+    subscriber_env: Option<Client>,
+    options: DriverOptions,
+    state_file: Option<PathBuf>,
+    report_dir: PathBuf,
+    progress: Option<mpsc::Sender<Progress>>,
+    cancel: CancellationToken,
+}
+
+impl Runner {
+    /// A runner for `publisher`.
+    pub fn new(publisher: Client) -> Self {
+        Runner {
+            publisher,
+            subscriber_env: None,
+            options: DriverOptions::default(),
+            state_file: None,
+            report_dir: PathBuf::from("store/outputFiles"),
+            progress: None,
+            cancel: CancellationToken::new(),
+        }
+    }
+
+    /// The client of the subscriber environment (pre-flight, two-way guard, operations watch).
+    pub fn subscriber_env(mut self, client: Option<Client>) -> Self {
+        self.subscriber_env = client;
+        self
+    }
+
+    /// Timing and fetching settings.
+    pub fn options(mut self, options: DriverOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Saves the run state to this file after every step.
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
+    /// Where reports go when the run config names no path.
+    pub fn report_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.report_dir = dir.into();
+        self
+    }
+
+    /// Sends progress events on this channel.
+    pub fn progress(mut self, tx: mpsc::Sender<Progress>) -> Self {
+        self.progress = Some(tx);
+        self
+    }
+
+    /// Stops watching when this token is cancelled.
+    pub fn cancel_token(mut self, token: CancellationToken) -> Self {
+        self.cancel = token;
+        self
+    }
+
+    fn progress_of(&self, s: &RunState, message: String, cancelled: bool) -> Progress {
+        let since = s.triggered_at.unwrap_or(s.started_at);
+        Progress {
+            run_id: s.run_id.clone(),
+            kind: s.kind,
+            phase: s.phase.name().to_string(),
+            status: s.last_status.as_ref().map(|x| x.to_string()),
+            elapsed_ms: (Utc::now() - since).num_milliseconds().max(0) as u64,
+            rows_fetched: s.report.as_ref().map_or(0, |r| r.rows),
+            operations_pending: s.operations_pending,
+            message,
+            cancelled,
+            outcome: s.outcome.clone(),
+        }
+    }
+
+    async fn emit(&self, p: Progress) {
+        if let Some(tx) = &self.progress {
+            let _ = tx.send(p).await;
+        }
+    }
+
+    fn persist(&self, s: &RunState) -> Result<()> {
+        match &self.state_file {
+            Some(path) => s.save(path),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs (or resumes) `state` until it ends or the token is cancelled. Returns the state as
+    /// saved: [`RunState::is_done`] tells whether it ended; if not, it was cancelled and can be
+    /// resumed later with another call.
+    pub async fn run(&self, state: RunState) -> Result<RunState> {
+        let mut state = state;
+        if self.subscriber_env.is_none() && state.config.watch_operations {
+            state.config.watch_operations = false;
+        }
+        let mut queue: std::collections::VecDeque<Action> = resume_actions(&state).into();
+        let mut delay = self.options.poll_min;
+        self.persist(&state)?;
+        self.emit(self.progress_of(&state, describe(&state), false))
+            .await;
+        while let Some(action) = queue.pop_front() {
+            if matches!(action, Action::PollStatus | Action::PollOperations) {
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = self.cancel.cancelled() => return self.stopped(state).await,
+                }
+                delay = (delay * 2).min(self.options.poll_max);
+            }
+            if self.cancel.is_cancelled() {
+                return self.stopped(state).await;
+            }
+            let event = tokio::select! {
+                e = self.perform(&state, &action) => e,
+                _ = self.cancel.cancelled() => return self.stopped(state).await,
+            };
+            let Some(event) = event else {
+                return self.stopped(state).await;
+            };
+            let before = state.phase.clone();
+            let (next, actions) = step(state, event);
+            state = next;
+            if state.phase != before {
+                delay = self.options.poll_min;
+            }
+            self.persist(&state)?;
+            self.emit(self.progress_of(&state, describe(&state), false))
+                .await;
+            queue.extend(actions);
+        }
+        Ok(state)
+    }
+
+    async fn stopped(&self, state: RunState) -> Result<RunState> {
+        self.persist(&state)?;
+        let msg = "stopped watching; the job on the server goes on (resume the run to look again)"
+            .to_string();
+        self.emit(self.progress_of(&state, msg, true)).await;
+        Ok(state)
+    }
+
+    /// Does one action; `None` when cancelled mid-way.
+    async fn perform(&self, s: &RunState, action: &Action) -> Option<Event> {
+        let id = s.subscriber_id.as_str();
+        let subs = self.publisher.subscribers();
+        let failed = |e: Error| Event::Failed(ErrorInfo::from(&e));
+        Some(match action {
+            Action::CheckPreflight => match self.preflight(s).await {
+                Ok(r) => Event::PreflightChecked(r),
+                Err(e) => failed(e),
+            },
+            Action::ArchiveReport => match archive(s) {
+                Ok(p) => Event::Archived(p),
+                Err(e) => failed(e),
+            },
+            Action::DeleteLogs => match self.publisher.mismatches().delete(Some(id)).await {
+                Ok(()) => Event::LogsDeleted,
+                Err(e) => failed(e),
+            },
+            Action::ReadBeforeTrigger(_) => match subs.get(id).await {
+                Ok(sub) => Event::BeforeTrigger(sub),
+                Err(e) => failed(e),
+            },
+            Action::SendTrigger(job) => {
+                let before = s.before_trigger.clone().unwrap_or_default();
+                match subs.trigger_after(id, *job, &before).await {
+                    Ok(out) => Event::Triggered {
+                        subscriber: out.subscriber,
+                        at: Utc::now(),
+                    },
+                    Err(e) => failed(e),
+                }
+            }
+            Action::ConfirmTrigger(job) => match subs.get(id).await {
+                Ok(after) => {
+                    let before = s.before_trigger.clone().unwrap_or_default();
+                    Event::TriggerConfirmed {
+                        landed: job.landed(&before, &after),
+                        subscriber: after,
+                        at: Utc::now(),
+                    }
+                }
+                Err(e) => failed(e),
+            },
+            Action::PollStatus => match subs.get(id).await {
+                Ok(sub) => Event::StatusRead {
+                    subscriber: sub,
+                    at: Utc::now(),
+                },
+                Err(e) => poll_failed(&e),
+            },
+            Action::Diagnose => Event::Diagnosed(self.diagnose().await),
+            Action::PollOperations => match self.count_sync_operations().await {
+                Ok((pending, failed_ops)) => Event::OperationsRead {
+                    pending,
+                    failed: failed_ops,
+                },
+                Err(e) => poll_failed(&e),
+            },
+            Action::FetchReport => {
+                let path =
+                    s.config.report_path.clone().unwrap_or_else(|| {
+                        default_report_path(&self.report_dir, Some(id), Utc::now())
+                    });
+                let req = ReportRequest {
+                    subscriber_id: Some(id.to_string()),
+                    ..ReportRequest::default()
+                };
+                let progress = self.progress.clone();
+                let base = self.progress_of(s, String::new(), false);
+                let on_rows = move |rows: u64| {
+                    if let Some(tx) = &progress {
+                        let mut p = base.clone();
+                        p.rows_fetched = rows;
+                        p.message = format!("fetched {rows} mismatch logs");
+                        let _ = tx.try_send(p);
+                    }
+                };
+                match fetch_report(
+                    &self.publisher,
+                    &req,
+                    &path,
+                    &self.options.fetch,
+                    on_rows,
+                    &self.cancel,
+                )
+                .await
+                {
+                    Ok(info) => Event::ReportFetched(info),
+                    Err(Error::Cancelled) => return None,
+                    Err(e) => failed(e),
+                }
+            }
+            Action::Diff => match diff_reports(s) {
+                Ok(d) => Event::Diffed(d),
+                Err(e) => failed(e),
+            },
+        })
+    }
+
+    async fn preflight(&self, s: &RunState) -> Result<PreflightReport> {
+        // The subscriber must exist on the publisher (404 → unknown subscriber).
+        self.publisher.subscribers().get(&s.subscriber_id).await?;
+        let Some(env) = &self.subscriber_env else {
+            return Ok(PreflightReport::default());
+        };
+        let mut report = PreflightReport {
+            subscriber_env_checked: true,
+            ..PreflightReport::default()
+        };
+        let statuses: Vec<OperationStatus> = match s.kind {
+            RunKind::Find | RunKind::Verify => OperationStatus::KNOWN
+                .iter()
+                .filter(|x| x.is_in_progress())
+                .cloned()
+                .collect(),
+            RunKind::Resync => vec![OperationStatus::Failed],
+        };
+        let ops = env.operations().list().status(statuses).send().await?;
+        report.blocking = ops
+            .iter()
+            .filter(|o| o.is_sync())
+            .map(|o| BlockingOperation {
+                id: o.id.clone().unwrap_or_default(),
+                trigger_function: o.trigger_function.clone().unwrap_or_default(),
+                status: o.status.to_string(),
+            })
+            .collect();
+        if s.kind == RunKind::Resync {
+            let theirs = env.subscribers().list().await?;
+            report.two_way = Some(lists_publisher(&theirs, self.publisher.dam_base()));
+        }
+        Ok(report)
+    }
+
+    async fn diagnose(&self) -> Diagnosis {
+        match self
+            .publisher
+            .operations()
+            .list()
+            .trigger_functions(["findStagingMismatch"])
+            .send()
+            .await
+        {
+            Ok(ops) => Diagnosis::from_operations(&ops),
+            Err(e) => Diagnosis {
+                failed_with_retries: false,
+                operation_id: None,
+                retry_counter: None,
+                operation_status: None,
+                advice: format!(
+                    "Could not read the DAM operations to diagnose ({e}). Check the findStagingMismatch operations on the publisher: FAILED with retryCounter > 0 means the data was too large; then deregister and register the subscriber again."
+                ),
+            },
+        }
+    }
+
+    async fn count_sync_operations(&self) -> Result<(u64, u64)> {
+        let Some(env) = &self.subscriber_env else {
+            return Ok((0, 0));
+        };
+        let mut statuses: Vec<OperationStatus> = OperationStatus::KNOWN
+            .iter()
+            .filter(|x| x.is_not_complete())
+            .cloned()
+            .collect();
+        statuses.push(OperationStatus::Failed);
+        let ops = env.operations().list().status(statuses).send().await?;
+        let sync = ops.iter().filter(|o| o.is_sync());
+        let (mut pending, mut failed) = (0, 0);
+        for o in sync {
+            if o.status.is_not_complete() {
+                pending += 1;
+            } else if o.status == OperationStatus::Failed {
+                failed += 1;
+            }
+        }
+        Ok((pending, failed))
+    }
+}
+
+fn poll_failed(e: &Error) -> Event {
+    Event::PollFailed {
+        error: ErrorInfo::from(e),
+        transient: e.is_transient(),
+        at: Utc::now(),
+    }
+}
+
+/// Whether a subscriber list (of the subscriber environment) names the publisher at `dam_base`.
+fn lists_publisher(theirs: &[Subscriber], dam_base: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(dam_base) else {
+        return false;
+    };
+    let host = url.host_str().unwrap_or("").to_ascii_lowercase();
+    let port = url.port_or_known_default();
+    theirs.iter().any(|s| {
+        let Some(target) = s.target_host.as_deref() else {
+            return false;
+        };
+        let t = target.trim().to_ascii_lowercase();
+        let with_scheme = if t.contains("://") {
+            t.clone()
+        } else {
+            format!("{}://{t}", url.scheme())
+        };
+        match reqwest::Url::parse(&with_scheme) {
+            Ok(u) => {
+                let same_host = u.host_str().unwrap_or("") == host;
+                let explicit_port = u.port();
+                same_host && explicit_port.is_none_or(|p| Some(p) == port)
+            }
+            Err(_) => t == host,
+        }
+    })
+}
+
+fn archive(s: &RunState) -> Result<Option<PathBuf>> {
+    let Some(prev) = &s.config.previous_report else {
+        return Ok(None);
+    };
+    if !prev.exists() {
+        return Err(Error::file(
+            prev,
+            "the previous report to archive does not exist",
+        ));
+    }
+    let dir = s
+        .config
+        .archive_dir
+        .clone()
+        .unwrap_or_else(|| prev.parent().unwrap_or(Path::new(".")).join("archive"));
+    std::fs::create_dir_all(&dir).map_err(|e| Error::file(&dir, e))?;
+    let stem = prev
+        .file_stem()
+        .map(|x| x.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    let target = dir.join(format!("{stem}-archived-{}.csv", s.run_id));
+    let tmp = dir.join(format!(".{stem}-archived-{}.csv.tmp", s.run_id));
+    std::fs::copy(prev, &tmp).map_err(|e| Error::file(prev, e))?;
+    std::fs::rename(&tmp, &target).map_err(|e| Error::file(&target, e))?;
+    let meta = crate::report::meta_path(prev);
+    if meta.exists() {
+        let _ = std::fs::copy(&meta, crate::report::meta_path(&target));
+    }
+    Ok(Some(target))
+}
+
+fn diff_reports(s: &RunState) -> Result<super::state::DiffCounts> {
+    let (Some(before), Some(after)) = (&s.archived_report, &s.report) else {
+        return Ok(Default::default());
+    };
+    super::diff::diff_files(before, &after.path)
+}
+
+fn describe(s: &RunState) -> String {
+    let status = s
+        .last_status
+        .as_ref()
+        .map(|x| x.to_string())
+        .unwrap_or_default();
+    match (&s.phase, &s.outcome) {
+        (Phase::Done, Some(o)) => describe_outcome(o),
+        (Phase::Preflight, _) => "checking pre-conditions".into(),
+        (Phase::Archiving, _) => "archiving the previous report".into(),
+        (Phase::DeletingLogs, _) => {
+            "deleting the server's mismatch logs for this subscriber".into()
+        }
+        (Phase::PreparingTrigger { job } | Phase::Triggering { job }, _) => match job {
+            TriggerKind::Find => "starting find staging mismatch".into(),
+            TriggerKind::Resync => "starting resync".into(),
+        },
+        (Phase::Watching { .. }, _) => format!("waiting: {status}"),
+        (Phase::Diagnosing { .. }, _) => "looking at the findStagingMismatch operations".into(),
+        (Phase::WatchingOperations, _) => format!(
+            "resync operations created; {} sync operation(s) not yet complete on the subscriber",
+            s.operations_pending
+                .map_or("?".to_string(), |n| n.to_string())
+        ),
+        (Phase::FetchingReport, _) => "fetching the mismatch report".into(),
+        (Phase::Diffing, _) => "comparing with the previous report".into(),
+        (Phase::Done, None) => "done".into(),
+    }
+}
+
+/// A one-line description of an outcome, in the user's words.
+pub fn describe_outcome(o: &Outcome) -> String {
+    match o {
+        Outcome::FindCompleted => "find staging mismatch completed".into(),
+        Outcome::InSync => "in sync: the report is empty".into(),
+        Outcome::MismatchesFound { rows } => format!("{rows} mismatch(es) found"),
+        Outcome::FindFailed { diagnosis } => format!("the find failed. {}", diagnosis.advice),
+        Outcome::Stuck { minutes, diagnosis } => format!(
+            "the find is still running after {minutes} min. {}",
+            diagnosis.advice
+        ),
+        Outcome::ResyncDone {
+            operations_watched: true,
+            operations_failed,
+        } => format!(
+            "resync done: no sync operation left on the subscriber ({operations_failed} failed)"
+        ),
+        Outcome::ResyncDone { .. } => "resync operations created (the subscriber's operations were not watched: no subscriber profile)".into(),
+        Outcome::ResyncFailed => "the resync trigger failed (RESYNC_TRIGGER_FAILED)".into(),
+        Outcome::Verified { remaining: 0, .. } => "verified: in sync".into(),
+        Outcome::Verified { remaining, .. } => format!("verified: {remaining} mismatch(es) remain"),
+        Outcome::Refused { message, .. } => format!("refused: {message}"),
+        Outcome::Error { message, .. } => message.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(t: &str) -> Subscriber {
+        Subscriber {
+            target_host: Some(t.into()),
+            ..Subscriber::default()
+        }
+    }
+
+    #[test]
+    fn two_way_detection_matches_host_and_port() {
+        let base = "https://pub.example.com:443/dx/api/dam/v1";
+        assert!(lists_publisher(&[target("pub.example.com")], base));
+        assert!(lists_publisher(&[target("https://PUB.example.com/")], base));
+        assert!(lists_publisher(&[target("pub.example.com:443")], base));
+        assert!(!lists_publisher(&[target("pub.example.com:8443")], base));
+        assert!(!lists_publisher(&[target("other.example.com")], base));
+        assert!(!lists_publisher(&[], base));
+        let local = "http://127.0.0.1:4100/dx/api/dam/v1";
+        assert!(lists_publisher(&[target("127.0.0.1:4100")], local));
+        assert!(!lists_publisher(&[target("127.0.0.1:4200")], local));
+    }
+}

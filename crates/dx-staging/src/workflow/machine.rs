@@ -1,0 +1,493 @@
+//! The pure state machine of a run: `step(state, event) -> (state, actions)`. No I/O, no clock:
+//! times arrive inside events.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::state::{Diagnosis, DiffCounts, Outcome, Phase, ReportInfo, RunKind, RunState};
+use crate::client::TriggerKind;
+use crate::error::Error;
+use crate::model::Subscriber;
+
+/// An operation that blocks a pre-flight.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockingOperation {
+    /// Operation id.
+    pub id: String,
+    /// Trigger function.
+    pub trigger_function: String,
+    /// Status.
+    pub status: String,
+}
+
+/// What the pre-flight checks found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct PreflightReport {
+    /// Whether the subscriber environment could be checked (needs its profile).
+    pub subscriber_env_checked: bool,
+    /// Find: `sync*` operations in progress; resync: `sync*` operations `FAILED`.
+    pub blocking: Vec<BlockingOperation>,
+    /// Resync: the subscriber environment lists this publisher as one of its subscribers.
+    pub two_way: Option<bool>,
+}
+
+/// Something that happened, fed to [`step`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// The pre-flight checks ran.
+    PreflightChecked(PreflightReport),
+    /// Verify: the previous report was archived (or there was none).
+    Archived(Option<std::path::PathBuf>),
+    /// Verify: the server's logs for the subscriber were deleted.
+    LogsDeleted,
+    /// The subscriber was read just before a trigger.
+    BeforeTrigger(Subscriber),
+    /// The trigger was accepted (or a re-read confirmed it landed), at this time.
+    Triggered {
+        /// The subscriber as answered / re-read.
+        subscriber: Subscriber,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// On resume from [`Phase::Triggering`]: the re-read shows whether the trigger landed.
+    TriggerConfirmed {
+        /// The subscriber as re-read.
+        subscriber: Subscriber,
+        /// Whether the PATCH reached DX.
+        landed: bool,
+        /// Now.
+        at: DateTime<Utc>,
+    },
+    /// A poll of `resyncStatus` answered.
+    StatusRead {
+        /// The subscriber.
+        subscriber: Subscriber,
+        /// Now.
+        at: DateTime<Utc>,
+    },
+    /// A poll failed; `transient` errors are tolerated for a while.
+    PollFailed {
+        /// The error.
+        error: ErrorInfo,
+        /// Whether it was a network/gateway error.
+        transient: bool,
+        /// Now.
+        at: DateTime<Utc>,
+    },
+    /// The `findStagingMismatch` operations were looked at.
+    Diagnosed(Diagnosis),
+    /// The subscriber's `sync*` operations were counted.
+    OperationsRead {
+        /// Not yet complete.
+        pending: u64,
+        /// Failed.
+        failed: u64,
+    },
+    /// The report was fetched.
+    ReportFetched(ReportInfo),
+    /// Verify: the diff was computed.
+    Diffed(DiffCounts),
+    /// The current step failed with a non-retryable error.
+    Failed(ErrorInfo),
+}
+
+/// An error as the machine keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorInfo {
+    /// [`Error::code`].
+    pub code: String,
+    /// The message.
+    pub message: String,
+}
+
+impl From<&Error> for ErrorInfo {
+    fn from(e: &Error) -> Self {
+        ErrorInfo {
+            code: e.code().to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// What the driver must do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Run the pre-flight checks for this run kind.
+    CheckPreflight,
+    /// Verify: archive the previous report.
+    ArchiveReport,
+    /// Verify: delete the server's logs for the subscriber.
+    DeleteLogs,
+    /// Read the subscriber just before triggering.
+    ReadBeforeTrigger(TriggerKind),
+    /// Send the trigger (never blindly resent: the client re-reads on a lost answer).
+    SendTrigger(TriggerKind),
+    /// Resume: re-read the subscriber to learn whether an interrupted trigger landed.
+    ConfirmTrigger(TriggerKind),
+    /// Poll `resyncStatus` (after the back-off delay).
+    PollStatus,
+    /// Look at the `findStagingMismatch` operations.
+    Diagnose,
+    /// Count the subscriber's not-complete and failed `sync*` operations (after the delay).
+    PollOperations,
+    /// Fetch the report.
+    FetchReport,
+    /// Verify: diff the archived report with the new one.
+    Diff,
+}
+
+fn finish(mut s: RunState, outcome: Outcome) -> (RunState, Vec<Action>) {
+    s.phase = Phase::Done;
+    s.outcome = Some(outcome);
+    (s, Vec::new())
+}
+
+fn fail(s: RunState, e: &ErrorInfo) -> (RunState, Vec<Action>) {
+    finish(
+        s,
+        Outcome::Error {
+            code: e.code.clone(),
+            message: e.message.clone(),
+        },
+    )
+}
+
+fn ignore(s: RunState) -> (RunState, Vec<Action>) {
+    // An event that does not fit the phase (a stale answer): change nothing, redo the phase.
+    let actions = resume_actions(&s);
+    (s, actions)
+}
+
+fn elapsed_secs(s: &RunState, at: DateTime<Utc>) -> u64 {
+    s.triggered_at
+        .map(|t| (at - t).num_seconds().max(0) as u64)
+        .unwrap_or(0)
+}
+
+fn go_trigger(mut s: RunState, job: TriggerKind) -> (RunState, Vec<Action>) {
+    s.phase = Phase::PreparingTrigger { job };
+    (s, vec![Action::ReadBeforeTrigger(job)])
+}
+
+/// The actions that (re)start the current phase: used when a saved run is loaded.
+pub fn resume_actions(s: &RunState) -> Vec<Action> {
+    match &s.phase {
+        Phase::Preflight => vec![Action::CheckPreflight],
+        Phase::Archiving => vec![Action::ArchiveReport],
+        Phase::DeletingLogs => vec![Action::DeleteLogs],
+        Phase::PreparingTrigger { job } => vec![Action::ReadBeforeTrigger(*job)],
+        Phase::Triggering { job } => vec![Action::ConfirmTrigger(*job)],
+        Phase::Watching { .. } => vec![Action::PollStatus],
+        Phase::Diagnosing { .. } => vec![Action::Diagnose],
+        Phase::WatchingOperations => vec![Action::PollOperations],
+        Phase::FetchingReport => vec![Action::FetchReport],
+        Phase::Diffing => vec![Action::Diff],
+        Phase::Done => Vec::new(),
+    }
+}
+
+/// The actions that start a new run.
+pub fn start(s: &RunState) -> Vec<Action> {
+    resume_actions(s)
+}
+
+/// Advances a run by one event.
+pub fn step(state: RunState, event: Event) -> (RunState, Vec<Action>) {
+    let mut s = state;
+    if s.phase == Phase::Done {
+        return (s, Vec::new());
+    }
+    if let Event::Failed(e) = &event {
+        return fail(s, e);
+    }
+    match (s.phase.clone(), event) {
+        (Phase::Preflight, Event::PreflightChecked(report)) => preflight(s, report),
+
+        (Phase::Archiving, Event::Archived(path)) => {
+            s.archived_report = path;
+            s.phase = Phase::DeletingLogs;
+            (s, vec![Action::DeleteLogs])
+        }
+
+        (Phase::DeletingLogs, Event::LogsDeleted) => go_trigger(s, TriggerKind::Find),
+
+        (Phase::PreparingTrigger { job }, Event::BeforeTrigger(sub)) => {
+            s.before_trigger = Some(sub);
+            s.phase = Phase::Triggering { job };
+            s.triggers_sent += 1;
+            (s, vec![Action::SendTrigger(job)])
+        }
+
+        (Phase::Triggering { job }, Event::Triggered { subscriber, at }) => {
+            s.triggered_at = Some(at);
+            s.phase = Phase::Watching { job };
+            watch(s, job, subscriber, at)
+        }
+
+        (
+            Phase::Triggering { job },
+            Event::TriggerConfirmed {
+                subscriber,
+                landed,
+                at,
+            },
+        ) => {
+            if landed {
+                if s.triggered_at.is_none() {
+                    s.triggered_at = Some(at);
+                }
+                s.phase = Phase::Watching { job };
+                watch(s, job, subscriber, at)
+            } else if s.triggers_sent >= 2 {
+                let msg = format!(
+                    "the {} trigger did not reach DX after {} attempts",
+                    job_name(job),
+                    s.triggers_sent
+                );
+                fail(
+                    s,
+                    &ErrorInfo {
+                        code: "trigger_not_confirmed".into(),
+                        message: msg,
+                    },
+                )
+            } else {
+                // Proven not to have landed: read again and send once more (not blind).
+                go_trigger(s, job)
+            }
+        }
+
+        (Phase::Watching { job }, Event::StatusRead { subscriber, at }) => {
+            s.unreachable_since = None;
+            watch(s, job, subscriber, at)
+        }
+
+        (
+            Phase::Watching { .. } | Phase::WatchingOperations,
+            Event::PollFailed {
+                error,
+                transient,
+                at,
+            },
+        ) => {
+            let since = *s.unreachable_since.get_or_insert(at);
+            let secs = (at - since).num_seconds().max(0) as u64;
+            if transient && secs < s.config.max_unreachable_secs {
+                let actions = resume_actions(&s);
+                (s, actions)
+            } else {
+                let message = format!(
+                    "{}; stopped watching (the job on the server is not cancelled; resume the run to look again)",
+                    error.message
+                );
+                fail(
+                    s,
+                    &ErrorInfo {
+                        code: error.code,
+                        message,
+                    },
+                )
+            }
+        }
+
+        (Phase::Diagnosing { failed }, Event::Diagnosed(diagnosis)) => {
+            if failed {
+                finish(s, Outcome::FindFailed { diagnosis })
+            } else {
+                let minutes = s.elapsed_secs / 60;
+                finish(s, Outcome::Stuck { minutes, diagnosis })
+            }
+        }
+
+        (Phase::WatchingOperations, Event::OperationsRead { pending, failed }) => {
+            s.unreachable_since = None;
+            s.operations_pending = Some(pending);
+            if pending == 0 {
+                finish(
+                    s,
+                    Outcome::ResyncDone {
+                        operations_watched: true,
+                        operations_failed: failed,
+                    },
+                )
+            } else {
+                (s, vec![Action::PollOperations])
+            }
+        }
+
+        (Phase::FetchingReport, Event::ReportFetched(info)) => {
+            let rows = info.rows;
+            s.report = Some(info);
+            match s.kind {
+                RunKind::Verify if s.archived_report.is_some() => {
+                    s.phase = Phase::Diffing;
+                    (s, vec![Action::Diff])
+                }
+                RunKind::Verify => finish(
+                    s,
+                    Outcome::Verified {
+                        remaining: rows,
+                        diff: None,
+                    },
+                ),
+                _ if rows == 0 => finish(s, Outcome::InSync),
+                _ => finish(s, Outcome::MismatchesFound { rows }),
+            }
+        }
+
+        (Phase::Diffing, Event::Diffed(diff)) => {
+            let remaining = s.report.as_ref().map_or(0, |r| r.rows);
+            finish(
+                s,
+                Outcome::Verified {
+                    remaining,
+                    diff: Some(diff),
+                },
+            )
+        }
+
+        _ => ignore(s),
+    }
+}
+
+fn job_name(job: TriggerKind) -> &'static str {
+    match job {
+        TriggerKind::Find => "find staging mismatch",
+        TriggerKind::Resync => "resync",
+    }
+}
+
+fn preflight(mut s: RunState, report: PreflightReport) -> (RunState, Vec<Action>) {
+    if !report.subscriber_env_checked {
+        s.warnings.push(
+            "Could not check the subscriber environment (no subscriber profile linked): its staging operations and two-way staging were not verified."
+                .into(),
+        );
+    }
+    let list = |ops: &[BlockingOperation]| {
+        ops.iter()
+            .take(5)
+            .map(|o| format!("{} {} ({})", o.trigger_function, o.id, o.status))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match s.kind {
+        RunKind::Find | RunKind::Verify => {
+            if !report.blocking.is_empty() {
+                let message = format!(
+                    "{} staging sync operation(s) are still in progress on the subscriber: {}. Wait until they complete or fail before finding mismatches.",
+                    report.blocking.len(),
+                    list(&report.blocking)
+                );
+                return finish(
+                    s,
+                    Outcome::Refused {
+                        rule: "preflight_find".into(),
+                        message,
+                    },
+                );
+            }
+            s.warnings
+                .push("Authoring on the publisher should pause while the find runs.".into());
+            if s.kind == RunKind::Verify {
+                s.phase = Phase::Archiving;
+                (s, vec![Action::ArchiveReport])
+            } else {
+                go_trigger(s, TriggerKind::Find)
+            }
+        }
+        RunKind::Resync => {
+            if report.two_way == Some(true) {
+                return finish(
+                    s,
+                    Outcome::Refused {
+                        rule: "two_way_staging".into(),
+                        message: "The subscriber environment also lists this publisher as a subscriber (two-way staging). HCL does not support resync there: it would lose collections or assets on both environments.".into(),
+                    },
+                );
+            }
+            if !report.blocking.is_empty() {
+                let message = format!(
+                    "{} staging sync operation(s) are FAILED on the subscriber: {}. Resolve them (or wait for the failed-operations clean-up) before resyncing.",
+                    report.blocking.len(),
+                    list(&report.blocking)
+                );
+                return finish(
+                    s,
+                    Outcome::Refused {
+                        rule: "preflight_resync".into(),
+                        message,
+                    },
+                );
+            }
+            go_trigger(s, TriggerKind::Resync)
+        }
+    }
+}
+
+fn watch(
+    mut s: RunState,
+    job: TriggerKind,
+    subscriber: Subscriber,
+    at: DateTime<Utc>,
+) -> (RunState, Vec<Action>) {
+    let status = subscriber.resync_status.clone();
+    s.last_status = status.clone();
+    let elapsed = elapsed_secs(&s, at);
+    s.elapsed_secs = elapsed;
+    let past_limit = elapsed >= s.config.stuck_limit_secs;
+    match status {
+        Some(st) if st == job.completed_status() => match job {
+            TriggerKind::Find if s.config.fetch_report => {
+                s.phase = Phase::FetchingReport;
+                (s, vec![Action::FetchReport])
+            }
+            TriggerKind::Find => finish(s, Outcome::FindCompleted),
+            TriggerKind::Resync if s.config.watch_operations => {
+                s.phase = Phase::WatchingOperations;
+                (s, vec![Action::PollOperations])
+            }
+            TriggerKind::Resync => finish(
+                s,
+                Outcome::ResyncDone {
+                    operations_watched: false,
+                    operations_failed: 0,
+                },
+            ),
+        },
+        Some(st) if st == job.failed_status() => match job {
+            TriggerKind::Find => {
+                s.phase = Phase::Diagnosing { failed: true };
+                (s, vec![Action::Diagnose])
+            }
+            TriggerKind::Resync => finish(s, Outcome::ResyncFailed),
+        },
+        _ if past_limit && job == TriggerKind::Find => {
+            s.phase = Phase::Diagnosing { failed: false };
+            (s, vec![Action::Diagnose])
+        }
+        Some(st) if st == job.start_status() => (s, vec![Action::PollStatus]),
+        other if past_limit => {
+            let message = format!(
+                "after {} min the status is {} instead of the {} statuses",
+                elapsed / 60,
+                other.map_or("empty".to_string(), |x| x.to_string()),
+                job_name(job)
+            );
+            fail(
+                s,
+                &ErrorInfo {
+                    code: "unexpected_status".into(),
+                    message,
+                },
+            )
+        }
+        // An unknown or not-yet-updated status: keep watching until the limit.
+        _ => (s, vec![Action::PollStatus]),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,636 @@
+//! One test per transition of the run state machine.
+
+use chrono::{Duration, TimeZone, Utc};
+
+use super::*;
+use crate::model::{Operation, OperationStatus, ResyncStatus};
+use crate::workflow::state::{RunConfig, REMEDY_REREGISTER};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).unwrap()
+}
+
+fn run(kind: RunKind) -> RunState {
+    let config = RunConfig {
+        stuck_limit_secs: 60,
+        max_unreachable_secs: 30,
+        ..RunConfig::default()
+    };
+    RunState::new(kind, "sub-1", config, t0())
+}
+
+fn sub(status: Option<ResyncStatus>) -> Subscriber {
+    Subscriber {
+        id: Some("sub-1".into()),
+        resync_status: status,
+        ..Subscriber::default()
+    }
+}
+
+fn ok_preflight() -> PreflightReport {
+    PreflightReport {
+        subscriber_env_checked: true,
+        blocking: vec![],
+        two_way: Some(false),
+    }
+}
+
+fn blocking(status: &str) -> PreflightReport {
+    PreflightReport {
+        subscriber_env_checked: true,
+        blocking: vec![BlockingOperation {
+            id: "op1".into(),
+            trigger_function: "syncStagingMediaContent".into(),
+            status: status.into(),
+        }],
+        two_way: Some(false),
+    }
+}
+
+/// A run of `kind` moved to `Watching job` with a trigger at t0.
+fn watching(kind: RunKind, job: TriggerKind) -> RunState {
+    let mut s = run(kind);
+    s.phase = Phase::Watching { job };
+    s.triggered_at = Some(t0());
+    s.triggers_sent = 1;
+    s
+}
+
+fn status_at(st: ResyncStatus, secs: i64) -> Event {
+    Event::StatusRead {
+        subscriber: sub(Some(st)),
+        at: t0() + Duration::seconds(secs),
+    }
+}
+
+fn outcome(s: &RunState) -> &Outcome {
+    assert_eq!(s.phase, Phase::Done);
+    s.outcome.as_ref().unwrap()
+}
+
+#[test]
+fn a_new_run_starts_with_preflight() {
+    assert_eq!(start(&run(RunKind::Find)), vec![Action::CheckPreflight]);
+}
+
+#[test]
+fn find_preflight_ok_prepares_the_trigger() {
+    let (s, a) = step(run(RunKind::Find), Event::PreflightChecked(ok_preflight()));
+    assert_eq!(
+        s.phase,
+        Phase::PreparingTrigger {
+            job: TriggerKind::Find
+        }
+    );
+    assert_eq!(a, vec![Action::ReadBeforeTrigger(TriggerKind::Find)]);
+    assert!(s.warnings.iter().any(|w| w.contains("Authoring")));
+}
+
+#[test]
+fn find_preflight_without_subscriber_profile_warns_and_goes_on() {
+    let report = PreflightReport::default();
+    let (s, a) = step(run(RunKind::Find), Event::PreflightChecked(report));
+    assert_eq!(a, vec![Action::ReadBeforeTrigger(TriggerKind::Find)]);
+    assert!(s.warnings.iter().any(|w| w.contains("Could not check")));
+}
+
+#[test]
+fn find_preflight_with_sync_in_progress_is_refused() {
+    let (s, a) = step(
+        run(RunKind::Find),
+        Event::PreflightChecked(blocking("PROCESSING")),
+    );
+    assert!(a.is_empty());
+    assert!(matches!(outcome(&s), Outcome::Refused { rule, message }
+        if rule == "preflight_find" && message.contains("syncStagingMediaContent")));
+    assert_eq!(s.triggers_sent, 0);
+}
+
+#[test]
+fn verify_preflight_archives_then_deletes_then_triggers_find() {
+    let (s, a) = step(
+        run(RunKind::Verify),
+        Event::PreflightChecked(ok_preflight()),
+    );
+    assert_eq!(
+        (s.phase.clone(), a),
+        (Phase::Archiving, vec![Action::ArchiveReport])
+    );
+    let (s, a) = step(s, Event::Archived(Some("old.csv".into())));
+    assert_eq!(s.phase, Phase::DeletingLogs);
+    assert_eq!(a, vec![Action::DeleteLogs]);
+    assert_eq!(
+        s.archived_report.as_deref(),
+        Some(std::path::Path::new("old.csv"))
+    );
+    let (s, a) = step(s, Event::LogsDeleted);
+    assert_eq!(
+        s.phase,
+        Phase::PreparingTrigger {
+            job: TriggerKind::Find
+        }
+    );
+    assert_eq!(a, vec![Action::ReadBeforeTrigger(TriggerKind::Find)]);
+}
+
+#[test]
+fn verify_preflight_blocked_is_refused() {
+    let (s, _) = step(
+        run(RunKind::Verify),
+        Event::PreflightChecked(blocking("TODO")),
+    );
+    assert!(matches!(outcome(&s), Outcome::Refused { rule, .. } if rule == "preflight_find"));
+}
+
+#[test]
+fn resync_two_way_staging_is_refused() {
+    let report = PreflightReport {
+        two_way: Some(true),
+        ..ok_preflight()
+    };
+    let (s, a) = step(run(RunKind::Resync), Event::PreflightChecked(report));
+    assert!(a.is_empty());
+    assert!(matches!(outcome(&s), Outcome::Refused { rule, .. } if rule == "two_way_staging"));
+}
+
+#[test]
+fn resync_with_failed_sync_operations_is_refused() {
+    let (s, _) = step(
+        run(RunKind::Resync),
+        Event::PreflightChecked(blocking("FAILED")),
+    );
+    assert!(matches!(outcome(&s), Outcome::Refused { rule, message }
+        if rule == "preflight_resync" && message.contains("FAILED")));
+}
+
+#[test]
+fn resync_preflight_ok_prepares_the_trigger() {
+    let (s, a) = step(
+        run(RunKind::Resync),
+        Event::PreflightChecked(ok_preflight()),
+    );
+    assert_eq!(
+        s.phase,
+        Phase::PreparingTrigger {
+            job: TriggerKind::Resync
+        }
+    );
+    assert_eq!(a, vec![Action::ReadBeforeTrigger(TriggerKind::Resync)]);
+}
+
+#[test]
+fn before_trigger_is_kept_and_the_trigger_sent_once() {
+    let mut s = run(RunKind::Find);
+    s.phase = Phase::PreparingTrigger {
+        job: TriggerKind::Find,
+    };
+    let before = sub(Some(ResyncStatus::FindMismatchCompleted));
+    let (s, a) = step(s, Event::BeforeTrigger(before.clone()));
+    assert_eq!(
+        s.phase,
+        Phase::Triggering {
+            job: TriggerKind::Find
+        }
+    );
+    assert_eq!(a, vec![Action::SendTrigger(TriggerKind::Find)]);
+    assert_eq!(s.before_trigger, Some(before));
+    assert_eq!(s.triggers_sent, 1);
+}
+
+#[test]
+fn accepted_trigger_starts_watching() {
+    let mut s = run(RunKind::Find);
+    s.phase = Phase::Triggering {
+        job: TriggerKind::Find,
+    };
+    let (s, a) = step(
+        s,
+        Event::Triggered {
+            subscriber: sub(Some(ResyncStatus::FindMismatchStart)),
+            at: t0(),
+        },
+    );
+    assert_eq!(
+        s.phase,
+        Phase::Watching {
+            job: TriggerKind::Find
+        }
+    );
+    assert_eq!(a, vec![Action::PollStatus]);
+    assert_eq!(s.triggered_at, Some(t0()));
+}
+
+#[test]
+fn trigger_answer_already_completed_goes_straight_on() {
+    let mut s = run(RunKind::Find);
+    s.phase = Phase::Triggering {
+        job: TriggerKind::Find,
+    };
+    let (s, a) = step(
+        s,
+        Event::Triggered {
+            subscriber: sub(Some(ResyncStatus::FindMismatchCompleted)),
+            at: t0(),
+        },
+    );
+    assert_eq!(s.phase, Phase::FetchingReport);
+    assert_eq!(a, vec![Action::FetchReport]);
+}
+
+#[test]
+fn resumed_trigger_that_landed_is_watched_not_resent() {
+    let mut s = run(RunKind::Find);
+    s.phase = Phase::Triggering {
+        job: TriggerKind::Find,
+    };
+    s.triggers_sent = 1;
+    assert_eq!(
+        resume_actions(&s),
+        vec![Action::ConfirmTrigger(TriggerKind::Find)]
+    );
+    let (s, a) = step(
+        s,
+        Event::TriggerConfirmed {
+            subscriber: sub(Some(ResyncStatus::FindMismatchStart)),
+            landed: true,
+            at: t0(),
+        },
+    );
+    assert_eq!(
+        s.phase,
+        Phase::Watching {
+            job: TriggerKind::Find
+        }
+    );
+    assert_eq!(a, vec![Action::PollStatus]);
+    assert_eq!(s.triggers_sent, 1);
+}
+
+#[test]
+fn resumed_trigger_that_did_not_land_is_sent_again_once() {
+    let mut s = run(RunKind::Resync);
+    s.phase = Phase::Triggering {
+        job: TriggerKind::Resync,
+    };
+    s.triggers_sent = 1;
+    let confirm = Event::TriggerConfirmed {
+        subscriber: sub(Some(ResyncStatus::FindMismatchCompleted)),
+        landed: false,
+        at: t0(),
+    };
+    let (s, a) = step(s, confirm.clone());
+    assert_eq!(
+        s.phase,
+        Phase::PreparingTrigger {
+            job: TriggerKind::Resync
+        }
+    );
+    assert_eq!(a, vec![Action::ReadBeforeTrigger(TriggerKind::Resync)]);
+    let (s, _) = step(s, Event::BeforeTrigger(sub(None)));
+    assert_eq!(s.triggers_sent, 2);
+    let (s, a) = step(s, confirm);
+    assert!(a.is_empty());
+    assert!(matches!(outcome(&s), Outcome::Error { code, .. } if code == "trigger_not_confirmed"));
+}
+
+#[test]
+fn running_find_before_the_limit_keeps_polling() {
+    let s = watching(RunKind::Find, TriggerKind::Find);
+    let (s, a) = step(s, status_at(ResyncStatus::FindMismatchStart, 30));
+    assert_eq!(a, vec![Action::PollStatus]);
+    assert_eq!(s.elapsed_secs, 30);
+    assert_eq!(s.last_status, Some(ResyncStatus::FindMismatchStart));
+}
+
+#[test]
+fn find_past_the_stuck_limit_is_diagnosed_then_stuck() {
+    let s = watching(RunKind::Find, TriggerKind::Find);
+    let (s, a) = step(s, status_at(ResyncStatus::FindMismatchStart, 125));
+    assert_eq!(s.phase, Phase::Diagnosing { failed: false });
+    assert_eq!(a, vec![Action::Diagnose]);
+    let d = Diagnosis::from_operations(&[]);
+    let (s, a) = step(s, Event::Diagnosed(d.clone()));
+    assert!(a.is_empty());
+    assert_eq!(
+        outcome(&s),
+        &Outcome::Stuck {
+            minutes: 2,
+            diagnosis: d
+        }
+    );
+}
+
+#[test]
+fn failed_find_is_diagnosed_with_the_documented_remedy() {
+    let s = watching(RunKind::Find, TriggerKind::Find);
+    let (s, a) = step(s, status_at(ResyncStatus::FindMismatchFailed, 5));
+    assert_eq!(s.phase, Phase::Diagnosing { failed: true });
+    assert_eq!(a, vec![Action::Diagnose]);
+    let op: Operation = serde_json::from_value(serde_json::json!({
+        "id": "op9", "triggerFunction": "findStagingMismatch", "status": "FAILED", "retryCounter": 3
+    }))
+    .unwrap();
+    let d = Diagnosis::from_operations(&[op]);
+    assert!(d.failed_with_retries);
+    assert_eq!(d.advice, REMEDY_REREGISTER);
+    let (s, _) = step(s, Event::Diagnosed(d));
+    assert!(
+        matches!(outcome(&s), Outcome::FindFailed { diagnosis } if diagnosis.operation_id.as_deref() == Some("op9"))
+    );
+}
+
+#[test]
+fn diagnosis_without_failed_retries_says_keep_watching() {
+    let op: Operation = serde_json::from_value(serde_json::json!({
+        "id": "op1", "triggerFunction": "findStagingMismatch", "status": "FAILED", "retryCounter": 0
+    }))
+    .unwrap();
+    let d = Diagnosis::from_operations(&[op]);
+    assert!(!d.failed_with_retries);
+    assert_eq!(d.operation_status.as_deref(), Some("FAILED"));
+    assert_ne!(d.advice, REMEDY_REREGISTER);
+}
+
+#[test]
+fn completed_find_fetches_the_report() {
+    let s = watching(RunKind::Find, TriggerKind::Find);
+    let (s, a) = step(s, status_at(ResyncStatus::FindMismatchCompleted, 5));
+    assert_eq!(s.phase, Phase::FetchingReport);
+    assert_eq!(a, vec![Action::FetchReport]);
+}
+
+#[test]
+fn completed_find_without_report_ends() {
+    let mut s = watching(RunKind::Find, TriggerKind::Find);
+    s.config.fetch_report = false;
+    let (s, _) = step(s, status_at(ResyncStatus::FindMismatchCompleted, 5));
+    assert_eq!(outcome(&s), &Outcome::FindCompleted);
+}
+
+#[test]
+fn completed_resync_watches_operations() {
+    let s = watching(RunKind::Resync, TriggerKind::Resync);
+    let (s, a) = step(s, status_at(ResyncStatus::ResyncTriggerCompleted, 5));
+    assert_eq!(s.phase, Phase::WatchingOperations);
+    assert_eq!(a, vec![Action::PollOperations]);
+}
+
+#[test]
+fn completed_resync_without_subscriber_profile_ends_unwatched() {
+    let mut s = watching(RunKind::Resync, TriggerKind::Resync);
+    s.config.watch_operations = false;
+    let (s, _) = step(s, status_at(ResyncStatus::ResyncTriggerCompleted, 5));
+    assert_eq!(
+        outcome(&s),
+        &Outcome::ResyncDone {
+            operations_watched: false,
+            operations_failed: 0
+        }
+    );
+}
+
+#[test]
+fn failed_resync_ends() {
+    let s = watching(RunKind::Resync, TriggerKind::Resync);
+    let (s, _) = step(s, status_at(ResyncStatus::ResyncTriggerFailed, 5));
+    assert_eq!(outcome(&s), &Outcome::ResyncFailed);
+}
+
+#[test]
+fn resync_start_and_unknown_statuses_keep_polling_until_the_limit() {
+    let s = watching(RunKind::Resync, TriggerKind::Resync);
+    let (s, a) = step(s, status_at(ResyncStatus::ResyncTriggerStart, 5));
+    assert_eq!(a, vec![Action::PollStatus]);
+    let (s, a) = step(
+        s,
+        status_at(ResyncStatus::Other("RESYNC_QUEUED".into()), 10),
+    );
+    assert_eq!(a, vec![Action::PollStatus]);
+    // a running resync is never "stuck": only the find has the 30-minute rule
+    let (s, a) = step(s, status_at(ResyncStatus::ResyncTriggerStart, 500));
+    assert_eq!(a, vec![Action::PollStatus]);
+    let (s, _) = step(s, status_at(ResyncStatus::FindMismatchCompleted, 600));
+    assert!(matches!(outcome(&s), Outcome::Error { code, .. } if code == "unexpected_status"));
+}
+
+#[test]
+fn transient_poll_failures_are_tolerated_for_a_while() {
+    let s = watching(RunKind::Find, TriggerKind::Find);
+    let err = ErrorInfo {
+        code: "connection_refused".into(),
+        message: "cannot connect".into(),
+    };
+    let failed = |secs| Event::PollFailed {
+        error: err.clone(),
+        transient: true,
+        at: t0() + Duration::seconds(secs),
+    };
+    let (s, a) = step(s, failed(10));
+    assert_eq!(a, vec![Action::PollStatus]);
+    assert_eq!(s.unreachable_since, Some(t0() + Duration::seconds(10)));
+    let (s, a) = step(s, failed(20));
+    assert_eq!(a, vec![Action::PollStatus]);
+    // an answer resets the clock
+    let (s, _) = step(s, status_at(ResyncStatus::FindMismatchStart, 25));
+    assert_eq!(s.unreachable_since, None);
+    let (s, _) = step(s, failed(30));
+    let (s, _) = step(s, failed(61));
+    assert!(matches!(outcome(&s), Outcome::Error { code, message }
+        if code == "connection_refused" && message.contains("not cancelled")));
+}
+
+#[test]
+fn non_transient_poll_failure_ends_the_run() {
+    let s = watching(RunKind::Resync, TriggerKind::Resync);
+    let (s, _) = step(
+        s,
+        Event::PollFailed {
+            error: ErrorInfo {
+                code: "not_admin".into(),
+                message: "403".into(),
+            },
+            transient: false,
+            at: t0(),
+        },
+    );
+    assert!(matches!(outcome(&s), Outcome::Error { code, .. } if code == "not_admin"));
+}
+
+#[test]
+fn operations_watch_ends_when_none_pending() {
+    let mut s = run(RunKind::Resync);
+    s.phase = Phase::WatchingOperations;
+    let (s, a) = step(
+        s,
+        Event::OperationsRead {
+            pending: 4,
+            failed: 0,
+        },
+    );
+    assert_eq!(a, vec![Action::PollOperations]);
+    assert_eq!(s.operations_pending, Some(4));
+    let (s, a) = step(
+        s,
+        Event::OperationsRead {
+            pending: 0,
+            failed: 1,
+        },
+    );
+    assert!(a.is_empty());
+    assert_eq!(
+        outcome(&s),
+        &Outcome::ResyncDone {
+            operations_watched: true,
+            operations_failed: 1
+        }
+    );
+}
+
+fn fetched(rows: u64) -> Event {
+    Event::ReportFetched(ReportInfo {
+        path: "r.csv".into(),
+        rows,
+        possibly_inaccurate: false,
+        status_at_fetch: Some("FIND_MISMATCH_COMPLETED".into()),
+    })
+}
+
+#[test]
+fn empty_report_means_in_sync() {
+    let mut s = run(RunKind::Find);
+    s.phase = Phase::FetchingReport;
+    let (s, _) = step(s, fetched(0));
+    assert_eq!(outcome(&s), &Outcome::InSync);
+    assert_eq!(s.report.as_ref().unwrap().rows, 0);
+}
+
+#[test]
+fn report_with_rows_means_mismatches() {
+    let mut s = run(RunKind::Find);
+    s.phase = Phase::FetchingReport;
+    let (s, _) = step(s, fetched(12));
+    assert_eq!(outcome(&s), &Outcome::MismatchesFound { rows: 12 });
+}
+
+#[test]
+fn verify_report_is_diffed_against_the_archive() {
+    let mut s = run(RunKind::Verify);
+    s.phase = Phase::FetchingReport;
+    s.archived_report = Some("archive/old.csv".into());
+    let (s, a) = step(s, fetched(1));
+    assert_eq!(s.phase, Phase::Diffing);
+    assert_eq!(a, vec![Action::Diff]);
+    let d = DiffCounts {
+        only_before: 9,
+        only_after: 0,
+        in_both: 1,
+    };
+    let (s, _) = step(s, Event::Diffed(d.clone()));
+    assert_eq!(
+        outcome(&s),
+        &Outcome::Verified {
+            remaining: 1,
+            diff: Some(d)
+        }
+    );
+}
+
+#[test]
+fn verify_without_previous_report_ends_after_fetch() {
+    let mut s = run(RunKind::Verify);
+    s.phase = Phase::FetchingReport;
+    let (s, _) = step(s, fetched(0));
+    assert_eq!(
+        outcome(&s),
+        &Outcome::Verified {
+            remaining: 0,
+            diff: None
+        }
+    );
+}
+
+#[test]
+fn a_failure_in_any_phase_ends_with_its_code() {
+    for phase in [
+        Phase::Preflight,
+        Phase::Archiving,
+        Phase::DeletingLogs,
+        Phase::PreparingTrigger {
+            job: TriggerKind::Find,
+        },
+        Phase::Triggering {
+            job: TriggerKind::Find,
+        },
+        Phase::Watching {
+            job: TriggerKind::Find,
+        },
+        Phase::Diagnosing { failed: false },
+        Phase::WatchingOperations,
+        Phase::FetchingReport,
+        Phase::Diffing,
+    ] {
+        let mut s = run(RunKind::Find);
+        s.phase = phase.clone();
+        let (s, a) = step(
+            s,
+            Event::Failed(ErrorInfo {
+                code: "job_already_running".into(),
+                message: "409".into(),
+            }),
+        );
+        assert!(a.is_empty(), "{phase:?}");
+        assert!(
+            matches!(outcome(&s), Outcome::Error { code, .. } if code == "job_already_running")
+        );
+    }
+}
+
+#[test]
+fn a_finished_run_ignores_events() {
+    let mut s = run(RunKind::Find);
+    s.phase = Phase::Done;
+    s.outcome = Some(Outcome::InSync);
+    let (s2, a) = step(s.clone(), Event::LogsDeleted);
+    assert!(a.is_empty());
+    assert_eq!(s2, s);
+    assert!(resume_actions(&s).is_empty());
+}
+
+#[test]
+fn a_stale_event_changes_nothing_and_redoes_the_phase() {
+    let s = watching(RunKind::Find, TriggerKind::Find);
+    let (s2, a) = step(s.clone(), Event::LogsDeleted);
+    assert_eq!(s2, s);
+    assert_eq!(a, vec![Action::PollStatus]);
+}
+
+#[test]
+fn resume_actions_cover_every_phase() {
+    let cases = [
+        (Phase::Preflight, Action::CheckPreflight),
+        (Phase::Archiving, Action::ArchiveReport),
+        (Phase::DeletingLogs, Action::DeleteLogs),
+        (
+            Phase::PreparingTrigger {
+                job: TriggerKind::Resync,
+            },
+            Action::ReadBeforeTrigger(TriggerKind::Resync),
+        ),
+        (
+            Phase::Watching {
+                job: TriggerKind::Find,
+            },
+            Action::PollStatus,
+        ),
+        (Phase::Diagnosing { failed: true }, Action::Diagnose),
+        (Phase::WatchingOperations, Action::PollOperations),
+        (Phase::FetchingReport, Action::FetchReport),
+        (Phase::Diffing, Action::Diff),
+    ];
+    for (phase, action) in cases {
+        let mut s = run(RunKind::Verify);
+        s.phase = phase;
+        assert_eq!(resume_actions(&s), vec![action]);
+    }
+    let _ = OperationStatus::Todo;
+}

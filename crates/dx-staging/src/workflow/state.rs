@@ -1,0 +1,425 @@
+//! The persisted state of a run (find, resync, verify) and its file.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::client::TriggerKind;
+use crate::error::{Error, Result};
+use crate::model::{ResyncStatus, Subscriber};
+
+/// The version of the state file format.
+pub const STATE_VERSION: u32 = 1;
+
+/// What a run does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RunKind {
+    /// Pre-flight, find staging mismatch, watch, (optionally) fetch the report.
+    Find,
+    /// Two-way guard and pre-flight, resync, watch, watch the subscriber's sync operations.
+    Resync,
+    /// Archive the previous report, delete the server's logs, find again, fetch, diff.
+    Verify,
+}
+
+/// Settings of a run, saved with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunConfig {
+    /// A find still in `FIND_MISMATCH_START` after this long is diagnosed as stuck (HCL: 30 min).
+    pub stuck_limit_secs: u64,
+    /// How long polls may keep failing with network errors before the run gives up watching.
+    pub max_unreachable_secs: u64,
+    /// Fetch the report when a find completes (always on for verify).
+    pub fetch_report: bool,
+    /// Where the report goes (find and verify).
+    pub report_path: Option<PathBuf>,
+    /// Verify: the report from before, to archive and compare with.
+    pub previous_report: Option<PathBuf>,
+    /// Verify: where the previous report is archived (default: `archive/` beside it).
+    pub archive_dir: Option<PathBuf>,
+    /// Resync: after `RESYNC_TRIGGER_COMPLETED`, watch the subscriber's sync operations.
+    pub watch_operations: bool,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            stuck_limit_secs: 30 * 60,
+            max_unreachable_secs: 10 * 60,
+            fetch_report: true,
+            report_path: None,
+            previous_report: None,
+            archive_dir: None,
+            watch_operations: true,
+        }
+    }
+}
+
+/// Where a run is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "camelCase")]
+pub enum Phase {
+    /// Checking the documented pre-conditions.
+    Preflight,
+    /// Verify: archiving the previous report.
+    Archiving,
+    /// Verify: deleting the server's logs for the subscriber.
+    DeletingLogs,
+    /// Reading the subscriber just before a trigger.
+    PreparingTrigger {
+        /// Which job.
+        job: TriggerKind,
+    },
+    /// A trigger (PATCH) is being sent; on resume its outcome is confirmed by re-reading.
+    Triggering {
+        /// Which job.
+        job: TriggerKind,
+    },
+    /// Polling `resyncStatus`.
+    Watching {
+        /// Which job.
+        job: TriggerKind,
+    },
+    /// Looking at the `findStagingMismatch` operations after a failed or stuck find.
+    Diagnosing {
+        /// The find ended in `FIND_MISMATCH_FAILED` (otherwise: stuck past the limit).
+        failed: bool,
+    },
+    /// Resync: watching the subscriber's `sync*` operations until none is not complete.
+    WatchingOperations,
+    /// Fetching the mismatch report.
+    FetchingReport,
+    /// Verify: comparing the new report with the previous one.
+    Diffing,
+    /// Finished; see [`RunState::outcome`].
+    Done,
+}
+
+impl Phase {
+    /// A short name for progress lines.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Phase::Preflight => "preflight",
+            Phase::Archiving => "archiving",
+            Phase::DeletingLogs => "deletingLogs",
+            Phase::PreparingTrigger { .. } => "preparingTrigger",
+            Phase::Triggering { .. } => "triggering",
+            Phase::Watching { .. } => "watching",
+            Phase::Diagnosing { .. } => "diagnosing",
+            Phase::WatchingOperations => "watchingOperations",
+            Phase::FetchingReport => "fetchingReport",
+            Phase::Diffing => "diffing",
+            Phase::Done => "done",
+        }
+    }
+}
+
+/// The 30-minute rule's diagnosis from the `findStagingMismatch` operations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Diagnosis {
+    /// A `findStagingMismatch` operation is `FAILED` with `retryCounter > 0`: the find failed
+    /// because of the amount of data.
+    pub failed_with_retries: bool,
+    /// That operation's id, if one was found.
+    pub operation_id: Option<String>,
+    /// Its retry counter.
+    pub retry_counter: Option<u64>,
+    /// Its status.
+    pub operation_status: Option<String>,
+    /// What to do, in the user's words.
+    pub advice: String,
+}
+
+/// The documented remedy when a find failed because of the amount of data.
+pub const REMEDY_REREGISTER: &str = "The find failed because of the large amount of data to process (findStagingMismatch FAILED with retryCounter > 0). HCL's remedy: deregister the subscriber and register it again, so that staging syncs the data between publisher and subscriber.";
+
+impl Diagnosis {
+    /// Builds the diagnosis from the `findStagingMismatch` operations DX listed.
+    pub fn from_operations(ops: &[crate::model::Operation]) -> Diagnosis {
+        let failed = ops.iter().find(|o| {
+            o.trigger_function.as_deref() == Some("findStagingMismatch")
+                && o.status == crate::model::OperationStatus::Failed
+                && o.retry_counter.unwrap_or(0) > 0
+        });
+        let any = failed.or_else(|| {
+            ops.iter()
+                .find(|o| o.trigger_function.as_deref() == Some("findStagingMismatch"))
+        });
+        Diagnosis {
+            failed_with_retries: failed.is_some(),
+            operation_id: any.and_then(|o| o.id.clone()),
+            retry_counter: any.and_then(|o| o.retry_counter),
+            operation_status: any.map(|o| o.status.to_string()),
+            advice: if failed.is_some() {
+                REMEDY_REREGISTER.to_string()
+            } else {
+                "No findStagingMismatch operation failed with retries. The find may still be working through a large amount of data: keep watching, and check the DAM operations for findStagingMismatch.".to_string()
+            },
+        }
+    }
+}
+
+/// Counts of a diff between the previous report and the new one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct DiffCounts {
+    /// Rows only in the previous report (fixed by the resync).
+    pub only_before: u64,
+    /// Rows only in the new report (new drift).
+    pub only_after: u64,
+    /// Rows in both (still mismatched).
+    pub in_both: u64,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "camelCase")]
+pub enum Outcome {
+    /// The find completed (no report was fetched).
+    FindCompleted,
+    /// The report is empty: publisher and subscriber are in sync.
+    InSync,
+    /// The report holds mismatches.
+    MismatchesFound {
+        /// How many.
+        rows: u64,
+    },
+    /// The find failed.
+    FindFailed {
+        /// What the operations say.
+        diagnosis: Diagnosis,
+    },
+    /// The find stayed in `FIND_MISMATCH_START` past the stuck limit. Watching stopped; the job
+    /// may still finish (resume the run to look again).
+    Stuck {
+        /// Minutes since the trigger.
+        minutes: u64,
+        /// What the operations say.
+        diagnosis: Diagnosis,
+    },
+    /// The resync's operations were created and (when watched) none is left not complete.
+    ResyncDone {
+        /// Whether the subscriber's operations were watched (needs its profile).
+        operations_watched: bool,
+        /// `sync*` operations left `FAILED` on the subscriber.
+        operations_failed: u64,
+    },
+    /// The resync trigger failed.
+    ResyncFailed,
+    /// Verify finished.
+    Verified {
+        /// Mismatches still reported (0 = in sync).
+        remaining: u64,
+        /// The diff against the previous report, when there was one.
+        diff: Option<DiffCounts>,
+    },
+    /// A rule refused the run before anything was triggered.
+    Refused {
+        /// Which rule.
+        rule: String,
+        /// Why.
+        message: String,
+    },
+    /// The run stopped on an error.
+    Error {
+        /// The error's code.
+        code: String,
+        /// Its message.
+        message: String,
+    },
+}
+
+impl Outcome {
+    /// An outcome from an error.
+    pub fn from_error(e: &Error) -> Outcome {
+        match e {
+            Error::Refused { rule, message } => Outcome::Refused {
+                rule: rule.clone(),
+                message: message.clone(),
+            },
+            other => Outcome::Error {
+                code: other.code().to_string(),
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+/// A fetched report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportInfo {
+    /// The CSV file.
+    pub path: PathBuf,
+    /// Data rows.
+    pub rows: u64,
+    /// Fetched while the status was not `FIND_MISMATCH_COMPLETED`: may be inaccurate.
+    pub possibly_inaccurate: bool,
+    /// The subscriber's status when the fetch began.
+    pub status_at_fetch: Option<String>,
+}
+
+/// Everything about a run; saved to a JSON file as it changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunState {
+    /// File format version.
+    pub version: u32,
+    /// Unique id of the run.
+    pub run_id: String,
+    /// What the run does.
+    pub kind: RunKind,
+    /// The subscriber registration id.
+    pub subscriber_id: String,
+    /// Settings.
+    pub config: RunConfig,
+    /// Where the run is.
+    #[serde(flatten)]
+    pub phase: Phase,
+    /// When the run started.
+    pub started_at: DateTime<Utc>,
+    /// When the current job was triggered.
+    pub triggered_at: Option<DateTime<Utc>>,
+    /// The subscriber as read just before the trigger (to confirm a lost trigger answer).
+    pub before_trigger: Option<Subscriber>,
+    /// Seconds from the trigger to the last status read.
+    #[serde(default)]
+    pub elapsed_secs: u64,
+    /// The last `resyncStatus` read.
+    pub last_status: Option<ResyncStatus>,
+    /// Sync operations not yet complete on the subscriber (resync).
+    pub operations_pending: Option<u64>,
+    /// PATCH requests sent by this run.
+    pub triggers_sent: u32,
+    /// The fetched report.
+    pub report: Option<ReportInfo>,
+    /// Verify: where the previous report was archived.
+    pub archived_report: Option<PathBuf>,
+    /// What could not be checked, and other warnings.
+    pub warnings: Vec<String>,
+    /// Since when polls have been failing with network errors.
+    pub unreachable_since: Option<DateTime<Utc>>,
+    /// How it ended (set with [`Phase::Done`]).
+    pub outcome: Option<Outcome>,
+}
+
+impl RunState {
+    /// A new run, not started.
+    pub fn new(
+        kind: RunKind,
+        subscriber_id: impl Into<String>,
+        config: RunConfig,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let mut config = config;
+        if kind == RunKind::Verify {
+            config.fetch_report = true;
+        }
+        RunState {
+            version: STATE_VERSION,
+            run_id: format!(
+                "{}-{:08x}",
+                now.format("%Y%m%dT%H%M%SZ"),
+                rand::random::<u32>()
+            ),
+            kind,
+            subscriber_id: subscriber_id.into(),
+            config,
+            phase: Phase::Preflight,
+            started_at: now,
+            triggered_at: None,
+            before_trigger: None,
+            elapsed_secs: 0,
+            last_status: None,
+            operations_pending: None,
+            triggers_sent: 0,
+            report: None,
+            archived_report: None,
+            warnings: Vec::new(),
+            unreachable_since: None,
+            outcome: None,
+        }
+    }
+
+    /// Whether the run has ended.
+    pub fn is_done(&self) -> bool {
+        self.phase == Phase::Done
+    }
+
+    /// Loads a state file.
+    pub fn load(path: &Path) -> Result<RunState> {
+        let bytes = std::fs::read(path).map_err(|e| Error::file(path, e))?;
+        let state: RunState = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::file(path, format!("not a run state file: {e}")))?;
+        if state.version != STATE_VERSION {
+            return Err(Error::file(
+                path,
+                format!("run state version {} is not supported", state.version),
+            ));
+        }
+        Ok(state)
+    }
+
+    /// Saves the state atomically (temporary file in the same folder, then rename).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let json = serde_json::to_vec_pretty(self).map_err(|e| Error::file(path, e))?;
+        write_atomic(path, &json)
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| Error::file(&dir, e))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(&dir)
+        .map_err(|e| Error::file(&dir, e))?;
+    tmp.write_all(bytes).map_err(|e| Error::file(path, e))?;
+    tmp.as_file().sync_all().map_err(|e| Error::file(path, e))?;
+    tmp.persist(path).map_err(|e| Error::file(path, e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn save_and_load_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run.json");
+        let mut s = RunState::new(RunKind::Find, "sub-1", RunConfig::default(), Utc::now());
+        s.phase = Phase::Watching {
+            job: TriggerKind::Find,
+        };
+        s.save(&path).unwrap();
+        let back = RunState::load(&path).unwrap();
+        assert_eq!(back, s);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("\"phase\": \"watching\""));
+        std::fs::write(&path, "{").unwrap();
+        assert_eq!(RunState::load(&path).unwrap_err().code(), "file");
+    }
+
+    #[test]
+    fn verify_always_fetches() {
+        let c = RunConfig {
+            fetch_report: false,
+            ..RunConfig::default()
+        };
+        assert!(
+            RunState::new(RunKind::Verify, "s", c, Utc::now())
+                .config
+                .fetch_report
+        );
+    }
+}
