@@ -5,6 +5,11 @@ set -euo pipefail
 
 # System packages: C toolchain for bundled SQLite.
 APT_PACKAGES=(build-essential pkg-config ca-certificates curl)
+# The desktop app (Tauri 2 on WebKitGTK), its headless window tests (Xvfb, WebKitWebDriver), the
+# keyring tests (gnome-keyring on a D-Bus session bus) and screenshots (imagemagick).
+APT_PACKAGES+=(libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
+  xvfb xauth webkit2gtk-driver gnome-keyring dbus dbus-x11 imagemagick x11-apps)
+command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -22,4 +27,17 @@ if ! command -v cargo >/dev/null 2>&1; then
   curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c clippy -c rustfmt
   # shellcheck disable=SC1091
   . "$HOME/.cargo/env"
+fi
+
+# The UI's npm packages (exact versions from ui/package-lock.json).
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+if [ ! -d "$ROOT/ui/node_modules" ] || [ "$ROOT/ui/package-lock.json" -nt "$ROOT/ui/node_modules/.package-lock.json" ]; then
+  echo "setup: installing the UI's npm packages" >&2
+  (cd "$ROOT/ui" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# The WebDriver bridge for the real-window tests.
+if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+  echo "setup: installing tauri-driver" >&2
+  cargo install tauri-driver --locked --version ^2 --quiet
 fi

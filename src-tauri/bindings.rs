@@ -1,0 +1,94 @@
+//! The typed command layer: every command is registered here once; the TypeScript module
+//! `ui/src/lib/bindings.ts` is generated from this list (a test fails when it drifts).
+
+use specta_typescript::Typescript;
+use tauri_specta::{collect_commands, Builder, ErrorHandlingMode};
+
+use crate::commands::{app, data, profiles};
+
+/// Header of the generated file.
+pub const HEADER: &str = "// Generated from the Rust commands by tauri-specta. DO NOT EDIT.\n// Regenerate: UPDATE_BINDINGS=1 cargo test -p dam-staging-console bindings\n";
+
+/// Where the generated TypeScript goes, relative to the workspace root.
+pub const BINDINGS_PATH: &str = "ui/src/lib/bindings.ts";
+
+/// The command registry.
+pub fn builder() -> Builder<tauri::Wry> {
+    Builder::<tauri::Wry>::new()
+        .error_handling(ErrorHandlingMode::Throw)
+        .disable_serde_phases()
+        .commands(collect_commands![
+            app::app_info,
+            profiles::list_profiles,
+            profiles::validate_profile,
+            profiles::save_profile,
+            profiles::delete_profile,
+            profiles::duplicate_profile,
+            profiles::select_profile,
+            profiles::test_connection,
+            profiles::test_draft,
+            profiles::import_dxclient_settings,
+            profiles::set_password,
+            data::list_subscribers,
+            data::get_subscriber,
+            data::list_operations,
+            app::start_demo,
+            app::open_log_folder,
+        ])
+}
+
+/// Renders the TypeScript bindings to `path`.
+pub fn export(path: &std::path::Path) -> Result<(), String> {
+    builder()
+        .export(Typescript::default().header(HEADER), path)
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    #[test]
+    fn bindings_are_up_to_date() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let committed = root.join(super::BINDINGS_PATH);
+        let dir = tempfile::tempdir().unwrap();
+        let fresh = dir.path().join("bindings.ts");
+        super::export(&fresh).unwrap();
+        let fresh_text = std::fs::read_to_string(&fresh).unwrap();
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(&committed, &fresh_text).unwrap();
+        }
+        let old = std::fs::read_to_string(&committed).unwrap_or_default();
+        assert!(
+            old == fresh_text,
+            "{} is out of date: run UPDATE_BINDINGS=1 cargo test -p dam-staging-console bindings",
+            super::BINDINGS_PATH
+        );
+    }
+
+    #[test]
+    fn every_command_has_a_permission() {
+        let listed: Vec<&str> = env!("DSC_COMMANDS").split(',').collect();
+        let text = {
+            let dir = tempfile::tempdir().unwrap();
+            let p = dir.path().join("b.ts");
+            super::export(&p).unwrap();
+            std::fs::read_to_string(p).unwrap()
+        };
+        for cmd in &listed {
+            assert!(
+                text.contains(&format!(">(\"{cmd}\"")),
+                "{cmd} is in build.rs but not registered"
+            );
+        }
+        assert_eq!(text.matches("__TAURI_INVOKE<").count(), listed.len());
+        let caps = std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src-tauri/capabilities/main.json"),
+        )
+        .unwrap();
+        for cmd in &listed {
+            assert!(caps.contains(&format!("\"allow-{}\"", cmd.replace('_', "-"))));
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! Tauri build script: generates the app context from `tauri.conf.json`, the app's command
+//! permissions (one `allow-<command>` per command below) and the capabilities in
+//! `src-tauri/capabilities/`.
+
+/// Every command of the app; a unit test checks this list against the registered commands.
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "list_profiles",
+    "validate_profile",
+    "save_profile",
+    "delete_profile",
+    "duplicate_profile",
+    "select_profile",
+    "test_connection",
+    "test_draft",
+    "import_dxclient_settings",
+    "set_password",
+    "list_subscribers",
+    "get_subscriber",
+    "list_operations",
+    "start_demo",
+    "open_log_folder",
+];
+
+fn main() {
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    println!("cargo:rustc-env=DSC_COMMANDS={}", COMMANDS.join(","));
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .capabilities_path_pattern("src-tauri/capabilities/*.json")
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build step failed");
+}

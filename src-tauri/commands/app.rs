@@ -1,0 +1,45 @@
+//! App-level commands: start-up facts, demo mode, the logs folder.
+
+use tauri::{AppHandle, State};
+use tauri_plugin_opener::OpenerExt;
+
+use crate::dto::{AppInfo, ProfileView};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// Version, demo flag, keyring state and the last selected profile.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all, err)]
+pub async fn app_info(app: AppHandle, state: State<'_, AppState>) -> AppResult<AppInfo> {
+    let secrets = state.secrets.clone();
+    let keyring = super::blocking(move || Ok(secrets.status())).await?;
+    let demo = state.demo.lock().await.is_some();
+    Ok(AppInfo {
+        version: app.package_info().version.to_string(),
+        demo,
+        keyring,
+        selected_profile_id: state.store().selected().map(str::to_string),
+        log_dir: state.log_dir.display().to_string(),
+    })
+}
+
+/// Starts the demo (a simulated publisher and subscriber on loopback) if it is not running,
+/// and returns the profiles, the demo ones included.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all, err)]
+pub async fn start_demo(state: State<'_, AppState>) -> AppResult<Vec<ProfileView>> {
+    crate::demo::ensure_started(&state).await?;
+    super::profiles::views(&state).await
+}
+
+/// Opens the folder of the log files in the system's file manager.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all, err)]
+pub async fn open_log_folder(app: AppHandle, state: State<'_, AppState>) -> AppResult<()> {
+    app.opener()
+        .open_path(state.log_dir.display().to_string(), None::<&str>)
+        .map_err(|e| AppError::Refused(format!("could not open {}: {e}", state.log_dir.display())))
+}

@@ -1,0 +1,74 @@
+//! DAM Staging Console: the Tauri 2 desktop app. Commands are thin and delegate to
+//! `dx-staging`; see `DESIGN.md` §4.
+
+pub mod bindings;
+pub mod commands;
+pub mod demo;
+pub mod dto;
+pub mod error;
+pub mod logging;
+pub mod secrets;
+pub mod state;
+pub mod store;
+
+use tauri::Manager;
+
+use crate::secrets::Secrets;
+use crate::state::AppState;
+use crate::store::ProfileStore;
+
+/// The app identifier: the keyring service name and the data folder name.
+pub const IDENTIFIER: &str = "io.github.dam-staging-console";
+
+/// Starts the app. `--demo` starts demo mode.
+pub fn run() {
+    let demo = std::env::args().any(|a| a == "--demo");
+    let specta = bindings::builder();
+    tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_opener::init())
+        .invoke_handler(specta.invoke_handler())
+        .setup(move |app| {
+            let paths = app.path();
+            let data_dir = paths.app_data_dir()?;
+            let log_dir = paths.app_log_dir()?;
+            let cache_dir = paths.app_cache_dir()?;
+            if let Some(guard) = logging::init(&log_dir) {
+                app.manage(LogGuard(guard));
+            }
+            tracing::info!(version = env!("CARGO_PKG_VERSION"), demo, "starting");
+            let store = ProfileStore::open(&data_dir)?;
+            app.manage(AppState::new(
+                store,
+                Secrets::new(IDENTIFIER),
+                log_dir,
+                cache_dir,
+            ));
+            if demo {
+                let handle = app.handle().clone();
+                tauri::async_runtime::block_on(async move {
+                    let state = handle.state::<AppState>();
+                    if let Err(e) = demo::ensure_started(&state).await {
+                        tracing::error!(error = %e, "demo mode could not start");
+                    }
+                });
+            }
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .unwrap_or_else(|e| {
+            eprintln!("dam-staging-console: {e}");
+            std::process::exit(1);
+        });
+}
+
+/// Keeps the log writer flushing until the app ends.
+struct LogGuard(#[allow(dead_code)] tracing_appender::non_blocking::WorkerGuard);

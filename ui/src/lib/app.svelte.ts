@@ -1,0 +1,72 @@
+// Shared UI state: the profiles, the selected one, the screen, the connection indicator.
+
+import { api, asAppError, type AppError, type AppInfo, type ProfileView } from "./api";
+
+export type Screen = "subscribers" | "operations" | "profiles";
+
+export const ui = $state({
+  loading: true,
+  info: null as AppInfo | null,
+  profiles: [] as ProfileView[],
+  selectedId: null as string | null,
+  screen: "subscribers" as Screen,
+  /** Last result of talking to the selected profile. */
+  connection: { state: "unknown" as "unknown" | "ok" | "error", ms: 0, message: "" },
+  fatal: null as AppError | null,
+  /** Set by "Add a connection" so Profiles opens the form. */
+  newProfileRequested: false,
+});
+
+export function selectedProfile(): ProfileView | null {
+  return ui.profiles.find((p) => p.profile.id === ui.selectedId) ?? null;
+}
+
+export function profileById(id: string | null | undefined): ProfileView | null {
+  return ui.profiles.find((p) => p.profile.id === id) ?? null;
+}
+
+export async function loadProfiles(): Promise<void> {
+  ui.profiles = await api.listProfiles();
+  if (!ui.selectedId || !profileById(ui.selectedId)) {
+    const remembered = ui.info?.selectedProfileId;
+    ui.selectedId = profileById(remembered)?.profile.id ?? ui.profiles[0]?.profile.id ?? null;
+  }
+}
+
+export async function boot(): Promise<void> {
+  try {
+    ui.info = await api.appInfo();
+    await loadProfiles();
+    if (ui.info.demo) {
+      const pub = ui.profiles.find((p) => p.demo && p.profile.subscriberProfileId);
+      if (pub) ui.selectedId = pub.profile.id;
+    }
+    if (ui.profiles.length > 0 && !ui.selectedId) ui.screen = "profiles";
+  } catch (e) {
+    ui.fatal = asAppError(e);
+  } finally {
+    ui.loading = false;
+  }
+}
+
+export async function selectProfile(id: string): Promise<void> {
+  ui.selectedId = id;
+  ui.connection = { state: "unknown", ms: 0, message: "" };
+  try {
+    await api.selectProfile(id);
+  } catch {
+    // Remembering the choice is a convenience; the selection works without it.
+  }
+}
+
+export async function startDemo(): Promise<void> {
+  ui.profiles = await api.startDemo();
+  ui.info = await api.appInfo();
+  const pub = ui.profiles.find((p) => p.demo && p.profile.subscriberProfileId);
+  if (pub) ui.selectedId = pub.profile.id;
+  ui.screen = "subscribers";
+}
+
+export function noteConnection(ok: boolean, ms: number, message = ""): void {
+  ui.connection = { state: ok ? "ok" : "error", ms, message };
+}

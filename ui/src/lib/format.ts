@@ -1,0 +1,35 @@
+// Numbers and times as administrators read them: thousands separators, relative times.
+
+const numberFormat = new Intl.NumberFormat();
+
+/** 48330 → "48,330" (in the user's locale). */
+export function formatCount(n: number): string {
+  return numberFormat.format(n);
+}
+
+/** An ISO time as "4 min ago" / "in 3 h"; "—" when absent or unreadable. */
+export function relativeTime(iso: string | null | undefined, now: number = Date.now()): string {
+  if (!iso) return "—";
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  const secs = Math.round((t - now) / 1000);
+  const abs = Math.abs(secs);
+  const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: "auto", style: "short" });
+  if (abs < 45) return rtf.format(secs, "second");
+  if (abs < 45 * 60) return rtf.format(Math.round(secs / 60), "minute");
+  if (abs < 22 * 3600) return rtf.format(Math.round(secs / 3600), "hour");
+  if (abs < 26 * 86400) return rtf.format(Math.round(secs / 86400), "day");
+  return new Date(t).toLocaleDateString();
+}
+
+/** The exact local time for a tooltip. */
+export function exactTime(iso: string | null | undefined): string {
+  if (!iso) return "never";
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? iso : new Date(t).toLocaleString();
+}
+
+/** A long id shortened for grids: "5f2c9a…". */
+export function shortId(id: string, keep = 8): string {
+  return id.length > keep + 1 ? `${id.slice(0, keep)}…` : id;
+}

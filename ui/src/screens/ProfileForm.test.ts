@@ -1,0 +1,67 @@
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+
+const commands = vi.hoisted(() => ({
+  validateProfile: vi.fn(),
+  saveProfile: vi.fn(),
+  testDraft: vi.fn(),
+}));
+vi.mock("../lib/bindings", () => ({ commands }));
+
+import ProfileForm from "./ProfileForm.svelte";
+import { emptyProfile } from "../lib/profileDraft";
+
+function setup() {
+  const onSaved = vi.fn();
+  const onCancel = vi.fn();
+  render(ProfileForm, { initial: emptyProfile(), onSaved, onCancel });
+  return { onSaved, onCancel };
+}
+
+describe("ProfileForm", () => {
+  afterEach(() => cleanup());
+  beforeEach(() => {
+    Object.values(commands).forEach((f) => f.mockReset());
+  });
+
+  it("shows each field's message and saves nothing while invalid", async () => {
+    commands.validateProfile.mockResolvedValue([
+      { field: "hostname", message: "give the host name only, without https://" },
+      { field: "dxPort", message: "70000 is not a port (1-65535)" },
+    ]);
+    setup();
+    await fireEvent.input(screen.getByLabelText("Host name"), { target: { value: "https://dx.example.com" } });
+    await fireEvent.input(screen.getByLabelText("DX port"), { target: { value: "70000" } });
+    await fireEvent.click(screen.getByTestId("save"));
+    await waitFor(() => expect(screen.getByTestId("field-error-hostname").textContent).toContain("without https://"));
+    expect(screen.getByTestId("field-error-dxPort").textContent).toContain("70000");
+    expect(screen.getByLabelText("Host name").getAttribute("aria-invalid")).toBe("true");
+    expect(commands.saveProfile).not.toHaveBeenCalled();
+    const sent = commands.validateProfile.mock.calls.at(-1)![0];
+    expect(sent.dxPort).toBe(70000);
+  });
+
+  it("explains a failed connection and offers to save without connecting", async () => {
+    commands.validateProfile.mockResolvedValue([]);
+    commands.saveProfile.mockRejectedValueOnce({ code: "bad_credentials", message: "127.0.0.1:1 rejected the user name or password (401 at login)", field: null });
+    const { onSaved } = setup();
+    await fireEvent.input(screen.getByLabelText("Password"), { target: { value: "wrong" } });
+    await fireEvent.click(screen.getByTestId("save"));
+    await waitFor(() => expect(screen.getByTestId("error").textContent).toContain("rejected the user name or password"));
+    expect(screen.getByTestId("error").textContent).toContain("Check the user name and password");
+    expect(commands.saveProfile).toHaveBeenCalledWith(expect.anything(), "wrong", null, true);
+    const view = { profile: emptyProfile(), password: "keyring", demo: false, insecure: false };
+    commands.saveProfile.mockResolvedValueOnce(view);
+    await fireEvent.click(screen.getByTestId("save-anyway"));
+    await waitFor(() => expect(onSaved).toHaveBeenCalledWith(view));
+    expect(commands.saveProfile).toHaveBeenLastCalledWith(expect.anything(), "wrong", null, false);
+  });
+
+  it("reports a reachable server with its subscriber count", async () => {
+    commands.validateProfile.mockResolvedValue([]);
+    commands.testDraft.mockResolvedValue({ reachable: true, subscriberCount: 2, roundTripMs: 84, password: "none" });
+    setup();
+    await fireEvent.click(screen.getByTestId("test-draft"));
+    await waitFor(() => expect(screen.getByTestId("test-result").textContent).toMatch(/2 subscribers · 84 ms/));
+  });
+});
