@@ -1,0 +1,306 @@
+//! HTTP calls from one environment to another (publisher → subscriber hash endpoints and
+//! eventlogs, subscriber → publisher record details). The caller logs in with its own admin
+//! credentials (DX staging assumes the same admin on both sides), re-logs in once on 401 and
+//! retries transport errors and 5xx answers with exponential back-off.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+use crate::config::EnvConfig;
+use crate::SimError;
+
+/// Attempts per call (transport errors and 5xx answers are retried).
+const ATTEMPTS: u32 = 6;
+
+/// An error of a peer call, as a message for `errorInfo` and logs.
+#[derive(Debug, Clone)]
+pub(crate) struct PeerError(pub String);
+
+impl std::fmt::Display for PeerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The clients of one environment, one per peer base URL.
+pub(crate) struct Peers {
+    http: reqwest::Client,
+    username: String,
+    password: String,
+    default_scheme: &'static str,
+    map: Mutex<HashMap<String, Arc<Peer>>>,
+}
+
+fn read_ca(path: &Path) -> Result<reqwest::Certificate, SimError> {
+    let pem = std::fs::read(path).map_err(|source| SimError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    reqwest::Certificate::from_pem(&pem).map_err(|e| {
+        SimError::HttpClient(format!("{} is not a PEM certificate: {e}", path.display()))
+    })
+}
+
+impl Peers {
+    /// Builds the client; trusts the configured CAs plus `own_ca` (this environment's CA).
+    pub fn new(cfg: &EnvConfig, own_ca: Option<&Path>) -> Result<Peers, SimError> {
+        let mut b = reqwest::Client::builder()
+            .timeout(cfg.peer_timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .pool_max_idle_per_host(16);
+        for p in cfg
+            .trusted_ca_pems
+            .iter()
+            .map(|p| p.as_path())
+            .chain(own_ca)
+        {
+            b = b.add_root_certificate(read_ca(p)?);
+        }
+        let http = b.build().map_err(|e| SimError::HttpClient(e.to_string()))?;
+        Ok(Peers {
+            http,
+            username: cfg.username.clone(),
+            password: cfg.password.clone(),
+            default_scheme: if cfg.tls { "https" } else { "http" },
+            map: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The base URL of a `targetHost` or `host` value: kept if it has a scheme, otherwise
+    /// `http://` (or `https://` when this environment itself serves TLS) is put in front.
+    pub fn base_url(&self, host: &str) -> String {
+        let h = host.trim().trim_end_matches('/');
+        if h.starts_with("http://") || h.starts_with("https://") {
+            h.to_string()
+        } else {
+            format!("{}://{h}", self.default_scheme)
+        }
+    }
+
+    /// The client for a peer.
+    pub fn get(&self, host: &str) -> Arc<Peer> {
+        let base = self.base_url(host);
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        map.entry(base.clone())
+            .or_insert_with(|| {
+                Arc::new(Peer {
+                    base,
+                    http: self.http.clone(),
+                    username: self.username.clone(),
+                    password: self.password.clone(),
+                    token: tokio::sync::Mutex::new(None),
+                })
+            })
+            .clone()
+    }
+}
+
+/// A logged-in client of one peer environment.
+pub(crate) struct Peer {
+    pub base: String,
+    http: reqwest::Client,
+    username: String,
+    password: String,
+    token: tokio::sync::Mutex<Option<String>>,
+}
+
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis((100u64 << attempt.min(5)).min(2000))
+}
+
+impl Peer {
+    async fn login(&self) -> Result<String, PeerError> {
+        let url = format!("{}/dx/api/core/v1/auth/login", self.base);
+        let mut last = String::new();
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                tokio::time::sleep(backoff(attempt)).await;
+            }
+            let resp = match self
+                .http
+                .post(&url)
+                .json(&json!({"username": self.username, "password": self.password}))
+                .send()
+                .await
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    last = format!("cannot reach {url}: {e}");
+                    continue;
+                }
+            };
+            let status = resp.status();
+            if status.is_server_error() {
+                last = format!("login at {url} answered {status}");
+                continue;
+            }
+            if status != StatusCode::OK {
+                return Err(PeerError(format!(
+                    "login at {url} as {} answered {status} (the environments must share the admin credentials)",
+                    self.username
+                )));
+            }
+            let token = resp
+                .headers()
+                .get_all(reqwest::header::SET_COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .filter_map(|v| v.split(';').next())
+                .filter_map(|kv| kv.trim().split_once('='))
+                .find(|(k, _)| *k == crate::auth::COOKIE)
+                .map(|(_, v)| v.to_string());
+            return token
+                .ok_or_else(|| PeerError(format!("login at {url} set no LtpaToken2 cookie")));
+        }
+        Err(PeerError(last))
+    }
+
+    /// Sends a request; answers the status and body of the first non-5xx answer.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<(StatusCode, bytes_like::Bytes), PeerError> {
+        let url = format!("{}{path}", self.base);
+        let mut relogged = false;
+        let mut last = String::new();
+        let mut attempt = 0;
+        while attempt < ATTEMPTS {
+            let token = {
+                let mut guard = self.token.lock().await;
+                match guard.as_ref() {
+                    Some(t) => t.clone(),
+                    None => {
+                        let t = self.login().await?;
+                        *guard = Some(t.clone());
+                        t
+                    }
+                }
+            };
+            let mut req = self.http.request(method.clone(), &url).header(
+                reqwest::header::COOKIE,
+                format!("{}={token}", crate::auth::COOKIE),
+            );
+            if !query.is_empty() {
+                req = req.query(query);
+            }
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            let outcome = match req.send().await {
+                Ok(resp) => {
+                    let status = resp.status();
+                    match resp.bytes().await {
+                        Ok(b) => Ok((status, b)),
+                        Err(e) => Err(format!(
+                            "{method} {url}: connection dropped while reading: {e}"
+                        )),
+                    }
+                }
+                Err(e) => Err(format!("{method} {url}: {e}")),
+            };
+            match outcome {
+                Ok((StatusCode::UNAUTHORIZED, _)) if !relogged => {
+                    relogged = true;
+                    *self.token.lock().await = None;
+                    continue;
+                }
+                Ok((status, b)) if status.is_server_error() => {
+                    last = format!(
+                        "{method} {url} answered {status}: {}",
+                        String::from_utf8_lossy(&b)
+                    );
+                }
+                Ok(ok) => return Ok(ok),
+                Err(e) => last = e,
+            }
+            attempt += 1;
+            if attempt < ATTEMPTS {
+                tokio::time::sleep(backoff(attempt)).await;
+            }
+        }
+        Err(PeerError(format!("{last} (after {ATTEMPTS} attempts)")))
+    }
+
+    /// GET that must answer 200 with JSON of type `T`.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T, PeerError> {
+        let (status, body) = self.send(Method::GET, path, query, None).await?;
+        if status != StatusCode::OK {
+            return Err(PeerError(format!(
+                "GET {}{path} answered {status}: {}",
+                self.base,
+                String::from_utf8_lossy(&body)
+            )));
+        }
+        serde_json::from_slice(&body).map_err(|e| {
+            PeerError(format!(
+                "GET {}{path} answered unreadable JSON: {e}",
+                self.base
+            ))
+        })
+    }
+
+    /// POST of a JSON body that must answer 200 with JSON of type `T`.
+    pub async fn post_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &Value,
+    ) -> Result<T, PeerError> {
+        let (status, resp) = self.send(Method::POST, path, &[], Some(body)).await?;
+        if status != StatusCode::OK {
+            return Err(PeerError(format!(
+                "POST {}{path} answered {status}: {}",
+                self.base,
+                String::from_utf8_lossy(&resp)
+            )));
+        }
+        serde_json::from_slice(&resp).map_err(|e| {
+            PeerError(format!(
+                "POST {}{path} answered unreadable JSON: {e}",
+                self.base
+            ))
+        })
+    }
+
+    /// The record details (`?details=true`), or `None` when the peer answers 404.
+    pub async fn record_details(
+        &self,
+        record_type: &str,
+        id: &str,
+    ) -> Result<Option<Value>, PeerError> {
+        let path = format!("/dx/api/dam/v1/staging/records/{record_type}/{id}");
+        let (status, body) = self
+            .send(Method::GET, &path, &[("details", "true".to_string())], None)
+            .await?;
+        match status {
+            StatusCode::OK => serde_json::from_slice(&body).map(Some).map_err(|e| {
+                PeerError(format!(
+                    "GET {}{path} answered unreadable JSON: {e}",
+                    self.base
+                ))
+            }),
+            StatusCode::NOT_FOUND => Ok(None),
+            s => Err(PeerError(format!(
+                "GET {}{path} answered {s}: {}",
+                self.base,
+                String::from_utf8_lossy(&body)
+            ))),
+        }
+    }
+}
+
+mod bytes_like {
+    pub(crate) use axum::body::Bytes;
+}

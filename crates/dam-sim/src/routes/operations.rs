@@ -1,0 +1,182 @@
+//! `/operations` (list with `status`, `triggerFunctions`, paging), `/operations/{id}`, and
+//! `POST /eventlogs`, which turns staging events into `sync*` operations.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use rusqlite::types::Value as SqlValue;
+use serde_json::{json, Value};
+
+use super::{paging, params, Params};
+use crate::api_error::{parse_body, ApiError};
+use crate::model::{Operation, OPERATION_STATUSES, OP_COLS};
+use crate::records::RecordType;
+use crate::state::SharedEnv;
+
+/// Default page size of `GET /operations`.
+pub(crate) const DEFAULT_LIMIT: u64 = 1000;
+/// Largest page size of `GET /operations` (larger is a 400).
+pub(crate) const MAX_LIMIT: u64 = 100_000;
+
+pub(crate) async fn list(State(env): State<SharedEnv>, q: Params) -> Result<Response, ApiError> {
+    let q = params(q)?;
+    let (offset, limit) = paging(&q, DEFAULT_LIMIT, MAX_LIMIT)?;
+    let mut clauses = Vec::new();
+    let mut args: Vec<SqlValue> = Vec::new();
+    if let Some(s) = q.get("status").filter(|v| !v.is_empty()) {
+        if !OPERATION_STATUSES.contains(&s.as_str()) {
+            return Err(ApiError::bad_request(format!(
+                "query parameter `status` has an unknown value `{s}` (allowed: {})",
+                OPERATION_STATUSES.join(", ")
+            )));
+        }
+        clauses.push("status = ?".to_string());
+        args.push(SqlValue::Text(s.clone()));
+    }
+    if let Some(t) = q.get("triggerFunctions").filter(|v| !v.is_empty()) {
+        let names: Vec<&str> = t
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if names.is_empty() {
+            return Err(ApiError::bad_request(
+                "query parameter `triggerFunctions` must be a comma-separated list of trigger function names",
+            ));
+        }
+        clauses.push(format!(
+            "trigger_function IN ({})",
+            vec!["?"; names.len()].join(", ")
+        ));
+        args.extend(names.into_iter().map(|n| SqlValue::Text(n.to_string())));
+    }
+    let filter = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    args.push(SqlValue::Integer(limit as i64));
+    args.push(SqlValue::Integer(offset.min(i64::MAX as u64) as i64));
+    let ops = env
+        .db
+        .call(move |c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {OP_COLS} FROM operations {filter} ORDER BY seq LIMIT ? OFFSET ?"
+            ))?;
+            let v: Vec<Value> = st
+                .query_map(rusqlite::params_from_iter(args), Operation::from_row)?
+                .map(|r| r.map(|o| o.to_json()))
+                .collect::<Result<_, _>>()?;
+            Ok(v)
+        })
+        .await?;
+    Ok(Json(ops).into_response())
+}
+
+pub(crate) async fn one(
+    State(env): State<SharedEnv>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id2 = id.clone();
+    let op = env.db.call(move |c| Ok(Operation::load(c, &id2)?)).await?;
+    let op = op.ok_or_else(|| ApiError::not_found(format!("no operation with id `{id}`")))?;
+    Ok(Json(op.to_json()).into_response())
+}
+
+/// One validated `SubscriberInterfaceReq`.
+struct Event {
+    rtype: RecordType,
+    action: String,
+    id: String,
+    collection_id: Option<String>,
+    host: String,
+}
+
+const EVENT_FIELDS: [&str; 5] = ["eventData", "host", "type", "action", "created"];
+
+fn event(i: usize, v: &Value) -> Result<Event, ApiError> {
+    let bad = |m: String| ApiError::bad_request(format!("event {i}: {m}"));
+    let m = v
+        .as_object()
+        .ok_or_else(|| bad("must be a SubscriberInterfaceReq object".into()))?;
+    if let Some(k) = m.keys().find(|k| !EVENT_FIELDS.contains(&k.as_str())) {
+        return Err(bad(format!(
+            "unknown property `{k}` (allowed: {})",
+            EVENT_FIELDS.join(", ")
+        )));
+    }
+    let text = |k: &str| -> Result<String, ApiError> {
+        m.get(k)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| bad(format!("property `{k}` is required and must be a string")))
+    };
+    let t = text("type")?;
+    let rtype = RecordType::parse(&t).ok_or_else(|| {
+        bad(format!(
+            "property `type` has an unknown value `{t}` (allowed: {})",
+            RecordType::valid_list()
+        ))
+    })?;
+    let action = text("action")?;
+    if !["CREATE", "UPDATE", "DELETE"].contains(&action.as_str()) {
+        return Err(bad(format!(
+            "property `action` must be CREATE, UPDATE or DELETE, got `{action}`"
+        )));
+    }
+    let host = text("host")?;
+    text("created")?;
+    let data = m
+        .get("eventData")
+        .and_then(Value::as_object)
+        .ok_or_else(|| bad("property `eventData` is required and must be an object".into()))?;
+    let id = data
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("property `eventData.id` is required and must be a string".into()))?
+        .to_string();
+    Ok(Event {
+        rtype,
+        action,
+        id,
+        collection_id: data
+            .get("collectionId")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        host,
+    })
+}
+
+pub(crate) async fn eventlogs(
+    State(env): State<SharedEnv>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let v: Value = parse_body(&body)?;
+    let items = v.as_array().ok_or_else(|| {
+        ApiError::bad_request("the request body must be an array of SubscriberInterfaceReq")
+    })?;
+    let events: Vec<Event> = items
+        .iter()
+        .enumerate()
+        .map(|(i, v)| event(i, v))
+        .collect::<Result<_, _>>()?;
+    env.db
+        .call(move |c| {
+            let tx = c.transaction()?;
+            for e in &events {
+                let mut inputs = json!({
+                    "recordType": e.rtype.as_str(), "recordId": e.id, "action": e.action, "publisherHost": e.host
+                });
+                if let (Some(cid), Some(o)) = (&e.collection_id, inputs.as_object_mut()) {
+                    o.insert("collectionId".into(), Value::String(cid.clone()));
+                }
+                Operation::create(&tx, e.rtype.sync_trigger(&e.action), &inputs)?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await?;
+    env.worker_wake.notify_one();
+    Ok(Json(json!({"isSuccess": true})).into_response())
+}

@@ -1,0 +1,205 @@
+//! `/staging/records…`: per-type range hashes, id/hash lists, counts and single records.
+//! The path/query enums of HCL's spec list ten types; the simulator also accepts `PERMISSION`
+//! and `RESOURCE` so its find job can compare them the same way.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use rusqlite::OptionalExtension;
+use serde_json::json;
+
+use super::{params, uint_param, Params};
+use crate::api_error::ApiError;
+use crate::records::{range_hash, Record, RecordType};
+use crate::state::SharedEnv;
+
+/// Largest `limit` of the range hash endpoint.
+pub(crate) const MAX_HASH_LIMIT: u64 = 100_000;
+
+fn record_type(v: &str, name: &str) -> Result<RecordType, ApiError> {
+    RecordType::parse(v).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "{name} has an unknown value `{v}` (allowed: {})",
+            RecordType::valid_list()
+        ))
+    })
+}
+
+/// `GET /staging/records/{recordType}?offset&limit` → `HashResponseDto`: the hash over the
+/// window's `id:hash` lines, the window's size, and the first id in it (`""` when empty).
+async fn window_hash_answer(
+    env: SharedEnv,
+    rtype: RecordType,
+    offset: u64,
+    limit: u64,
+) -> Result<Response, ApiError> {
+    let cursor = {
+        let map = env.hash_cursor.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(&rtype)
+            .filter(|(o, _)| *o == offset)
+            .map(|(_, id)| id.clone())
+    };
+    let rows = env
+        .db
+        .call(move |c| {
+            let t = rtype.as_str();
+            let mut out: Vec<(String, String)> = Vec::new();
+            let mut push = |r: &rusqlite::Row<'_>| -> rusqlite::Result<()> {
+                out.push((r.get(0)?, r.get(1)?));
+                Ok(())
+            };
+            match (&cursor, offset) {
+                (Some(after), _) => {
+                    let mut s = c.prepare_cached("SELECT id, hash FROM records WHERE type = ?1 AND id > ?2 ORDER BY id LIMIT ?3")?;
+                    let mut rows = s.query(rusqlite::params![t, after, limit as i64])?;
+                    while let Some(r) = rows.next()? {
+                        push(r)?;
+                    }
+                }
+                (None, o) => {
+                    let mut s = c.prepare_cached("SELECT id, hash FROM records WHERE type = ?1 ORDER BY id LIMIT ?2 OFFSET ?3")?;
+                    let mut rows = s.query(rusqlite::params![t, limit as i64, o.min(i64::MAX as u64) as i64])?;
+                    while let Some(r) = rows.next()? {
+                        push(r)?;
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .await?;
+    if let Some((last, _)) = rows.last() {
+        env.hash_cursor
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(rtype, (offset + rows.len() as u64, last.clone()));
+    }
+    let hash = range_hash(rows.iter().map(|(i, h)| (i.as_str(), h.as_str())));
+    let first = rows.first().map(|(i, _)| i.clone()).unwrap_or_default();
+    Ok(Json(json!({"hash": hash, "count": rows.len(), "id": first})).into_response())
+}
+
+pub(crate) async fn window_hash(
+    State(env): State<SharedEnv>,
+    Path(rt): Path<String>,
+    q: Params,
+) -> Result<Response, ApiError> {
+    let rtype = record_type(&rt, "path parameter `recordType`")?;
+    let q = params(q)?;
+    let offset = uint_param(&q, "offset")?
+        .ok_or_else(|| ApiError::bad_request("query parameter `offset` is required"))?;
+    let limit = uint_param(&q, "limit")?
+        .ok_or_else(|| ApiError::bad_request("query parameter `limit` is required"))?;
+    if limit == 0 || limit > MAX_HASH_LIMIT {
+        return Err(ApiError::bad_request(format!(
+            "query parameter `limit` must be between 1 and {MAX_HASH_LIMIT}, got {limit}"
+        )));
+    }
+    window_hash_answer(env, rtype, offset, limit).await
+}
+
+/// `GET /staging/records?recordType&firstId&lastId&collectionId` → `HashListResponseDto`,
+/// ids in `[firstId, lastId]` (both inclusive, either optional), ordered by id.
+pub(crate) async fn hash_list(
+    State(env): State<SharedEnv>,
+    q: Params,
+) -> Result<Response, ApiError> {
+    let q = params(q)?;
+    let rt = q
+        .get("recordType")
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| ApiError::bad_request("query parameter `recordType` is required"))?;
+    let rtype = record_type(rt, "query parameter `recordType`")?;
+    let first = q.get("firstId").filter(|v| !v.is_empty()).cloned();
+    let last = q.get("lastId").filter(|v| !v.is_empty()).cloned();
+    let collection = q.get("collectionId").filter(|v| !v.is_empty()).cloned();
+    let contents = env
+        .db
+        .call(move |c| {
+            let mut s = c.prepare_cached(
+                "SELECT id, hash FROM records WHERE type = ?1 AND (?2 IS NULL OR id >= ?2) AND (?3 IS NULL OR id <= ?3) AND (?4 IS NULL OR collection_id = ?4) ORDER BY id",
+            )?;
+            let v: Vec<serde_json::Value> = s
+                .query_map(rusqlite::params![rtype.as_str(), first, last, collection], |r| {
+                    Ok(json!({"id": r.get::<_, String>(0)?, "hash": r.get::<_, String>(1)?}))
+                })?
+                .collect::<Result<_, _>>()?;
+            Ok(v)
+        })
+        .await?;
+    Ok(Json(json!({ "contents": contents })).into_response())
+}
+
+/// `GET /staging/records/{recordType}/summary` → `{"count": n}`.
+pub(crate) async fn summary(
+    State(env): State<SharedEnv>,
+    Path(rt): Path<String>,
+) -> Result<Response, ApiError> {
+    let rtype = record_type(&rt, "path parameter `recordType`")?;
+    let n: i64 = env
+        .db
+        .call(move |c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM records WHERE type = ?1",
+                [rtype.as_str()],
+                |r| r.get(0),
+            )?)
+        })
+        .await?;
+    Ok(Json(json!({ "count": n })).into_response())
+}
+
+/// `GET /staging/records/{recordType}/{id}[?details=true]`: 200 with
+/// `StagingRecordDetailsResponseDto`, 204 when it exists and details are not asked, 404 otherwise.
+pub(crate) async fn record(
+    State(env): State<SharedEnv>,
+    Path((rt, id)): Path<(String, String)>,
+    q: Params,
+) -> Result<Response, ApiError> {
+    let rtype = record_type(&rt, "path parameter `recordType`")?;
+    let q = params(q)?;
+    let details = match q.get("details").map(String::as_str) {
+        None | Some("") | Some("false") => false,
+        Some("true") => true,
+        Some(v) => {
+            return Err(ApiError::bad_request(format!(
+                "query parameter `details` must be true or false, got `{v}`"
+            )))
+        }
+    };
+    let id2 = id.clone();
+    let rec = env
+        .db
+        .call(move |c| {
+            let r = c
+                .query_row(
+                    "SELECT parent_id, collection_id, name, content, hash FROM records WHERE type = ?1 AND id = ?2",
+                    [rtype.as_str(), id2.as_str()],
+                    |r| {
+                        Ok(Record {
+                            rtype,
+                            id: id2.clone(),
+                            parent_id: r.get(0)?,
+                            collection_id: r.get(1)?,
+                            name: r.get(2)?,
+                            content: r.get(3)?,
+                            hash: r.get(4)?,
+                        })
+                    },
+                )
+                .optional()?;
+            Ok(r)
+        })
+        .await?;
+    let Some(rec) = rec else {
+        return Err(ApiError::not_found(format!(
+            "no {} record with id `{id}`",
+            rtype.as_str()
+        )));
+    };
+    if details {
+        Ok(Json(rec.details()).into_response())
+    } else {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    }
+}

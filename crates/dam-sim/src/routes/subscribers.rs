@@ -1,0 +1,236 @@
+//! `/staging/subscriber…`: register, list, read, update (find and resync triggers), deregister.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{Map, Value};
+
+use crate::api_error::{parse_body, ApiError};
+use crate::model::{Subscriber, FIND_START, RESYNC_START};
+use crate::state::SharedEnv;
+use crate::{find, resync, timefmt};
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Str,
+    Num,
+    Bool,
+}
+
+/// The properties of `SubscriberRegistrationReq` (and its partial form).
+const REQ_FIELDS: [(&str, Kind); 10] = [
+    ("targetHost", Kind::Str),
+    ("cycleLength", Kind::Num),
+    ("status", Kind::Bool),
+    ("lastSyncTime", Kind::Str),
+    ("syncStatus", Kind::Str),
+    ("resyncStatus", Kind::Str),
+    ("lastResyncTime", Kind::Str),
+    ("syncFailureLogs", Kind::Str),
+    ("created", Kind::Str),
+    ("updated", Kind::Str),
+];
+
+/// Checks a request body against `SubscriberRegistrationReq`'s properties; errors name the property.
+fn checked_body(body: &[u8], schema: &str) -> Result<Map<String, Value>, ApiError> {
+    let v: Value = parse_body(body)?;
+    let Value::Object(m) = v else {
+        return Err(ApiError::bad_request(format!(
+            "the request body must be a {schema} JSON object"
+        )));
+    };
+    for (k, v) in &m {
+        let Some((_, kind)) = REQ_FIELDS.iter().find(|(n, _)| n == k) else {
+            let allowed: Vec<&str> = REQ_FIELDS.iter().map(|(n, _)| *n).collect();
+            return Err(ApiError::bad_request(format!(
+                "unknown property `{k}` in {schema} (allowed: {})",
+                allowed.join(", ")
+            )));
+        };
+        let ok = match kind {
+            Kind::Str => v.is_string(),
+            Kind::Num => v.is_number(),
+            Kind::Bool => v.is_boolean(),
+        };
+        if !ok {
+            let want = match kind {
+                Kind::Str => "a string",
+                Kind::Num => "a number",
+                Kind::Bool => "a boolean",
+            };
+            return Err(ApiError::bad_request(format!(
+                "property `{k}` must be {want}, got {v}"
+            )));
+        }
+    }
+    if let Some(h) = m.get("targetHost").and_then(Value::as_str) {
+        if h.trim().is_empty() || h.chars().any(char::is_whitespace) {
+            return Err(ApiError::bad_request(format!(
+                "property `targetHost` must be a host name (host[:port] or a URL), got `{h}`"
+            )));
+        }
+    }
+    Ok(m)
+}
+
+fn s(m: &Map<String, Value>, k: &str) -> Option<String> {
+    m.get(k).and_then(Value::as_str).map(str::to_string)
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::not_found(format!(
+        "no subscriber with id `{id}` is registered on this environment"
+    ))
+}
+
+pub(crate) async fn list(State(env): State<SharedEnv>) -> Result<Response, ApiError> {
+    let subs = env.db.call(|c| Ok(Subscriber::all(c)?)).await?;
+    let v: Vec<Value> = subs.iter().map(|s| Value::Object(s.to_json())).collect();
+    Ok(Json(v).into_response())
+}
+
+pub(crate) async fn one(
+    State(env): State<SharedEnv>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id2 = id.clone();
+    let sub = env.db.call(move |c| Ok(Subscriber::load(c, &id2)?)).await?;
+    let sub = sub.ok_or_else(|| not_found(&id))?;
+    Ok(Json(Value::Object(sub.to_json())).into_response())
+}
+
+pub(crate) async fn create(
+    State(env): State<SharedEnv>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let m = checked_body(&body, "SubscriberRegistrationReq")?;
+    let target = s(&m, "targetHost")
+        .ok_or_else(|| ApiError::bad_request("property `targetHost` is required"))?;
+    let now = timefmt::now();
+    let sub = Subscriber {
+        id: uuid::Uuid::new_v4().to_string(),
+        target_host: target.clone(),
+        sync_status: s(&m, "syncStatus"),
+        sync_failure_logs: s(&m, "syncFailureLogs"),
+        last_sync_time: s(&m, "lastSyncTime"),
+        resync_status: None,
+        last_resync_time: s(&m, "lastResyncTime"),
+        cycle_length: m.get("cycleLength").and_then(Value::as_f64),
+        status: m.get("status").and_then(Value::as_bool).unwrap_or(true),
+        created: now.clone(),
+        updated: now,
+        resync_run: None,
+    };
+    let sub2 = sub.clone();
+    env.db
+        .call(move |c| {
+            let exists: bool = c.query_row(
+                "SELECT EXISTS(SELECT 1 FROM subscribers WHERE target_host = ?1)",
+                [&sub2.target_host],
+                |r| r.get(0),
+            )?;
+            if exists {
+                return Err(ApiError::conflict(format!(
+                    "a subscriber with targetHost `{}` is already registered",
+                    sub2.target_host
+                )));
+            }
+            sub2.save(c)?;
+            Ok(())
+        })
+        .await?;
+    let mut out = sub.to_json();
+    out.insert("isSuccess".into(), Value::Bool(true));
+    out.insert("errorMessage".into(), Value::String(String::new()));
+    Ok(Json(Value::Object(out)).into_response())
+}
+
+pub(crate) async fn update(
+    State(env): State<SharedEnv>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let m = checked_body(&body, "SubscriberRegistrationReqPartial")?;
+    let trigger = s(&m, "resyncStatus");
+    if let Some(t) = &trigger {
+        if t != FIND_START && t != RESYNC_START {
+            return Err(ApiError::bad_request(format!(
+                "property `resyncStatus` can only be set to {FIND_START} or {RESYNC_START}, got `{t}`"
+            )));
+        }
+    }
+    let id2 = id.clone();
+    let mut sub = env
+        .db
+        .call(move |c| Ok(Subscriber::load(c, &id2)?))
+        .await?
+        .ok_or_else(|| not_found(&id))?;
+    if let Some(v) = s(&m, "targetHost") {
+        sub.target_host = v;
+    }
+    if let Some(v) = m.get("cycleLength").and_then(Value::as_f64) {
+        sub.cycle_length = Some(v);
+    }
+    if let Some(v) = m.get("status").and_then(Value::as_bool) {
+        sub.status = v;
+    }
+    for (k, slot) in [
+        ("syncStatus", &mut sub.sync_status),
+        ("syncFailureLogs", &mut sub.sync_failure_logs),
+        ("lastSyncTime", &mut sub.last_sync_time),
+        ("lastResyncTime", &mut sub.last_resync_time),
+    ] {
+        if let Some(v) = s(&m, k) {
+            *slot = Some(v);
+        }
+    }
+    sub.updated = timefmt::now();
+    let sub2 = sub.clone();
+    env.db
+        .call(move |c| {
+            let clash: bool = c.query_row(
+                "SELECT EXISTS(SELECT 1 FROM subscribers WHERE target_host = ?1 AND id <> ?2)",
+                [&sub2.target_host, &sub2.id],
+                |r| r.get(0),
+            )?;
+            if clash {
+                return Err(ApiError::conflict(format!(
+                    "another subscriber already has targetHost `{}`",
+                    sub2.target_host
+                )));
+            }
+            sub2.save(c)?;
+            Ok(())
+        })
+        .await?;
+    let sub = match trigger.as_deref() {
+        Some(FIND_START) => find::start(&env, sub).await?,
+        Some(_) => resync::start(&env, sub).await?,
+        None => sub,
+    };
+    Ok(Json(Value::Object(sub.to_json())).into_response())
+}
+
+pub(crate) async fn remove(
+    State(env): State<SharedEnv>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id2 = id.clone();
+    let found = env
+        .db
+        .call(move |c| {
+            let n = c.execute("DELETE FROM subscribers WHERE id = ?1", [&id2])?;
+            if n > 0 {
+                c.execute("DELETE FROM mismatches WHERE subscriber_id = ?1", [&id2])?;
+            }
+            Ok(n > 0)
+        })
+        .await?;
+    if !found {
+        return Err(not_found(&id));
+    }
+    env.stop_job(&id);
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
