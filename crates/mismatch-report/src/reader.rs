@@ -1,7 +1,7 @@
 //! Streaming CSV reader for mismatch reports: ours and foreign ones (DXClient-like).
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -129,7 +129,7 @@ pub(crate) fn header_from_fields(fields: &[&[u8]]) -> Result<HeaderMap, ReportEr
 /// newlines are handled; unknown columns become [`MismatchRow::extra`]. Iterate to get rows;
 /// with [`OnMalformed::Skip`], see [`skipped`](Self::skipped) afterwards.
 pub struct ReportReader<R: Read> {
-    csv: csv::Reader<R>,
+    csv: csv::Reader<BufReader<R>>,
     header: HeaderMap,
     options: ReaderOptions,
     record: csv::ByteRecord,
@@ -137,12 +137,12 @@ pub struct ReportReader<R: Read> {
     done: bool,
 }
 
-impl ReportReader<BufReader<File>> {
+impl ReportReader<File> {
     /// Opens a report file.
     pub fn open(path: impl AsRef<Path>, options: ReaderOptions) -> Result<Self, ReportError> {
         let path = path.as_ref();
         let f = File::open(path).map_err(|e| ReportError::io("opening", path, e))?;
-        Self::from_reader(BufReader::with_capacity(256 * 1024, f), options)
+        Self::from_reader(f, options)
     }
 }
 
@@ -161,6 +161,14 @@ fn csv_error(e: csv::Error) -> ReportError {
 impl<R: Read> ReportReader<R> {
     /// Reads from any byte source (the header is read immediately).
     pub fn from_reader(source: R, options: ReaderOptions) -> Result<Self, ReportError> {
+        // Binary files are recognised by a NUL byte near the start, before any CSV parsing.
+        let mut source = BufReader::with_capacity(1 << 16, source);
+        let head = source
+            .fill_buf()
+            .map_err(|e| ReportError::io("reading", "the report", e))?;
+        if let Some(i) = memchr::memchr(0, head) {
+            return Err(ReportError::Binary { offset: i as u64 });
+        }
         let mut csv = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)

@@ -14,20 +14,23 @@ pub const D_SUBSCRIBER: usize = 0;
 pub const D_TYPE: usize = 1;
 pub const D_ACTION: usize = 2;
 pub const D_COLLECTION: usize = 3;
-pub const D_NAME: usize = 4;
-pub const D_CREATED: usize = 5;
-pub const N_DICT: usize = 6;
-/// Id-like columns (then extras from index 4).
+pub const N_DICT: usize = 4;
+/// Plain text columns.
+pub const T_NAME: usize = 0;
+pub const N_TEXT: usize = 1;
+/// Id-like columns (then extras from index 6).
 pub const I_RECORD: usize = 0;
 pub const I_PUBLISHER_HASH: usize = 1;
 pub const I_SUBSCRIBER_HASH: usize = 2;
 pub const I_LOG: usize = 3;
-pub const N_ID: usize = 4;
+pub const I_CREATED: usize = 4;
+pub const N_ID: usize = 5;
 
 /// Where a column lives in the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Slot {
     Dict(usize),
+    Text(usize),
     Id(usize),
 }
 
@@ -38,8 +41,8 @@ pub fn slot(c: Column) -> Slot {
         Column::RecordType => Slot::Dict(D_TYPE),
         Column::RecordAction => Slot::Dict(D_ACTION),
         Column::CollectionId => Slot::Dict(D_COLLECTION),
-        Column::Name => Slot::Dict(D_NAME),
-        Column::Created => Slot::Dict(D_CREATED),
+        Column::Name => Slot::Text(T_NAME),
+        Column::Created => Slot::Id(I_CREATED),
         Column::RecordId => Slot::Id(I_RECORD),
         Column::PublisherHash => Slot::Id(I_PUBLISHER_HASH),
         Column::SubscriberHash => Slot::Id(I_SUBSCRIBER_HASH),
@@ -74,8 +77,10 @@ pub struct Builder {
     pub rows: usize,
     pub dicts: [Interner; N_DICT],
     pub codes: [Vec<u32>; N_DICT],
+    pub texts: [Arena; N_TEXT],
     pub ids: Vec<Arena>,
     dict_src: [Option<usize>; N_DICT],
+    text_src: [Option<usize>; N_TEXT],
     id_src: Vec<Option<usize>>,
     unneutralise: bool,
 }
@@ -84,10 +89,12 @@ impl Builder {
     /// An empty builder for a file with this header; `rows` is a capacity hint.
     pub fn new(header: &HeaderMap, unneutralise: bool, rows: usize, id_bytes: usize) -> Self {
         let mut dict_src = [None; N_DICT];
+        let mut text_src = [None; N_TEXT];
         let mut id_src = vec![None; N_ID + header.extra.len()];
         for (i, c) in header.fields.iter().enumerate() {
             match slot(*c) {
                 Slot::Dict(d) => dict_src[d] = Some(i),
+                Slot::Text(t) => text_src[t] = Some(i),
                 Slot::Id(j) => id_src[j] = Some(i),
             }
         }
@@ -96,10 +103,12 @@ impl Builder {
             rows: 0,
             dicts: std::array::from_fn(|_| Interner::new()),
             codes: std::array::from_fn(|_| Vec::with_capacity(rows)),
+            texts: std::array::from_fn(|_| Arena::with_capacity(rows, rows * 24)),
             ids: (0..n_ids)
                 .map(|_| Arena::with_capacity(rows, id_bytes))
                 .collect(),
             dict_src,
+            text_src,
             id_src,
             unneutralise,
         }
@@ -115,6 +124,13 @@ impl Builder {
             };
             let code = self.dicts[d].intern(v)?;
             self.codes[d].push(code);
+        }
+        for t in 0..N_TEXT {
+            let v = match self.text_src[t] {
+                Some(i) => cell(rec.field(i), self.unneutralise),
+                None => b"",
+            };
+            self.texts[t].push(v)?;
         }
         for j in 0..self.ids.len() {
             let v = match self.id_src[j] {
@@ -134,9 +150,13 @@ impl Builder {
             rows,
             dicts,
             codes,
+            texts,
             ids,
             ..
         } = block;
+        for (mine, theirs) in self.texts.iter_mut().zip(&texts) {
+            mine.extend(theirs)?;
+        }
         for (d, (local, local_codes)) in dicts.into_iter().zip(codes).enumerate() {
             let values = &local.values;
             let mut remap = Vec::with_capacity(values.len());

@@ -42,6 +42,10 @@ impl Arena {
         }
     }
 
+    pub fn from_parts(bytes: Vec<u8>, offsets: Vec<u32>) -> Self {
+        Arena { bytes, offsets }
+    }
+
     pub fn len(&self) -> usize {
         self.offsets.len() - 1
     }
@@ -171,17 +175,45 @@ impl DictColumn {
 const TAG_TEXT: u8 = 0;
 const TAG_UUID: u8 = 1;
 const TAG_HEX: u8 = 2;
+const TAG_TIME: u8 = 3;
+
+/// ISO 8601 UTC with milliseconds, `2025-05-01T10:00:00.000Z`: separators at fixed places.
+const TIME_SEPS: [(usize, u8); 7] = [
+    (4, b'-'),
+    (7, b'-'),
+    (10, b'T'),
+    (13, b':'),
+    (16, b':'),
+    (19, b'.'),
+    (23, b'Z'),
+];
 
 #[inline]
-fn hex_val(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        _ => None,
-    }
+fn is_time(v: &[u8]) -> bool {
+    v.len() == 24
+        && TIME_SEPS.iter().all(|&(i, c)| v[i] == c)
+        && v.iter()
+            .enumerate()
+            .all(|(i, b)| TIME_SEPS.iter().any(|&(j, _)| j == i) || b.is_ascii_digit())
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Value of a lower-case hex digit, or 0x80 for any other byte.
+const HEX_VAL: [u8; 256] = {
+    let mut t = [0x80u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 /// Encodes a value compactly: lower-case UUIDs as 16 bytes, lower-case even-length hex as half
 /// its length, anything else verbatim; a one-byte tag tells which. Empty stays empty.
@@ -190,44 +222,51 @@ pub fn encode_id(v: &[u8], out: &mut Vec<u8>) {
     if v.is_empty() {
         return;
     }
-    if v.len() == 36 && v[8] == b'-' && v[13] == b'-' && v[18] == b'-' && v[23] == b'-' {
-        let start = out.len();
-        out.push(TAG_UUID);
-        let mut ok = true;
+    if is_time(v) {
+        // 17 digits as packed BCD (a trailing 0 nibble pads the last byte).
+        out.push(TAG_TIME);
         let mut hi: Option<u8> = None;
         for (i, &b) in v.iter().enumerate() {
-            if matches!(i, 8 | 13 | 18 | 23) {
+            if TIME_SEPS.iter().any(|&(j, _)| j == i) {
                 continue;
             }
-            match hex_val(b) {
-                Some(x) => match hi.take() {
-                    Some(h) => out.push(h << 4 | x),
-                    None => hi = Some(x),
-                },
-                None => {
-                    ok = false;
-                    break;
-                }
+            match hi.take() {
+                Some(h) => out.push(h << 4 | (b - b'0')),
+                None => hi = Some(b - b'0'),
             }
         }
-        if ok {
+        if let Some(h) = hi {
+            out.push(h << 4);
+        }
+        return;
+    }
+    if v.len() == 36 && v[8] == b'-' && v[13] == b'-' && v[18] == b'-' && v[23] == b'-' {
+        let mut packed = [0u8; 16];
+        let mut bad = 0u8;
+        let mut k = 0;
+        for (a, b) in [(0usize, 8usize), (9, 13), (14, 18), (19, 23), (24, 36)] {
+            for pair in v[a..b].chunks_exact(2) {
+                let (h, l) = (HEX_VAL[pair[0] as usize], HEX_VAL[pair[1] as usize]);
+                bad |= h | l;
+                packed[k] = (h << 4) | (l & 15);
+                k += 1;
+            }
+        }
+        if bad & 0x80 == 0 {
+            out.push(TAG_UUID);
+            out.extend_from_slice(&packed);
             return;
         }
-        out.truncate(start);
     } else if v.len() % 2 == 0 && v.len() >= 8 {
         let start = out.len();
         out.push(TAG_HEX);
-        let mut ok = true;
-        for pair in v.chunks_exact(2) {
-            match (hex_val(pair[0]), hex_val(pair[1])) {
-                (Some(h), Some(l)) => out.push(h << 4 | l),
-                _ => {
-                    ok = false;
-                    break;
-                }
-            }
-        }
-        if ok {
+        let mut bad = 0u8;
+        out.extend(v.chunks_exact(2).map(|pair| {
+            let (h, l) = (HEX_VAL[pair[0] as usize], HEX_VAL[pair[1] as usize]);
+            bad |= h | l;
+            (h << 4) | (l & 15)
+        }));
+        if bad & 0x80 == 0 {
             return;
         }
         out.truncate(start);
@@ -258,6 +297,15 @@ pub fn decode_id(e: &[u8], out: &mut Vec<u8>) {
                 out.push(HEX[(b & 15) as usize]);
             }
         }
+        TAG_TIME => {
+            let mut digits = body.iter().flat_map(|&b| [b >> 4, b & 15]);
+            for i in 0..24 {
+                match TIME_SEPS.iter().find(|&&(j, _)| j == i) {
+                    Some(&(_, c)) => out.push(c),
+                    None => out.push(b'0' + digits.next().unwrap_or(0)),
+                }
+            }
+        }
         _ => out.extend_from_slice(body),
     }
 }
@@ -266,6 +314,12 @@ pub fn decode_id(e: &[u8], out: &mut Vec<u8>) {
 #[inline]
 pub fn is_packed(e: &[u8]) -> bool {
     matches!(e.first(), Some(&TAG_UUID) | Some(&TAG_HEX))
+}
+
+/// Whether an encoded value is a packed timestamp (`0-9`, `-`, `T`, `:`, `.`, `Z`).
+#[inline]
+pub fn is_time_packed(e: &[u8]) -> bool {
+    e.first() == Some(&TAG_TIME)
 }
 
 /// Compares two encoded values in the byte order of their decoded text.

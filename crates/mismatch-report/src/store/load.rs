@@ -69,6 +69,7 @@ impl ReportError {
 
 /// Handles one record: checks, then appends or skips.
 #[inline]
+#[allow(clippy::too_many_arguments)]
 fn take_record(
     header: &HeaderMap,
     options: &ReaderOptions,
@@ -77,11 +78,14 @@ fn take_record(
     rec: Record<'_>,
     pos: RecordPos,
     byte_base: u64,
+    checked_text: bool,
 ) -> Result<(), ReportError> {
-    // Fast path: right field count, UTF-8 and no NUL in the whole record.
+    // Fast path: the caller checked that the input is UTF-8 without NUL bytes (fields split at
+    // ASCII bytes stay UTF-8), so only the field count is left to check.
     let fast = rec.len() == header.fields.len()
-        && memchr::memchr(0, rec.bytes()).is_none()
-        && std::str::from_utf8(rec.bytes()).is_ok();
+        && (checked_text
+            || (memchr::memchr(0, rec.bytes()).is_none()
+                && std::str::from_utf8(rec.bytes()).is_ok()));
     if !fast {
         let fields = rec.to_vec();
         if let Err(e) = check_record(header, &fields, pos.line, byte_base + pos.byte) {
@@ -131,6 +135,7 @@ fn parse_chunk(
     let mut block = Builder::new(header, options.unneutralise, est_rows, est_rows * 18);
     let mut skipped = Skipped::default();
     let mut parser = Parser::new();
+    let checked = std::str::from_utf8(&chunk.bytes).is_ok();
     let mut sink = |rec: Record<'_>, pos: RecordPos| {
         take_record(
             header,
@@ -140,6 +145,7 @@ fn parse_chunk(
             rec,
             pos,
             chunk.offset,
+            checked,
         )
     };
     if !chunk.bytes.is_empty() {
@@ -471,6 +477,8 @@ pub(crate) fn load_sequential(
             });
         }
         let mut err = None;
+        // A buffer may end inside a multi-byte character; then records are checked one by one.
+        let checked = std::str::from_utf8(&data).is_ok();
         let mut sink = |rec: Record<'_>, pos: RecordPos| {
             let r = take_record(
                 &header,
@@ -480,6 +488,7 @@ pub(crate) fn load_sequential(
                 rec,
                 pos,
                 header_len as u64,
+                checked,
             );
             if r.is_ok() && block.rows >= SEQ_BLOCK_ROWS {
                 let full = std::mem::replace(

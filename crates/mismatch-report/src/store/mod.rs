@@ -26,7 +26,7 @@ use crate::header::{Column, HeaderMap};
 use crate::model::{MismatchRow, RecordAction, RecordType, CANONICAL_HEADER};
 use crate::reader::{ReaderOptions, Skipped};
 
-use build::{slot, Builder, Slot, D_ACTION, D_TYPE, N_DICT};
+use build::{slot, Builder, Slot, D_ACTION, D_TYPE, N_DICT, N_TEXT};
 use column::{Arena, DictColumn, IdColumn};
 
 pub use diff::{DiffSide, ReportDiff};
@@ -40,12 +40,14 @@ pub struct ReportStore {
     header: HeaderMap,
     extra: Vec<String>,
     dicts: [DictColumn; N_DICT],
+    texts: [Arena; N_TEXT],
     ids: Vec<IdColumn>,
     types: Vec<RecordType>,
     actions: Vec<RecordAction>,
     skipped: Skipped,
-    /// Lower-cased dictionaries, built on first text search.
+    /// Lower-cased dictionaries and text columns, built on first text search.
     lower: [OnceLock<Arena>; N_DICT],
+    lower_text: [OnceLock<Arena>; N_TEXT],
     whole: OnceLock<Summary>,
     cache: Mutex<query::Cache>,
     sorts: Mutex<sort::SortCache>,
@@ -150,9 +152,13 @@ impl ReportStore {
             rows,
             dicts,
             codes,
+            mut texts,
             ids,
             ..
         } = columns;
+        for t in &mut texts {
+            t.shrink();
+        }
         let mut dict_cols = dicts.into_iter().zip(codes).map(|(d, mut c)| {
             c.shrink_to_fit();
             DictColumn {
@@ -181,11 +187,13 @@ impl ReportStore {
             extra: header.extra.clone(),
             header,
             dicts,
+            texts,
             ids,
             types,
             actions,
             skipped,
             lower: std::array::from_fn(|_| OnceLock::new()),
+            lower_text: std::array::from_fn(|_| OnceLock::new()),
             whole: OnceLock::new(),
             cache: Mutex::new(query::Cache::default()),
             sorts: Mutex::new(sort::SortCache::default()),
@@ -217,8 +225,8 @@ impl ReportStore {
         &self.skipped
     }
 
-    /// The distinct values of a dictionary-coded column (subscriber, type, action, collection,
-    /// name, created) in first-seen order; `None` for other columns.
+    /// The distinct values of a dictionary-coded column (subscriber, type, action, collection)
+    /// in first-seen order; `None` for other columns.
     pub fn distinct_values(&self, column: Column) -> Option<Vec<String>> {
         match slot(column) {
             Slot::Dict(d) => {
@@ -229,13 +237,14 @@ impl ReportStore {
                         .collect(),
                 )
             }
-            Slot::Id(_) => None,
+            Slot::Text(_) | Slot::Id(_) => None,
         }
     }
 
     /// Approximate heap memory held by the columns, in bytes.
     pub fn heap_bytes(&self) -> usize {
         self.dicts.iter().map(DictColumn::heap_bytes).sum::<usize>()
+            + self.texts.iter().map(Arena::heap_bytes).sum::<usize>()
             + self.ids.iter().map(IdColumn::heap_bytes).sum::<usize>()
     }
 
@@ -244,6 +253,7 @@ impl ReportStore {
         out.clear();
         match slot(column) {
             Slot::Dict(d) => out.extend_from_slice(self.dicts[d].get(row)),
+            Slot::Text(t) => out.extend_from_slice(self.texts[t].get(row)),
             Slot::Id(j) => self.ids[j].decode_into(row, out),
         }
     }

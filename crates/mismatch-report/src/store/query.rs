@@ -10,7 +10,7 @@ use crate::error::ReportError;
 use crate::header::Column;
 use crate::model::{MismatchRow, RecordAction, RecordType};
 
-use super::build::{D_ACTION, D_COLLECTION, D_NAME, D_SUBSCRIBER, D_TYPE, I_RECORD};
+use super::build::{D_ACTION, D_COLLECTION, D_SUBSCRIBER, D_TYPE, I_RECORD, T_NAME};
 use super::column::{is_packed, Arena};
 use super::ReportStore;
 
@@ -168,6 +168,14 @@ fn put<K, V>(list: &mut Vec<(K, V)>, key: K, value: V, cap: usize) {
 }
 
 fn lowercase_arena(a: &Arena) -> Arena {
+    if a.bytes().is_ascii() {
+        // Same offsets, bytes lower-cased in parallel.
+        let mut bytes = a.bytes().to_vec();
+        bytes
+            .par_chunks_mut(1 << 20)
+            .for_each(|c| c.make_ascii_lowercase());
+        return Arena::from_parts(bytes, a.offsets().to_vec());
+    }
     let mut out = Arena::with_capacity(a.len(), a.bytes().len());
     for i in 0..a.len() {
         let v = a.get(i);
@@ -213,6 +221,10 @@ impl ReportStore {
         self.lower[d].get_or_init(|| lowercase_arena(&self.dicts[d].dict))
     }
 
+    fn lower_text(&self, t: usize) -> &Arena {
+        self.lower_text[t].get_or_init(|| lowercase_arena(&self.texts[t]))
+    }
+
     /// Rows matching `filter` (cached).
     pub(crate) fn matches(&self, filter: &Filter) -> Arc<Matches> {
         let key = filter.normalised();
@@ -248,7 +260,8 @@ impl ReportStore {
         });
         let needle = f.text.as_bytes();
         let text = (!needle.is_empty()).then(|| {
-            let name_hit = dict_hits(self.lower(D_NAME), needle);
+            // One row per value in the name column: a hit per row.
+            let name_hit = dict_hits(self.lower_text(T_NAME), needle);
             let coll_hit = dict_hits(self.lower(D_COLLECTION), needle);
             let hexish = needle
                 .iter()
@@ -265,7 +278,7 @@ impl ReportStore {
             codes(D_TYPE),
             codes(D_ACTION),
             codes(D_SUBSCRIBER),
-            codes(D_NAME),
+            (),
             codes(D_COLLECTION),
         );
         let ids = &self.ids[I_RECORD];
@@ -293,7 +306,8 @@ impl ReportStore {
                         }
                     }
                     if let Some((name_hit, coll_hit, hexish, finder)) = &text {
-                        if !(name_hit[nc[i] as usize] || coll_hit[cc[i] as usize]) {
+                        let _ = nc;
+                        if !(name_hit[i] || coll_hit[cc[i] as usize]) {
                             let e = ids.encoded(i);
                             if e.is_empty() || (is_packed(e) && !*hexish) {
                                 continue;

@@ -37,20 +37,57 @@ fn prefix_key(b: &[u8]) -> u64 {
     u64::from_be_bytes(k)
 }
 
+/// The first 16 bytes of a string as an integer that orders like the bytes (zero padded).
+#[inline]
+fn prefix_key16(b: &[u8]) -> u128 {
+    let mut k = [0u8; 16];
+    let n = b.len().min(16);
+    k[..n].copy_from_slice(&b[..n]);
+    u128::from_be_bytes(k)
+}
+
+/// Sorts the strings of an arena (stable: ties in index order). The main sort compares only
+/// 16-byte prefix keys extracted in one sequential pass; runs of equal keys are then finished
+/// with full string comparisons, so most comparisons never touch the strings.
+fn sort_arena(a: &Arena) -> SortIndex {
+    let n = a.len();
+    let mut keyed: Vec<(u128, u32)> = (0..n)
+        .into_par_iter()
+        .map(|i| (prefix_key16(a.get(i)), i as u32))
+        .collect();
+    keyed.par_sort_unstable();
+    let mut rank = vec![0u32; n];
+    let mut r = 0u32;
+    let mut i = 0;
+    while i < n {
+        let mut j = i + 1;
+        while j < n && keyed[j].0 == keyed[i].0 {
+            j += 1;
+        }
+        let run = &mut keyed[i..j];
+        if run.len() > 1 && a.get(run[0].1 as usize).len() >= 16 {
+            run.sort_unstable_by(|x, y| {
+                a.get(x.1 as usize)
+                    .cmp(a.get(y.1 as usize))
+                    .then(x.1.cmp(&y.1))
+            });
+        }
+        for k in i..j {
+            if k > i && a.get(keyed[k - 1].1 as usize) != a.get(keyed[k].1 as usize) {
+                r += 1;
+            }
+            rank[keyed[k].1 as usize] = r;
+        }
+        r += 1;
+        i = j;
+    }
+    let perm = keyed.into_iter().map(|(_, i)| i).collect();
+    SortIndex { perm, rank }
+}
+
 /// Ranks of the distinct values of a dictionary, in byte order of the text.
 fn dict_ranks(dict: &Arena) -> Vec<u32> {
-    let mut order: Vec<(u64, u32)> = (0..dict.len())
-        .map(|i| (prefix_key(dict.get(i)), i as u32))
-        .collect();
-    order.par_sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| dict.get(a.1 as usize).cmp(dict.get(b.1 as usize)))
-    });
-    let mut rank = vec![0u32; dict.len()];
-    for (r, &(_, code)) in order.iter().enumerate() {
-        rank[code as usize] = r as u32;
-    }
-    rank
+    sort_arena(dict).rank
 }
 
 impl ReportStore {
@@ -95,6 +132,7 @@ impl ReportStore {
                 }
                 SortIndex { perm, rank }
             }
+            Slot::Text(t) => sort_arena(&self.texts[t]),
             Slot::Id(j) => {
                 let col = &self.ids[j];
                 let mut keyed: Vec<(u64, u32)> = (0..n)
