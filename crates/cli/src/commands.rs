@@ -1,0 +1,437 @@
+//! The `manage-dam-staging` commands.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::Utc;
+use dx_staging::report::default_report_path;
+use dx_staging::workflow::{describe_outcome, DriverOptions};
+use dx_staging::{
+    fetch_report, Client, Error, FetchOptions, Profile, ReportRequest, RunConfig, RunKind,
+    RunState, Runner, Secret, TlsMode,
+};
+use mismatch_report::{RecordAction, RecordType};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use crate::args::{Command, Connection, WaitArgs};
+use crate::{exit, output};
+
+/// Default folder of reports, as DXClient's.
+const OUTPUT_DIR: &str = "store/outputFiles";
+/// Default folder of run state files.
+const RUNS_DIR: &str = "store/runs";
+
+/// Runs one command; returns the exit code.
+pub async fn run(command: Command) -> u8 {
+    let json = match &command {
+        Command::GetAllSubscribers { conn }
+        | Command::FindStagingMismatch { conn, .. }
+        | Command::GetStagingMismatchReport { conn, .. }
+        | Command::DeleteStagingMismatch { conn, .. }
+        | Command::StartStagingResync { conn, .. } => conn.json,
+    };
+    match dispatch(command).await {
+        Ok(code) => code,
+        Err(Failure::Usage(m)) => {
+            output::usage(json, &m);
+            exit::USAGE
+        }
+        Err(Failure::Dx(e)) => {
+            output::error(json, &e);
+            exit::for_error(&e)
+        }
+    }
+}
+
+enum Failure {
+    Usage(String),
+    Dx(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::InvalidProfile { .. } => Failure::Usage(e.to_string()),
+            other => Failure::Dx(other),
+        }
+    }
+}
+
+type Outcome<T> = Result<T, Failure>;
+
+fn password(conn: &Connection) -> Outcome<Secret> {
+    if let Some(p) = &conn.dx_password {
+        return Ok(Secret::new(p.clone()));
+    }
+    if let Ok(p) = std::env::var("DX_PASSWORD") {
+        if !p.is_empty() {
+            return Ok(Secret::new(p));
+        }
+    }
+    if conn.password_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Failure::Usage(format!("cannot read the password from stdin: {e}")))?;
+        let p = line.trim_end_matches(['\r', '\n']).to_string();
+        if p.is_empty() {
+            return Err(Failure::Usage(
+                "the password read from stdin is empty".into(),
+            ));
+        }
+        return Ok(Secret::new(p));
+    }
+    Err(Failure::Usage(
+        "no password: use -dxPassword, the DX_PASSWORD environment variable, or --password-stdin"
+            .into(),
+    ))
+}
+
+fn profile(conn: &Connection) -> Profile {
+    let mut p = Profile::new(conn.hostname.clone(), conn.dx_username.clone());
+    p.dx_protocol = conn.dx_protocol.clone();
+    p.dx_port = conn.dx_port;
+    p.ring_api_port = conn.ring_api_port;
+    p.dam_api_port = conn.dam_api_port;
+    p.ring_api_version = conn.ring_api_version.clone();
+    p.dam_api_version = conn.dam_api_version.clone();
+    p.timeouts.request_secs = conn.timeout_secs.max(1);
+    p.tls = match (&conn.ca_file, conn.insecure) {
+        (_, true) => TlsMode::AcceptInvalid,
+        (Some(ca), false) => TlsMode::CustomCa {
+            ca_pem_path: ca.clone(),
+        },
+        (None, false) => TlsMode::Verify,
+    };
+    p
+}
+
+fn client(conn: &Connection, password: &Secret) -> Outcome<Client> {
+    let p = profile(conn);
+    let c = Client::builder(&p, password.clone()).build()?;
+    if c.is_insecure() && !conn.json {
+        eprintln!("dam-staging: WARNING: TLS certificates are not checked (--insecure-accept-invalid-certs)");
+    }
+    Ok(c)
+}
+
+fn subscriber_client(
+    conn: &Connection,
+    wait: &WaitArgs,
+    password: &Secret,
+) -> Outcome<Option<Client>> {
+    let Some(host) = &wait.subscriber_hostname else {
+        return Ok(None);
+    };
+    let mut p = profile(conn);
+    p.hostname = host.clone();
+    p.ring_api_port = wait.subscriber_port;
+    p.dam_api_port = wait.subscriber_port;
+    p.dx_port = wait.subscriber_port;
+    if let Some(ca) = &wait.subscriber_ca_file {
+        p.tls = TlsMode::CustomCa {
+            ca_pem_path: ca.clone(),
+        };
+    }
+    Ok(Some(Client::builder(&p, password.clone()).build()?))
+}
+
+/// A report path from `-reportPath` (a folder, or a `.csv` file that must not exist yet).
+fn report_path(arg: Option<&Path>, subscriber: Option<&str>) -> Outcome<PathBuf> {
+    let now = Utc::now();
+    match arg {
+        None => Ok(default_report_path(Path::new(OUTPUT_DIR), subscriber, now)),
+        Some(p) if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) => {
+            if p.exists() {
+                Err(Failure::Usage(format!(
+                    "-reportPath {} exists already; reports never overwrite (give a folder or a new name)",
+                    p.display()
+                )))
+            } else {
+                Ok(p.to_path_buf())
+            }
+        }
+        Some(dir) => Ok(default_report_path(dir, subscriber, now)),
+    }
+}
+
+fn cancel_on_ctrl_c() -> CancellationToken {
+    let token = CancellationToken::new();
+    let t = token.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            t.cancel();
+        }
+    });
+    token
+}
+
+async fn dispatch(command: Command) -> Outcome<u8> {
+    match command {
+        Command::GetAllSubscribers { conn } => {
+            let c = client(&conn, &password(&conn)?)?;
+            let list = c.subscribers().list().await?;
+            output::result(conn.json, &list, &output::subscribers_table(&list));
+            Ok(exit::OK)
+        }
+        Command::DeleteStagingMismatch {
+            conn,
+            subscriber_id,
+        } => {
+            let c = client(&conn, &password(&conn)?)?;
+            c.mismatches().delete(subscriber_id.as_deref()).await?;
+            let text = match &subscriber_id {
+                Some(id) => format!("deleted the staging mismatch logs of subscriber {id}"),
+                None => "deleted the staging mismatch logs of all subscribers".to_string(),
+            };
+            output::result(
+                conn.json,
+                &json!({"deleted": true, "subscriberId": subscriber_id}),
+                &text,
+            );
+            Ok(exit::OK)
+        }
+        Command::GetStagingMismatchReport {
+            conn,
+            subscriber_id,
+            record_type,
+            record_action,
+            report_path: path_arg,
+            bom,
+        } => {
+            let record_type = match record_type.filter(|s| !s.is_empty()) {
+                None => None,
+                Some(t) => {
+                    let v = RecordType::parse(&t);
+                    if !v.is_known() {
+                        return Err(Failure::Usage(format!(
+                            "-recordType {t:?} is not one of COLLECTION, MEDIA_ITEM, COLLECTION_MEDIA_RELATION, RENDITION, VERSION, FAVORITE, KEYWORD, CUSTOM_URL, MEDIA_TYPE, MEDIA_TYPE_GROUP, PERMISSION, RESOURCE"
+                        )));
+                    }
+                    Some(v)
+                }
+            };
+            let record_action = match record_action.filter(|s| !s.is_empty()) {
+                None => None,
+                Some(a) => {
+                    let v = RecordAction::parse(&a);
+                    if !v.is_known() {
+                        return Err(Failure::Usage(format!(
+                            "-recordAction {a:?} is not one of CREATE, UPDATE, DELETE"
+                        )));
+                    }
+                    Some(v)
+                }
+            };
+            let path = report_path(path_arg.as_deref(), subscriber_id.as_deref())?;
+            let c = client(&conn, &password(&conn)?)?;
+            let req = ReportRequest {
+                subscriber_id,
+                record_type,
+                record_action,
+            };
+            let opts = FetchOptions {
+                bom,
+                ..FetchOptions::default()
+            };
+            let cancel = cancel_on_ctrl_c();
+            let json_mode = conn.json;
+            let info = fetch_report(
+                &c,
+                &req,
+                &path,
+                &opts,
+                move |rows| {
+                    if !json_mode && rows > 0 && rows % 100_000 == 0 {
+                        eprintln!("fetched {rows} mismatch logs");
+                    }
+                },
+                &cancel,
+            )
+            .await?;
+            let mut text = if info.rows == 0 {
+                format!(
+                    "in sync: no mismatch logs (empty report written to {})",
+                    info.path.display()
+                )
+            } else {
+                format!(
+                    "{} mismatch logs written to {}",
+                    info.rows,
+                    info.path.display()
+                )
+            };
+            if info.possibly_inaccurate {
+                text.push_str(&format!(
+                    "\nWARNING: fetched while the status was {} (not FIND_MISMATCH_COMPLETED): the report may be inaccurate",
+                    info.status_at_fetch.as_deref().unwrap_or("unknown")
+                ));
+            }
+            output::result(conn.json, &info, &text);
+            Ok(if info.rows == 0 {
+                exit::OK
+            } else {
+                exit::MISMATCHES
+            })
+        }
+        Command::FindStagingMismatch {
+            conn,
+            subscriber_id,
+            report_path: path_arg,
+            wait,
+        } => {
+            if wait.wait || wait.resume.is_some() {
+                let path = match &path_arg {
+                    Some(p) => Some(report_path(Some(p), subscriber_id.as_deref())?),
+                    None => None,
+                };
+                follow(RunKind::Find, &conn, subscriber_id, path, &wait).await
+            } else {
+                trigger_only(&conn, subscriber_id, dx_staging::TriggerKind::Find).await
+            }
+        }
+        Command::StartStagingResync {
+            conn,
+            subscriber_id,
+            wait,
+        } => {
+            if wait.wait || wait.resume.is_some() {
+                follow(RunKind::Resync, &conn, subscriber_id, None, &wait).await
+            } else {
+                trigger_only(&conn, subscriber_id, dx_staging::TriggerKind::Resync).await
+            }
+        }
+    }
+}
+
+async fn trigger_only(
+    conn: &Connection,
+    subscriber_id: Option<String>,
+    kind: dx_staging::TriggerKind,
+) -> Outcome<u8> {
+    let id = subscriber_id.ok_or_else(|| Failure::Usage("-subscriberId is required".into()))?;
+    let c = client(conn, &password(conn)?)?;
+    let out = c.subscribers().trigger(&id, kind).await?;
+    let status = out
+        .subscriber
+        .resync_status
+        .as_ref()
+        .map_or("", |s| s.as_str())
+        .to_string();
+    let what = match kind {
+        dx_staging::TriggerKind::Find => "find staging mismatch",
+        dx_staging::TriggerKind::Resync => "staging resync",
+    };
+    output::result(
+        conn.json,
+        &json!({"subscriberId": id, "resyncStatus": status, "confirmedByReread": out.confirmed_by_reread}),
+        &format!("{what} started for subscriber {id}: resyncStatus {status}"),
+    );
+    Ok(exit::OK)
+}
+
+async fn follow(
+    kind: RunKind,
+    conn: &Connection,
+    subscriber_id: Option<String>,
+    report: Option<PathBuf>,
+    wait: &WaitArgs,
+) -> Outcome<u8> {
+    let password = password(conn)?;
+    let publisher = client(conn, &password)?;
+    let subscriber_env = subscriber_client(conn, wait, &password)?;
+    let (state, state_file) = match &wait.resume {
+        Some(path) => {
+            let state = RunState::load(path)?;
+            if state.kind != kind {
+                return Err(Failure::Usage(format!(
+                    "{} holds a {:?} run, not a {:?} run",
+                    path.display(),
+                    state.kind,
+                    kind
+                )));
+            }
+            if let Some(id) = &subscriber_id {
+                if *id != state.subscriber_id {
+                    return Err(Failure::Usage(format!(
+                        "{} is a run for subscriber {}, not {id}",
+                        path.display(),
+                        state.subscriber_id
+                    )));
+                }
+            }
+            (state, path.clone())
+        }
+        None => {
+            let id =
+                subscriber_id.ok_or_else(|| Failure::Usage("-subscriberId is required".into()))?;
+            let config = RunConfig {
+                stuck_limit_secs: wait.stuck_limit_secs,
+                report_path: report,
+                ..RunConfig::default()
+            };
+            let state = RunState::new(kind, id, config, Utc::now());
+            let file = wait
+                .state_file
+                .clone()
+                .unwrap_or_else(|| Path::new(RUNS_DIR).join(format!("{}.json", state.run_id)));
+            (state, file)
+        }
+    };
+    if !conn.json {
+        eprintln!(
+            "run {} (state: {}; resume with --resume {})",
+            state.run_id,
+            state_file.display(),
+            state_file.display()
+        );
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let json = conn.json;
+    let printer = tokio::spawn(async move {
+        while let Some(p) = rx.recv().await {
+            output::progress(json, &p);
+        }
+    });
+    let runner = Runner::new(publisher)
+        .subscriber_env(subscriber_env)
+        .options(DriverOptions {
+            poll_min: Duration::from_millis(wait.poll_min_ms.max(1)),
+            poll_max: Duration::from_millis(wait.poll_max_ms.max(wait.poll_min_ms).max(1)),
+            fetch: FetchOptions::default(),
+        })
+        .state_file(&state_file)
+        .report_dir(OUTPUT_DIR)
+        .progress(tx)
+        .cancel_token(cancel_on_ctrl_c());
+    let result = runner.run(state).await;
+    drop(runner);
+    let _ = printer.await;
+    let state = result?;
+    let Some(outcome) = state.outcome.clone().filter(|_| state.is_done()) else {
+        output::result(
+            conn.json,
+            &state,
+            &format!(
+                "stopped watching (the job on the server goes on); resume with --resume {}",
+                state_file.display()
+            ),
+        );
+        return Ok(exit::INTERRUPTED);
+    };
+    let mut text = describe_outcome(&outcome);
+    if let Some(r) = &state.report {
+        text.push_str(&format!("\nreport: {} ({} rows)", r.path.display(), r.rows));
+        if r.possibly_inaccurate {
+            text.push_str(" - may be inaccurate (fetched before FIND_MISMATCH_COMPLETED)");
+        }
+    }
+    for w in &state.warnings {
+        text.push_str(&format!("\nnote: {w}"));
+    }
+    output::result(conn.json, &state, &text);
+    Ok(exit::for_outcome(&outcome))
+}

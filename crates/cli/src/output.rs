@@ -1,0 +1,75 @@
+//! Printing results and progress, as text or JSON.
+
+use dx_staging::{Error, Progress, Subscriber};
+use serde::Serialize;
+
+/// Prints an error on stderr (JSON `{"error":{code,message}}` with `--json`).
+pub fn error(json: bool, e: &Error) {
+    if json {
+        eprintln!("{}", serde_json::json!({ "error": e }));
+    } else {
+        eprintln!("dam-staging: {e}");
+    }
+}
+
+/// Prints a usage problem on stderr.
+pub fn usage(json: bool, message: &str) {
+    if json {
+        eprintln!(
+            "{}",
+            serde_json::json!({"error": {"code": "usage", "message": message}})
+        );
+    } else {
+        eprintln!("dam-staging: {message}");
+    }
+}
+
+/// Prints a result on stdout: JSON with `--json`, else the text.
+pub fn result<T: Serialize>(json: bool, value: &T, text: &str) {
+    if json {
+        match serde_json::to_string_pretty(value) {
+            Ok(s) => println!("{s}"),
+            Err(e) => eprintln!("dam-staging: cannot print result: {e}"),
+        }
+    } else {
+        println!("{text}");
+    }
+}
+
+/// Prints one progress event on stderr.
+pub fn progress(json: bool, p: &Progress) {
+    if json {
+        if let Ok(s) = serde_json::to_string(p) {
+            eprintln!("{s}");
+        }
+    } else {
+        let secs = p.elapsed_ms / 1000;
+        let mut line = format!("[{:02}:{:02}] {}", secs / 60, secs % 60, p.message);
+        if p.rows_fetched > 0 && !p.message.contains("fetched") {
+            line.push_str(&format!(" ({} rows)", p.rows_fetched));
+        }
+        eprintln!("{line}");
+    }
+}
+
+/// The subscriber table of `get-all-subscribers`.
+pub fn subscribers_table(list: &[Subscriber]) -> String {
+    let mut out = format!(
+        "{:<38} {:<28} {:<26} {:<12} {}\n",
+        "id", "targetHost", "resyncStatus", "syncStatus", "lastResyncTime"
+    );
+    for s in list {
+        out.push_str(&format!(
+            "{:<38} {:<28} {:<26} {:<12} {}\n",
+            s.id_str(),
+            s.target_host.as_deref().unwrap_or(""),
+            s.resync_status.as_ref().map_or("", |x| x.as_str()),
+            s.sync_status.as_deref().unwrap_or(""),
+            s.last_resync_time.as_deref().unwrap_or("")
+        ));
+    }
+    if list.is_empty() {
+        out.push_str("(no subscriber registered)\n");
+    }
+    out.trim_end().to_string()
+}
