@@ -27,4 +27,4 @@ pub use model::{Operation, OperationStatus, ResyncStatus, Subscriber};
 pub use profile::{Profile, Timeouts, TlsMode};
 pub use report::{fetch_report, FetchOptions, ReportMeta, ReportRequest};
 pub use secret::Secret;
-pub use workflow::{Outcome, Progress, RunConfig, RunKind, RunState, Runner};
+pub use workflow::{Outcome, Phase, Progress, RunConfig, RunKind, RunState, Runner};

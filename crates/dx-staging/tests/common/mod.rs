@@ -278,3 +278,29 @@ pub fn csv_files(dir: &Path) -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|x| x == "csv"))
         .collect()
 }
+
+/// Runs `state` on `runner` and calls `hook` once, the first time the run reports `phase`.
+pub async fn run_with_hook<F, Fut>(
+    runner: dx_staging::Runner,
+    state: dx_staging::RunState,
+    phase: &str,
+    hook: F,
+) -> dx_staging::RunState
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
+    let runner = runner.progress(tx);
+    let task = tokio::spawn(async move { runner.run(state).await });
+    let mut hook = Some(hook);
+    while let Some(p) = rx.recv().await {
+        if p.phase == phase {
+            if let Some(h) = hook.take() {
+                h().await;
+            }
+        }
+    }
+    assert!(hook.is_none(), "the run never reached phase {phase}");
+    task.await.unwrap().unwrap()
+}
