@@ -114,7 +114,6 @@ impl ReportError {
 }
 
 /// Shortens a record for an error message.
-
 pub(crate) fn show_record(fields: &[&[u8]]) -> String {
     let mut s = String::new();
     for (i, f) in fields.iter().enumerate() {

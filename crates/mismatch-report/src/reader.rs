@@ -99,7 +99,7 @@ pub(crate) fn check_record(
 
 /// The cell text with the neutralisation prefix removed when asked.
 #[inline]
-pub(crate) fn cell<'a>(f: &'a [u8], unneutralise: bool) -> &'a [u8] {
+pub(crate) fn cell(f: &[u8], unneutralise: bool) -> &[u8] {
     if unneutralise && f.first() == Some(&b'\'') {
         &f[neutralised_prefix_len(f)..]
     } else {

@@ -247,7 +247,6 @@ impl ReportWriter {
 
     /// Appends one row given as its canonical cells and the cells of the header's extra columns
     /// (same order as [`extra_columns`](Self::extra_columns), which must be fixed already).
-
     pub(crate) fn write_cells(
         &mut self,
         canonical: &[&str; 10],

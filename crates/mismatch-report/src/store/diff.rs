@@ -67,8 +67,8 @@ impl ReportStore {
         let (aid, bid) = (&a.ids[I_RECORD], &b.ids[I_RECORD]);
 
         // Chains of A's rows per key, in file order.
-        let mut heads: HashMap<(u32, u32, &[u8]), (u32, u32), foldhash::fast::RandomState> =
-            HashMap::with_capacity_and_hasher(a.rows, Default::default());
+        type Heads<'a> = HashMap<(u32, u32, &'a [u8]), (u32, u32), foldhash::fast::RandomState>;
+        let mut heads: Heads<'_> = HashMap::with_capacity_and_hasher(a.rows, Default::default());
         let mut next = vec![NONE; a.rows];
         for r in 0..a.rows {
             let key = (at[r], aa[r], aid.encoded(r));

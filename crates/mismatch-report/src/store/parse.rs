@@ -185,7 +185,7 @@ impl<'a> Record<'a> {
     }
 
     /// The fields as a vector (for error messages).
-    pub fn to_vec(&self) -> Vec<&'a [u8]> {
+    pub fn to_vec(self) -> Vec<&'a [u8]> {
         (0..self.len()).map(|i| self.get(i)).collect()
     }
 }

@@ -274,11 +274,10 @@ impl ReportStore {
             )
         });
         let codes = |d: usize| &self.dicts[d].codes;
-        let (tc, ac, sc, nc, cc) = (
+        let (tc, ac, sc, cc) = (
             codes(D_TYPE),
             codes(D_ACTION),
             codes(D_SUBSCRIBER),
-            (),
             codes(D_COLLECTION),
         );
         let ids = &self.ids[I_RECORD];
@@ -306,7 +305,6 @@ impl ReportStore {
                         }
                     }
                     if let Some((name_hit, coll_hit, hexish, finder)) = &text {
-                        let _ = nc;
                         if !(name_hit[i] || coll_hit[cc[i] as usize]) {
                             let e = ids.encoded(i);
                             if e.is_empty() || (is_packed(e) && !*hexish) {

@@ -1,0 +1,248 @@
+//! Property tests: the reader never panics and the store agrees with it; writer → reader round
+//! trips; queries and summaries agree with a naive reference implementation.
+
+use mismatch_report::{
+    Column, Direction, Filter, MismatchRow, OnMalformed, Query, ReaderOptions, RecordAction,
+    RecordType, ReportReader, ReportStore, ReportWriter, WriterOptions,
+};
+use proptest::prelude::*;
+
+fn skip() -> ReaderOptions {
+    ReaderOptions {
+        on_malformed: OnMalformed::Skip,
+        ..Default::default()
+    }
+}
+
+/// Bytes that look a bit like CSV, so the parser's corners get exercised.
+fn csvish() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        Just(b"type,action,recordId,name\n".to_vec()),
+        Just(b"\r\n".to_vec()),
+        Just(b"\n".to_vec()),
+        Just(b",".to_vec()),
+        Just(b"\"".to_vec()),
+        Just(b"\"\"".to_vec()),
+        Just(b"MEDIA_ITEM".to_vec()),
+        Just(b"'=x".to_vec()),
+        Just("é東".as_bytes().to_vec()),
+        Just(vec![0xff]),
+        Just(vec![0]),
+        Just(vec![0xef, 0xbb, 0xbf]),
+        proptest::collection::vec(any::<u8>(), 0..8),
+    ];
+    proptest::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+}
+
+fn rows_by_reader(bytes: &[u8]) -> Result<Vec<MismatchRow>, String> {
+    let mut r = ReportReader::from_reader(bytes, skip()).map_err(|e| e.to_string())?;
+    let rows: Result<Vec<_>, _> = r.by_ref().collect();
+    rows.map_err(|e| e.to_string())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn reader_and_store_never_panic_and_agree(bytes in csvish()) {
+        let a = rows_by_reader(&bytes);
+        let b = ReportStore::from_reader(&bytes[..], skip()).map(|s| s.to_rows()).map_err(|e| e.to_string());
+        if let (Ok(a), Ok(b)) = (&a, &b) {
+            prop_assert_eq!(a, b);
+        }
+        prop_assert_eq!(a.is_ok(), b.is_ok());
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("in.csv");
+        std::fs::write(&p, &bytes).unwrap();
+        let c = ReportStore::open(&p, skip()).map(|s| s.to_rows()).map_err(|e| e.to_string());
+        if let (Ok(b), Ok(c)) = (&b, &c) {
+            prop_assert_eq!(b, c);
+        }
+        prop_assert_eq!(b.is_ok(), c.is_ok());
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = rows_by_reader(&bytes);
+        let _ = ReportStore::from_reader(&bytes[..], ReaderOptions::default());
+    }
+}
+
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        "[a-z0-9]{1,6}",
+        "[=+@'\\-\t\r\n\", a-zA-Zé東]{0,8}",
+        Just("0f8e2b7a-1c2d-4e5f-8a9b-0c1d2e3f4a5b".to_string()),
+        Just("d41d8cd98f00b204".to_string()),
+        Just("2025-05-01T10:00:00.123Z".to_string()),
+    ]
+}
+
+fn rtype() -> impl Strategy<Value = RecordType> {
+    prop_oneof![
+        Just(RecordType::Rendition),
+        Just(RecordType::MediaItem),
+        Just(RecordType::Collection),
+        Just(RecordType::Other("NEW_KIND".into())),
+    ]
+}
+
+fn raction() -> impl Strategy<Value = RecordAction> {
+    prop_oneof![
+        Just(RecordAction::Create),
+        Just(RecordAction::Update),
+        Just(RecordAction::Delete),
+    ]
+}
+
+fn row() -> impl Strategy<Value = MismatchRow> {
+    (
+        prop_oneof![Just("s1".to_string()), Just("s2".to_string())],
+        rtype(),
+        raction(),
+        prop_oneof![Just("r1".to_string()), Just("R2".to_string()), text()],
+        prop_oneof![Just("c1".to_string()), Just("C-JPG".to_string()), text()],
+        (
+            prop_oneof![Just("a.jpg".to_string()), Just("B.JPG".to_string()), text()],
+            text(),
+            text(),
+            text(),
+            text(),
+        ),
+    )
+        .prop_map(
+            |(s, t, a, id, coll, (name, ph, sh, created, log))| MismatchRow {
+                subscriber_id: s,
+                record_type: t,
+                record_action: a,
+                record_id: id,
+                collection_id: coll,
+                name,
+                publisher_hash: ph,
+                subscriber_hash: sh,
+                created,
+                log_id: log,
+                extra: Vec::new(),
+            },
+        )
+}
+
+fn column() -> impl Strategy<Value = Column> {
+    prop_oneof![
+        Just(Column::Name),
+        Just(Column::RecordType),
+        Just(Column::RecordId),
+        Just(Column::CollectionId),
+        Just(Column::Created),
+        Just(Column::SubscriberId),
+        Just(Column::PublisherHash),
+    ]
+}
+
+fn cell(r: &MismatchRow, c: Column) -> &str {
+    match c {
+        Column::SubscriberId => &r.subscriber_id,
+        Column::RecordType => r.record_type.as_str(),
+        Column::RecordAction => r.record_action.as_str(),
+        Column::RecordId => &r.record_id,
+        Column::CollectionId => &r.collection_id,
+        Column::Name => &r.name,
+        Column::PublisherHash => &r.publisher_hash,
+        Column::SubscriberHash => &r.subscriber_hash,
+        Column::Created => &r.created,
+        Column::LogId => &r.log_id,
+        Column::Extra(_) => "",
+    }
+}
+
+/// The reference: filter, then a stable sort, by the obvious means.
+fn naive(rows: &[MismatchRow], q: &Query) -> Vec<usize> {
+    let needle = q.text.trim().to_lowercase();
+    let mut hits: Vec<usize> = (0..rows.len())
+        .filter(|&i| {
+            let r = &rows[i];
+            (q.types.is_empty() || q.types.contains(&r.record_type))
+                && (q.actions.is_empty() || q.actions.contains(&r.record_action))
+                && (q.subscribers.is_empty() || q.subscribers.contains(&r.subscriber_id))
+                && (needle.is_empty()
+                    || r.record_id.to_lowercase().contains(&needle)
+                    || r.name.to_lowercase().contains(&needle)
+                    || r.collection_id.to_lowercase().contains(&needle))
+        })
+        .collect();
+    if let Some((c, d)) = q.sort {
+        hits.sort_by(|&a, &b| {
+            let o = cell(&rows[a], c)
+                .as_bytes()
+                .cmp(cell(&rows[b], c).as_bytes());
+            if d == Direction::Desc {
+                o.reverse()
+            } else {
+                o
+            }
+        });
+    }
+    hits
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn writer_reader_round_trip(rows in proptest::collection::vec(row(), 0..20), bom in any::<bool>()) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("r.csv");
+        let mut w = ReportWriter::create(&p, WriterOptions { bom, ..Default::default() }).unwrap();
+        for r in &rows {
+            w.write_row(r).unwrap();
+        }
+        w.finish().unwrap();
+        let back: Vec<MismatchRow> = ReportReader::open(&p, ReaderOptions::default())
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        prop_assert_eq!(&back, &rows);
+        let store = ReportStore::open(&p, ReaderOptions::default()).unwrap();
+        prop_assert_eq!(store.to_rows(), rows);
+    }
+
+    #[test]
+    fn queries_match_the_reference(
+        rows in proptest::collection::vec(row(), 0..60),
+        types in proptest::collection::vec(rtype(), 0..2),
+        actions in proptest::collection::vec(raction(), 0..2),
+        subs in proptest::collection::vec(prop_oneof![Just("s1".to_string()), Just("zz".to_string())], 0..2),
+        text in prop_oneof![Just(String::new()), Just("jpg".to_string()), Just("1".to_string()), Just("É".to_string()), Just("0f8e".to_string()), Just("-".to_string())],
+        sort in proptest::option::of((column(), prop_oneof![Just(Direction::Asc), Just(Direction::Desc)])),
+        offset in 0u64..70,
+        limit in 0u64..70,
+    ) {
+        let store = ReportStore::from_rows(&rows).unwrap();
+        let q = Query { types, actions, subscribers: subs, text, sort, offset, limit };
+        let expected = naive(&rows, &q);
+        // Twice: the second answer comes from the cache.
+        for _ in 0..2 {
+            let got = store.query(&q).unwrap();
+            prop_assert_eq!(got.total as usize, expected.len());
+            let want: Vec<u64> = expected.iter().skip(offset as usize).take(limit as usize).map(|&i| i as u64).collect();
+            let have: Vec<u64> = got.rows.iter().map(|r| r.index).collect();
+            prop_assert_eq!(&have, &want);
+            for w in &got.rows {
+                prop_assert_eq!(&w.row, &rows[w.index as usize]);
+            }
+        }
+        let f = q_filter(&q);
+        let s = store.summary(&f);
+        prop_assert_eq!(s.total as usize, expected.len());
+        for c in &s.cells {
+            let n = expected.iter().filter(|&&i| rows[i].record_type == c.record_type && rows[i].record_action == c.record_action).count();
+            prop_assert_eq!(c.count as usize, n);
+        }
+        prop_assert_eq!(s.cells.iter().map(|c| c.count).sum::<u64>(), s.total);
+    }
+}
+
+fn q_filter(q: &Query) -> Filter {
+    q.filter()
+}
