@@ -41,7 +41,7 @@ pub(crate) enum RequestFault {
 }
 
 #[derive(Default)]
-pub(crate) struct Faults(Mutex<FaultState>);
+pub(crate) struct Faults(Mutex<FaultState>, Mutex<std::collections::HashSet<String>>);
 
 impl Faults {
     fn lock(&self) -> std::sync::MutexGuard<'_, FaultState> {
@@ -84,6 +84,7 @@ impl Faults {
 
     pub fn clear(&self) {
         *self.lock() = FaultState::default();
+        self.1.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
     pub fn snapshot(&self) -> FaultState {
@@ -114,11 +115,17 @@ impl Faults {
     pub fn take_fail_next_resync(&self) -> bool {
         std::mem::take(&mut self.lock().fail_next_resync)
     }
-    /// True if this sync operation is to fail (consumes one of the configured failures).
-    pub fn take_sync_failure(&self) -> bool {
+    /// True if this attempt of sync operation `op_id` is to fail: an operation picked by
+    /// `failSyncOperations` fails every attempt (and so ends `FAILED`).
+    pub fn sync_attempt_fails(&self, op_id: &str) -> bool {
+        let mut doomed = self.1.lock().unwrap_or_else(|p| p.into_inner());
+        if doomed.contains(op_id) {
+            return true;
+        }
         let mut s = self.lock();
         if s.fail_sync_operations > 0 {
             s.fail_sync_operations -= 1;
+            doomed.insert(op_id.to_string());
             true
         } else {
             false

@@ -210,6 +210,8 @@ pub(crate) fn seed(
         }
     }
     tx.commit()?;
+    // Fold the large transaction into the database file and shrink the WAL again.
+    c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     Ok(SeedSummary {
         records,
         media_items: collections * items_per_collection,

@@ -143,7 +143,7 @@ async fn process(env: &SharedEnv, op: &Operation) -> Result<(), String> {
     let rtype = RecordType::parse(&t).ok_or_else(|| format!("unknown recordType `{t}`"))?;
     let id = field("recordId")?;
     let action = field("action")?;
-    if env.faults.take_sync_failure() {
+    if env.faults.sync_attempt_fails(&op.id) {
         return Err("injected fault: the sync operation failed".into());
     }
     if !env.cfg.sync_op_delay.is_zero() {
