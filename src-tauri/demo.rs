@@ -11,28 +11,9 @@ pub const DEMO_PUBLISHER_ID: &str = "demo-publisher";
 /// Id of the demo subscriber-environment profile.
 pub const DEMO_SUBSCRIBER_ID: &str = "demo-subscriber";
 
-// Placeholder until dam-sim's `start_demo` lands (being written now); replaced by it.
-struct SimEnv;
-impl SimEnv {
-    fn url(&self) -> String {
-        String::new()
-    }
-}
-struct SimDemo {
-    publisher: SimEnv,
-    subscriber: SimEnv,
-    username: String,
-    password: String,
-}
-async fn start_sim(_dir: &std::path::Path) -> AppResult<SimDemo> {
-    Err(AppError::Demo {
-        detail: "the simulator is not built into this version yet".into(),
-    })
-}
-
 /// The running demo: the simulated environments (stopped on drop) and their data folder.
 pub struct DemoRun {
-    _demo: SimDemo,
+    _demo: dam_sim::Demo,
     _dir: tempfile::TempDir,
 }
 
@@ -76,7 +57,11 @@ pub async fn ensure_started(state: &AppState) -> AppResult<()> {
         .map_err(|e| AppError::Demo {
             detail: e.to_string(),
         })?;
-    let demo = start_sim(dir.path()).await?;
+    let demo = dam_sim::start_demo(dam_sim::DemoConfig::new(dir.path()))
+        .await
+        .map_err(|e| AppError::Demo {
+            detail: e.to_string(),
+        })?;
     let mut publisher = demo_profile(
         DEMO_PUBLISHER_ID,
         "Demo publisher",

@@ -1,0 +1,307 @@
+//! What the real-window tests need: a temporary HOME, the `dam-sim` simulator, `tauri-driver`
+//! and one WebDriver session at a time on the built app (debug).
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+/// WebKitWebDriver allows one session at a time: tests take this lock.
+pub static ONE_SESSION: Mutex<()> = Mutex::new(());
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+/// A free loopback port (bound then released).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// A temporary HOME with its XDG folders; removed on drop.
+pub struct Home {
+    pub dir: tempfile::TempDir,
+}
+
+impl Home {
+    pub fn new() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("dsc-home-")
+            .tempdir()
+            .expect("temp home");
+        for sub in [".local/share", ".config", ".cache", "runtime"] {
+            std::fs::create_dir_all(dir.path().join(sub)).expect("xdg dir");
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(
+                dir.path().join("runtime"),
+                std::fs::Permissions::from_mode(0o700),
+            );
+        }
+        Home { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The environment the app runs with.
+    pub fn env(&self) -> Vec<(String, PathBuf)> {
+        let h = self.path();
+        vec![
+            ("HOME".into(), h.to_path_buf()),
+            ("XDG_DATA_HOME".into(), h.join(".local/share")),
+            ("XDG_CONFIG_HOME".into(), h.join(".config")),
+            ("XDG_CACHE_HOME".into(), h.join(".cache")),
+            ("XDG_RUNTIME_DIR".into(), h.join("runtime")),
+        ]
+    }
+
+    /// The app's saved profiles file (`None` when never written).
+    pub fn profiles_file(&self) -> Option<Value> {
+        let p = self
+            .path()
+            .join(".local/share/io.github.dam-staging-console/profiles.json");
+        let text = std::fs::read_to_string(p).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// Every file under HOME whose bytes contain `needle`.
+    pub fn files_containing(&self, needle: &str) -> Vec<PathBuf> {
+        let mut hits = Vec::new();
+        let mut stack = vec![self.path().to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            for e in entries.flatten() {
+                let p = e.path();
+                let Ok(ft) = e.file_type() else { continue };
+                if ft.is_dir() {
+                    stack.push(p);
+                } else if ft.is_file() {
+                    if let Ok(bytes) = std::fs::read(&p) {
+                        if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                            hits.push(p);
+                        }
+                    }
+                }
+            }
+        }
+        hits
+    }
+}
+
+/// A child process killed on drop.
+pub struct Proc(pub Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A `dam-sim` process and the JSON line it printed when ready.
+pub struct Sim {
+    pub info: Value,
+    _proc: Proc,
+    _dir: tempfile::TempDir,
+}
+
+impl Sim {
+    /// Runs `dam-sim ARGS...` (`demo` gets `--dir TMP`) and waits for its JSON line.
+    pub fn start(args: &[&str]) -> Sim {
+        let bin = target_dir().join("debug/dam-sim");
+        assert!(
+            bin.exists(),
+            "{} is missing: run `cargo build -p dam-sim` (scripts/test.sh does)",
+            bin.display()
+        );
+        let dir = tempfile::tempdir().expect("sim dir");
+        let mut cmd = Command::new(&bin);
+        cmd.args(args);
+        if args.first() == Some(&"demo") {
+            cmd.arg("--dir").arg(dir.path());
+        }
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start dam-sim");
+        let stdout = child.stdout.take().expect("dam-sim stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("dam-sim's ready line");
+        let info: Value = serde_json::from_str(line.trim())
+            .unwrap_or_else(|e| panic!("dam-sim printed {line:?}: {e}"));
+        Sim {
+            info,
+            _proc: Proc(child),
+            _dir: dir,
+        }
+    }
+
+    /// A string field of the ready line, looked up by JSON pointer.
+    pub fn get(&self, pointer: &str) -> String {
+        match self.info.pointer(pointer) {
+            Some(Value::String(s)) => s.clone(),
+            Some(v) => v.to_string(),
+            None => panic!("dam-sim's ready line has no {pointer}: {}", self.info),
+        }
+    }
+}
+
+/// `http://127.0.0.1:PORT` → (`127.0.0.1`, PORT).
+pub fn host_port(url: &str) -> (String, u16) {
+    let rest = url.split("://").nth(1).unwrap_or(url).trim_end_matches('/');
+    let (h, p) = rest.rsplit_once(':').expect("url with a port");
+    (h.to_string(), p.parse().expect("port"))
+}
+
+/// `tauri-driver` on free ports, with the app's environment.
+pub struct Driver {
+    pub url: String,
+    _proc: Proc,
+}
+
+impl Driver {
+    pub fn start(home: &Home) -> Driver {
+        let port = free_port();
+        let native = free_port();
+        let bin = which("tauri-driver");
+        let mut cmd = Command::new(bin);
+        cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (k, v) in home.env() {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("start tauri-driver");
+        let proc = Proc(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "tauri-driver did not listen");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Driver {
+            url: format!("http://127.0.0.1:{port}"),
+            _proc: proc,
+        }
+    }
+
+    /// Opens the app (a new session); `args` are the app's command-line arguments.
+    pub async fn open(&self, args: &[&str]) -> Client {
+        let app = PathBuf::from(env!("CARGO_BIN_EXE_dam-staging-console"));
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".into(),
+            json!({ "application": app, "args": args }),
+        );
+        caps.insert("browserName".into(), json!("wry"));
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .expect("a WebDriver session on the app")
+    }
+}
+
+fn which(name: &str) -> PathBuf {
+    if let Some(paths) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&paths) {
+            let p = dir.join(name);
+            if p.is_file() {
+                return p;
+            }
+        }
+    }
+    let home_bin = PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+        .join(".cargo/bin")
+        .join(name);
+    assert!(home_bin.is_file(), "{name} is not installed (scripts/setup.sh installs it)");
+    home_bin
+}
+
+/// Waits for an element by CSS selector.
+pub async fn wait_css(c: &Client, css: &str) -> Element {
+    c.wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+}
+
+/// Waits until the element's text contains `needle`; returns the text.
+pub async fn wait_text(c: &Client, css: &str, needle: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        if let Ok(e) = c.find(Locator::Css(css)).await {
+            if let Ok(t) = e.text().await {
+                if t.contains(needle) {
+                    return t;
+                }
+                last = t;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    panic!("{css} never contained {needle:?}; last text: {last:?}");
+}
+
+/// Clicks the element matching `css`.
+pub async fn click(c: &Client, css: &str) {
+    let e = wait_css(c, css).await;
+    scroll_into_view(c, &e).await;
+    e.click().await.unwrap_or_else(|err| panic!("click {css}: {err:?}"));
+}
+
+/// Scrolls an element to the middle of its scrolling area.
+pub async fn scroll_into_view(c: &Client, e: &Element) {
+    let arg = serde_json::to_value(e).expect("element reference");
+    let _ = c
+        .execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg])
+        .await;
+}
+
+/// Replaces the value of an input.
+pub async fn fill(c: &Client, css: &str, text: &str) {
+    let e = wait_css(c, css).await;
+    scroll_into_view(c, &e).await;
+    e.clear().await.unwrap_or_else(|err| panic!("clear {css}: {err}"));
+    // `clear` does not fire `input`; select-all + type does, so the UI sees every change.
+    e.send_keys(&format!("{}{}", '\u{E009}', 'a')).await.ok();
+    e.send_keys('\u{E003}'.to_string().as_str()).await.ok();
+    e.send_keys(text).await.unwrap_or_else(|err| panic!("type into {css}: {err}"));
+}
+
+/// Writes a screenshot of the window into `docs/screenshots/NAME.png`.
+pub async fn screenshot(c: &Client, name: &str) {
+    let png = c.screenshot().await.expect("screenshot");
+    let dir = root().join("docs/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshots dir");
+    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+}
+
+/// Closes the session (which closes the app); always called, also after a failure.
+pub async fn close(c: Client) {
+    let _ = c.close().await;
+}

@@ -1,0 +1,276 @@
+//! Real-window tests: the built app (debug) under Xvfb, driven through `tauri-driver` and
+//! WebKitWebDriver, against `dam-sim` on port 0, with HOME and the XDG folders in a temporary
+//! folder. They need a display, the driver and a Secret Service, so `scripts/test.sh` runs them
+//! (`--ignored`) inside `dbus-run-session` with gnome-keyring unlocked and Xvfb.
+
+mod harness;
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::time::Duration;
+
+use dx_staging::{Client as DxClient, Profile};
+use fantoccini::{Client, Locator};
+use futures::FutureExt;
+use harness::*;
+
+/// Runs `body` on a fresh session and always deletes the session, also when `body` panics.
+async fn session<F, Fut>(driver: &Driver, args: &[&str], body: F)
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let c = driver.open(args).await;
+    let result = AssertUnwindSafe(body(c.clone())).catch_unwind().await;
+    if result.is_err() {
+        if let Ok(png) = c.screenshot().await {
+            let path = root().join("target/real-window-failure.png");
+            let _ = std::fs::write(&path, png);
+            eprintln!("screenshot of the failure: {}", path.display());
+        }
+    }
+    close(c).await;
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+fn lock() -> std::sync::MutexGuard<'static, ()> {
+    ONE_SESSION.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Fills the new-connection form.
+async fn fill_form(c: &Client, name: &str, protocol: &str, host: &str, port: u16, user: &str, password: &str) {
+    fill(c, "#f-name", name).await;
+    wait_css(c, "#f-proto").await.select_by_value(protocol).await.expect("protocol");
+    fill(c, "#f-host", host).await;
+    for id in ["#f-dxport", "#f-ringport", "#f-damport"] {
+        fill(c, id, &port.to_string()).await;
+    }
+    fill(c, "#f-user", user).await;
+    fill(c, "#f-pass", password).await;
+}
+
+async fn error_code(c: &Client) -> String {
+    let e = wait_css(c, "[data-testid=error]").await;
+    e.attr("data-code").await.ok().flatten().unwrap_or_default()
+}
+
+/// Waits for the error box with `code`; returns its text.
+async fn wait_error(c: &Client, code: &str) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(40);
+    loop {
+        if let Ok(e) = c.find(Locator::Css("[data-testid=error]")).await {
+            if e.attr("data-code").await.ok().flatten().as_deref() == Some(code) {
+                return e.text().await.unwrap_or_default();
+            }
+        }
+        assert!(std::time::Instant::now() < deadline, "no {code} error; saw {:?}", error_code(c).await);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Runs a find then a resync on the demo subscriber so both environments have operations.
+async fn make_operations(sim: &Sim) {
+    let (host, port) = host_port(&sim.get("/publisher"));
+    let mut p = Profile::new(host, sim.get("/username"));
+    p.dx_protocol = "http".into();
+    (p.dx_port, p.ring_api_port, p.dam_api_port) = (port as u32, port as u32, port as u32);
+    let client = DxClient::builder(&p, sim.get("/password")).build().expect("client");
+    let id = sim.get("/subscriberId");
+    client.subscribers().start_find(&id).await.expect("start find");
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let s = client.subscribers().get(&id).await.expect("subscriber");
+        let status = s.resync_status.map(|r| r.as_str().to_string()).unwrap_or_default();
+        if status == "FIND_MISMATCH_COMPLETED" {
+            break;
+        }
+        assert!(status != "FIND_MISMATCH_FAILED", "the demo's find failed");
+        assert!(std::time::Instant::now() < deadline, "the demo's find did not finish");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    client.subscribers().start_resync(&id).await.expect("start resync");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Xvfb, tauri-driver and a Secret Service: run scripts/test.sh"]
+async fn create_profile_browse_and_reopen() {
+    let _one = lock();
+    let sim = Sim::start(&["demo", "--assets", "40"]);
+    make_operations(&sim).await;
+    let home = Home::new();
+    let driver = Driver::start(&home);
+    let (host, port) = host_port(&sim.get("/publisher"));
+    let password = sim.get("/password");
+    let user = sim.get("/username");
+    let subscriber_id = sim.get("/subscriberId");
+
+    let pw = password.clone();
+    session(&driver, &[], |c| async move {
+        let password = pw;
+        wait_css(&c, "[data-testid=welcome]").await;
+        screenshot(&c, "welcome").await;
+        click(&c, "[data-testid=add-connection]").await;
+        fill_form(&c, "Local publisher", "http", &host, port, &user, &password).await;
+        click(&c, "[data-testid=test-draft]").await;
+        let text = wait_text(&c, "[data-testid=test-result]", "Reachable").await;
+        assert!(text.contains("1 subscriber"), "{text}");
+        screenshot(&c, "profile-form").await;
+        click(&c, "[data-testid=save]").await;
+        let notice = wait_text(&c, "[data-testid=notice]", "Saved Local publisher").await;
+        assert!(notice.contains("OS keyring"), "the password did not reach the keyring: {notice}");
+        wait_text(&c, "[data-testid=password-place]", "in keyring").await;
+        screenshot(&c, "profiles").await;
+
+        click(&c, "[data-testid=nav-subscribers]").await;
+        let row = wait_css(&c, &format!("[data-testid=subscriber-row][data-id='{subscriber_id}']")).await;
+        let badge = row
+            .find(Locator::Css("[data-testid=resync-status] [data-testid=badge]"))
+            .await
+            .expect("resync badge");
+        let raw = badge.attr("data-raw").await.ok().flatten().unwrap_or_default();
+        assert!(raw.starts_with("RESYNC_TRIGGER") || raw.starts_with("FIND_MISMATCH"), "{raw}");
+        assert!(badge.attr("title").await.ok().flatten().unwrap_or_default().len() > 20, "no meaning on hover");
+        row.click().await.expect("open detail");
+        let shown = wait_text(&c, "[data-testid=detail-id]", &subscriber_id).await;
+        assert_eq!(shown.trim(), subscriber_id);
+        wait_text(&c, "[data-testid=connection]", "connected").await;
+        screenshot(&c, "subscribers").await;
+
+        click(&c, "[data-testid=nav-operations]").await;
+        wait_css(&c, "[data-testid=operation-row]").await;
+        fill(&c, "[data-testid=prefix]", "find").await;
+        click(&c, "[data-testid=status-SUCCESS]").await;
+        click(&c, "[data-testid=status-FAILED]").await;
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        let rows = c.find_all(Locator::Css("[data-testid=operation-row]")).await.expect("rows");
+        assert!(!rows.is_empty(), "the find operation is not listed");
+        for r in &rows {
+            let trigger = r.attr("data-trigger").await.ok().flatten().unwrap_or_default();
+            let status = r.attr("data-status").await.ok().flatten().unwrap_or_default();
+            assert!(trigger.to_lowercase().starts_with("find"), "{trigger}");
+            assert!(status == "SUCCESS" || status == "FAILED", "{status}");
+        }
+        let success = wait_css(&c, "[data-testid=count-SUCCESS]").await.text().await.unwrap();
+        let failed = wait_css(&c, "[data-testid=count-FAILED]").await.text().await.unwrap();
+        let counted: usize = success.replace([',', '.', ' '], "").parse::<usize>().unwrap_or(0)
+            + failed.replace([',', '.', ' '], "").parse::<usize>().unwrap_or(0);
+        assert_eq!(counted, rows.len());
+        screenshot(&c, "operations").await;
+    })
+    .await;
+
+    // Close and reopen: the profile and its keyring password are back.
+    session(&driver, &[], |c| async move {
+        let switcher = wait_css(&c, "[data-testid=profile-switcher]").await;
+        assert!(switcher.text().await.unwrap().contains("Local publisher"));
+        wait_css(&c, "[data-testid=subscriber-row]").await;
+        click(&c, "[data-testid=nav-profiles]").await;
+        wait_text(&c, "[data-testid=password-place]", "in keyring").await;
+        click(&c, "[data-testid=test]").await;
+        wait_text(&c, "[data-testid=test-cell]", "1 subscribers").await;
+    })
+    .await;
+
+    let saved = home.profiles_file().expect("profiles.json");
+    assert_eq!(saved["profiles"].as_array().map(Vec::len), Some(1));
+    assert!(home.files_containing(&password).is_empty(), "the password is in {:?}", home.files_containing(&password));
+    for file in home.files_containing("LtpaToken2") {
+        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
+        for (i, _) in text.match_indices("LtpaToken2") {
+            let after = &text[i + "LtpaToken2".len()..];
+            assert!(!after.starts_with('=') || after.starts_with("=***"), "a session token is in {}", file.display());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Xvfb, tauri-driver and a Secret Service: run scripts/test.sh"]
+async fn bad_input_shows_its_message_and_saves_nothing() {
+    let _one = lock();
+    let sim = Sim::start(&["demo", "--assets", "10"]);
+    let tls_dir = tempfile::tempdir().unwrap();
+    let tls_db = tls_dir.path().join("tls.db");
+    let tls = Sim::start(&["serve", "--role", "publisher", "--tls", "--db", tls_db.to_str().unwrap()]);
+    let home = Home::new();
+    let driver = Driver::start(&home);
+    let (host, port) = host_port(&sim.get("/publisher"));
+    let (tls_host, tls_port) = host_port(&tls.get("/url"));
+    let user = sim.get("/username");
+    let password = sim.get("/password");
+    let closed_port = free_port();
+
+    let h = &home;
+    let pw = password.clone();
+    session(&driver, &[], |c| async move {
+        let password = pw;
+        click(&c, "[data-testid=add-connection]").await;
+        fill_form(&c, "Bad", "http", "https://dx.example.com", port, &user, &password).await;
+        click(&c, "[data-testid=save]").await;
+        let msg = wait_text(&c, "[data-testid=field-error-hostname]", "").await;
+        assert!(!msg.is_empty());
+        fill(&c, "#f-dxport", "70000").await;
+        click(&c, "[data-testid=save]").await;
+        wait_text(&c, "[data-testid=field-error-dxPort]", "70000").await;
+        screenshot(&c, "profile-errors").await;
+        assert!(h.profiles_file().is_none(), "an invalid profile was saved");
+
+        fill(&c, "#f-host", &host).await;
+        fill(&c, "#f-dxport", &port.to_string()).await;
+        fill(&c, "#f-pass", "not-the-password").await;
+        click(&c, "[data-testid=save]").await;
+        wait_error(&c, "bad_credentials").await;
+        wait_css(&c, "[data-testid=save-anyway]").await;
+        assert!(h.profiles_file().is_none(), "saved despite a wrong password");
+
+        for id in ["#f-dxport", "#f-ringport", "#f-damport"] {
+            fill(&c, id, &closed_port.to_string()).await;
+        }
+        fill(&c, "#f-pass", &password).await;
+        click(&c, "[data-testid=save]").await;
+        wait_error(&c, "connection_refused").await;
+        assert!(h.profiles_file().is_none(), "saved despite an unreachable host");
+
+        wait_css(&c, "#f-proto").await.select_by_value("https").await.unwrap();
+        fill(&c, "#f-host", &tls_host).await;
+        for id in ["#f-dxport", "#f-ringport", "#f-damport"] {
+            fill(&c, id, &tls_port.to_string()).await;
+        }
+        click(&c, "[data-testid=save]").await;
+        let text = wait_error(&c, "tls").await;
+        assert!(text.contains("CA"), "{text}");
+        assert!(h.profiles_file().is_none(), "saved despite an untrusted certificate");
+
+        click(&c, "[data-testid=cancel]").await;
+        wait_css(&c, "[data-testid=welcome]").await;
+    })
+    .await;
+    assert!(home.files_containing(&password).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Xvfb, tauri-driver and a Secret Service: run scripts/test.sh"]
+async fn demo_mode_shows_linked_environments() {
+    let _one = lock();
+    let home = Home::new();
+    let driver = Driver::start(&home);
+    session(&driver, &["--demo"], |c| async move {
+        wait_css(&c, "[data-testid=subscriber-row]").await;
+        let switcher = wait_css(&c, "[data-testid=profile-switcher]").await;
+        assert!(switcher.text().await.unwrap().contains("Demo publisher"));
+        wait_text(&c, "[data-testid=connection]", "connected").await;
+        screenshot(&c, "demo-subscribers").await;
+        click(&c, "[data-testid=nav-operations]").await;
+        click(&c, "[data-testid=env-subscriber]").await;
+        wait_css(&c, "[data-testid=ops-total], [data-testid=empty]").await;
+        screenshot(&c, "demo-operations").await;
+        click(&c, "[data-testid=nav-profiles]").await;
+        wait_text(&c, "[data-testid=profiles-table]", "Demo subscriber environment").await;
+        wait_text(&c, "[data-testid=password-place]", "in memory").await;
+    })
+    .await;
+    // Demo profiles and their credentials live in memory only.
+    let saved = home.profiles_file();
+    assert!(saved.map(|v| v["profiles"].as_array().map_or(0, Vec::len)).unwrap_or(0) == 0);
+}
