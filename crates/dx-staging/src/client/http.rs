@@ -185,7 +185,7 @@ fn parse_ltpa(resp: &reqwest::Response) -> Option<Secret> {
 }
 
 impl Client {
-    fn backoff(&self) -> ExponentialBuilder {
+    pub(crate) fn backoff(&self) -> ExponentialBuilder {
         let r = self.inner.retry;
         ExponentialBuilder::default()
             .with_min_delay(r.min_delay)
@@ -203,10 +203,9 @@ impl Client {
                 return Ok((token.clone(), session.generation));
             }
         }
-        let token = (|| self.login_once())
-            .retry(self.backoff())
-            .when(Error::is_transient)
-            .await?;
+        // Not retried here: reads retry around the whole call (login included), so a retry
+        // here would multiply; `Client::login` retries on its own.
+        let token = self.login_once().await?;
         session.generation += 1;
         session.token = Some(token.clone());
         Ok((token, session.generation))

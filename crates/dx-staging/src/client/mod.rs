@@ -202,7 +202,12 @@ impl Client {
 
     /// Logs in now (the other calls log in on demand); useful as a connection test.
     pub async fn login(&self) -> Result<()> {
-        self.relogin(None).await.map(|_| ())
+        use backon::Retryable;
+        (|| self.relogin(None))
+            .retry(self.backoff())
+            .when(Error::is_transient)
+            .await
+            .map(|_| ())
     }
 
     /// Subscriber registrations on this (publisher) environment.
