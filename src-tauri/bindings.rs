@@ -4,7 +4,7 @@
 use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, Builder, ErrorHandlingMode};
 
-use crate::commands::{app, data, profiles};
+use crate::commands::{app, data, library, profiles, reports, runs};
 
 /// Header of the generated file.
 pub const HEADER: &str = "// Generated from the Rust commands by tauri-specta. DO NOT EDIT.\n// Regenerate: UPDATE_BINDINGS=1 cargo test -p dam-staging-console bindings\n";
@@ -34,6 +34,27 @@ pub fn builder() -> Builder<tauri::Wry> {
             data::list_operations,
             app::start_demo,
             app::open_log_folder,
+            runs::list_runs,
+            runs::start_runs,
+            runs::cancel_run,
+            runs::resume_run,
+            runs::remove_run,
+            runs::delete_mismatch_logs,
+            reports::open_report,
+            reports::cancel_report_load,
+            reports::pick_report_file,
+            reports::report_window,
+            reports::report_summary,
+            reports::report_row,
+            reports::close_report,
+            reports::default_export_path,
+            reports::pick_export_path,
+            reports::export_report,
+            reports::compare_record,
+            library::list_library,
+            library::remove_library_report,
+            library::compare_reports,
+            library::open_library_folder,
         ])
 }
 

@@ -57,6 +57,15 @@ pub enum AppError {
     /// A demo-only action was asked outside the demo, or the reverse.
     #[error("{0}")]
     Refused(String),
+    /// A report file could not be read, written or queried.
+    #[error("{detail}")]
+    Report {
+        /// What went wrong, naming the file or line.
+        detail: String,
+    },
+    /// Long work was cancelled by the user.
+    #[error("cancelled")]
+    Cancelled,
 }
 
 impl AppError {
@@ -72,6 +81,8 @@ impl AppError {
             AppError::Settings { .. } => "settings_file",
             AppError::Demo { .. } => "demo",
             AppError::Refused(_) => "refused",
+            AppError::Report { .. } => "report",
+            AppError::Cancelled => "cancelled",
         }
     }
 

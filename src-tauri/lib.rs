@@ -7,9 +7,12 @@ pub mod demo;
 pub mod dto;
 pub mod error;
 pub mod logging;
+pub mod reports;
+pub mod runs;
 pub mod secrets;
 pub mod state;
 pub mod store;
+pub mod workbench;
 
 use tauri::Manager;
 
@@ -52,6 +55,11 @@ pub fn run() {
                 log_dir,
                 cache_dir,
             ));
+            let export_dir =
+                reports::default_export_dir(paths.document_dir().ok(), paths.home_dir().ok());
+            let bench = workbench::Workbench::new(&data_dir, export_dir);
+            let runs = bench.runs.clone();
+            app.manage(bench);
             if demo {
                 let handle = app.handle().clone();
                 tauri::async_runtime::block_on(async move {
@@ -61,6 +69,7 @@ pub fn run() {
                     }
                 });
             }
+            runs::resume_unfinished(app.handle(), &runs);
             Ok(())
         })
         .run(tauri::generate_context!())

@@ -3,7 +3,10 @@
 
 pub mod app;
 pub mod data;
+pub mod library;
 pub mod profiles;
+pub mod reports;
+pub mod runs;
 
 use crate::error::{AppError, AppResult};
 

@@ -1,0 +1,231 @@
+//! The report viewer: open a CSV (with progress and cancel), windows of rows, counts by type ×
+//! action, one row, export, and one record compared on both environments. The report stays in
+//! Rust ([`crate::reports`]); the grid asks for windows.
+
+use std::path::PathBuf;
+
+use tauri::ipc::Channel;
+use tauri::{AppHandle, State};
+use tauri_plugin_dialog::DialogExt;
+
+use crate::error::{AppError, AppResult};
+use crate::reports::dto::{
+    ExportResult, GridWindow, LoadProgressDto, RecordComparison, ReportInfoDto, RowDetail,
+    SummaryDto, ViewFilter, ViewSort, WindowRequest,
+};
+use crate::reports::{compare, export_file_name};
+use crate::state::AppState;
+use crate::workbench::Workbench;
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::Report {
+            detail: format!("the report task failed: {e}"),
+        })?
+}
+
+/// Opens a report file; progress goes to `on_progress`; `cancel_report_load(load_id)` stops it.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(app, on_progress), err)]
+pub async fn open_report(
+    app: AppHandle,
+    path: String,
+    load_id: String,
+    on_progress: Channel<LoadProgressDto>,
+) -> AppResult<ReportInfoDto> {
+    use tauri::Manager;
+    blocking(move || {
+        let wb = app.state::<Workbench>();
+        let mut last = std::time::Instant::now();
+        wb.reports
+            .load_file(&PathBuf::from(path), &load_id, &mut |p| {
+                if last.elapsed().as_millis() >= 50 || p.bytes >= p.total_bytes {
+                    last = std::time::Instant::now();
+                    let _ = on_progress.send(p);
+                }
+            })
+    })
+    .await
+}
+
+/// Stops a load in progress.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(wb), err)]
+pub async fn cancel_report_load(wb: State<'_, Workbench>, load_id: String) -> AppResult<bool> {
+    Ok(wb.reports.cancel_load(&load_id))
+}
+
+/// The native "open" dialog for a CSV report; `None` when dismissed.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(app), err)]
+pub async fn pick_report_file(app: AppHandle) -> AppResult<Option<String>> {
+    blocking(move || {
+        let picked = app
+            .dialog()
+            .file()
+            .set_title("Open a mismatch report")
+            .add_filter("CSV reports", &["csv"])
+            .blocking_pick_file();
+        Ok(picked
+            .and_then(|f| f.into_path().ok())
+            .map(|p| p.display().to_string()))
+    })
+    .await
+}
+
+/// A window of filtered, sorted rows.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(wb, request), fields(offset = request.offset, limit = request.limit), err)]
+pub async fn report_window(
+    wb: State<'_, Workbench>,
+    handle: String,
+    request: WindowRequest,
+) -> AppResult<GridWindow> {
+    wb.reports.window(&handle, &request)
+}
+
+/// Counts by type × action of the filtered rows.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(wb), err)]
+pub async fn report_summary(
+    wb: State<'_, Workbench>,
+    handle: String,
+    filter: ViewFilter,
+) -> AppResult<SummaryDto> {
+    wb.reports.summary(&handle, &filter)
+}
+
+/// Every field of one row.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(wb), err)]
+pub async fn report_row(
+    wb: State<'_, Workbench>,
+    handle: String,
+    index: u32,
+) -> AppResult<RowDetail> {
+    wb.reports.row(&handle, index)
+}
+
+/// Closes a report (frees its memory).
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(wb), err)]
+pub async fn close_report(wb: State<'_, Workbench>, handle: String) -> AppResult<()> {
+    wb.reports.close(&handle);
+    Ok(())
+}
+
+/// Where an export goes by default: `<documents>/store/outputFiles/<report>-filtered.csv`.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(wb), err)]
+pub async fn default_export_path(
+    wb: State<'_, Workbench>,
+    handle: String,
+    filtered: bool,
+) -> AppResult<String> {
+    let r = wb.reports.get(&handle)?;
+    Ok(wb
+        .export_dir
+        .join(export_file_name(&r.info.title, filtered))
+        .display()
+        .to_string())
+}
+
+/// The native "save" dialog for an export; `None` when dismissed.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(app), err)]
+pub async fn pick_export_path(app: AppHandle, suggested: String) -> AppResult<Option<String>> {
+    blocking(move || {
+        let suggested = PathBuf::from(suggested);
+        let mut d = app
+            .dialog()
+            .file()
+            .set_title("Export the report")
+            .add_filter("CSV", &["csv"]);
+        if let Some(dir) = suggested.parent() {
+            let _ = std::fs::create_dir_all(dir);
+            d = d.set_directory(dir);
+        }
+        if let Some(name) = suggested.file_name() {
+            d = d.set_file_name(name.to_string_lossy());
+        }
+        Ok(d.blocking_save_file()
+            .and_then(|f| f.into_path().ok())
+            .map(|p| p.display().to_string()))
+    })
+    .await
+}
+
+/// Writes the rows matching `filter` (every row for an empty filter) to `path`.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(app, filter, sort), err)]
+pub async fn export_report(
+    app: AppHandle,
+    handle: String,
+    filter: ViewFilter,
+    sort: Option<ViewSort>,
+    path: String,
+) -> AppResult<ExportResult> {
+    use tauri::Manager;
+    if path.trim().is_empty() {
+        return Err(AppError::Report {
+            detail: "choose where to save the export".into(),
+        });
+    }
+    blocking(move || {
+        let wb = app.state::<Workbench>();
+        wb.reports
+            .export(&handle, &filter, sort.as_ref(), &PathBuf::from(path.trim()))
+    })
+    .await
+}
+
+/// One record from the publisher and from the linked subscriber environment, field by field.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(state), err)]
+pub async fn compare_record(
+    state: State<'_, AppState>,
+    profile_id: String,
+    record_type: String,
+    record_id: String,
+) -> AppResult<RecordComparison> {
+    let publisher = state.client(&profile_id).await?;
+    let on_publisher = publisher
+        .records()
+        .details(&record_type, &record_id)
+        .await?;
+    let linked = state.profile(&profile_id)?.subscriber_profile_id;
+    let (on_subscriber, note) = match linked {
+        None => (
+            None,
+            Some("No subscriber environment is linked to this profile: link one in Profiles to compare.".to_string()),
+        ),
+        Some(id) => match state.client(&id).await {
+            Err(e) => (None, Some(e.to_string())),
+            Ok(c) => match c.records().details(&record_type, &record_id).await {
+                Ok(v) => (Some(v), None),
+                Err(e) => (None, Some(e.to_string())),
+            },
+        },
+    };
+    Ok(compare::compare(
+        &record_type,
+        &record_id,
+        on_publisher.as_ref(),
+        on_subscriber.as_ref().map(|x| x.as_ref()),
+        note,
+    ))
+}

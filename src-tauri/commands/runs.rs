@@ -1,0 +1,149 @@
+//! The run wizard: start find / resync / verify runs (several subscribers queue, one at a time),
+//! list them, stop watching, resume, forget; delete the server's mismatch logs (archived first).
+
+use std::path::PathBuf;
+
+use dx_staging::{FetchOptions, ReportRequest};
+use serde::Serialize;
+use specta::Type;
+use tauri::{AppHandle, State};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{AppError, AppResult};
+use crate::reports::dto::clamp;
+use crate::reports::library;
+use crate::runs::drive;
+use crate::runs::view::{parse_kind, RunView};
+use crate::state::AppState;
+use crate::workbench::Workbench;
+
+/// Every saved run of a profile (or of all profiles), newest first.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(wb), err)]
+pub async fn list_runs(
+    wb: State<'_, Workbench>,
+    profile_id: Option<String>,
+) -> AppResult<Vec<RunView>> {
+    Ok(wb.runs.list(profile_id.as_deref()))
+}
+
+/// Starts a run of `kind` (`find`, `resync`, `verify`) on each subscriber; they queue and run
+/// one at a time. `journey_id` ties a resync or verify to the wizard of its find;
+/// `previous_report` is what a verify compares with (default: the newest report in the library).
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(app, state, wb), err)]
+pub async fn start_runs(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    wb: State<'_, Workbench>,
+    profile_id: String,
+    subscriber_ids: Vec<String>,
+    kind: String,
+    journey_id: Option<String>,
+    previous_report: Option<String>,
+) -> AppResult<Vec<RunView>> {
+    let kind = parse_kind(&kind).ok_or_else(|| {
+        AppError::Refused(format!("{kind:?} is not a run kind (find, resync, verify)"))
+    })?;
+    state.profile(&profile_id)?;
+    if subscriber_ids.is_empty() {
+        return Err(AppError::Refused("choose at least one subscriber".into()));
+    }
+    let mut views = Vec::new();
+    for sub in &subscriber_ids {
+        let journey = if subscriber_ids.len() == 1 {
+            journey_id.clone()
+        } else {
+            None
+        };
+        let s = wb.runs.create(
+            &profile_id,
+            sub,
+            kind,
+            journey,
+            previous_report.clone().map(PathBuf::from),
+        )?;
+        tauri::async_runtime::spawn(drive(app.clone(), wb.runs.clone(), s.run_id.clone()));
+        views.push(wb.runs.view(&s.run_id)?);
+    }
+    Ok(views)
+}
+
+/// Stops watching a run; the job on the server goes on. `false` when it was not watched.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(wb), err)]
+pub async fn cancel_run(wb: State<'_, Workbench>, run_id: String) -> AppResult<bool> {
+    Ok(wb.runs.cancel(&run_id))
+}
+
+/// Watches a run again from where it stopped.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(app, wb), err)]
+pub async fn resume_run(
+    app: AppHandle,
+    wb: State<'_, Workbench>,
+    run_id: String,
+) -> AppResult<RunView> {
+    let v = wb.runs.view(&run_id)?;
+    if !v.done && !wb.runs.is_active(&run_id) {
+        tauri::async_runtime::spawn(drive(app, wb.runs.clone(), run_id.clone()));
+    }
+    wb.runs.view(&run_id)
+}
+
+/// Forgets a run that is not being watched (its reports stay in the library).
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(wb), err)]
+pub async fn remove_run(wb: State<'_, Workbench>, run_id: String) -> AppResult<()> {
+    wb.runs.remove(&run_id)
+}
+
+/// What deleting the server's mismatch logs did.
+#[derive(Debug, Clone, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteLogsResult {
+    /// The archived copy of the logs, taken before deleting.
+    pub archived_path: String,
+    /// Rows archived.
+    pub archived_rows: u32,
+}
+
+/// Deletes the server's mismatch logs of one subscriber (or of all), after archiving them in
+/// the library.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(state, wb), err)]
+pub async fn delete_mismatch_logs(
+    state: State<'_, AppState>,
+    wb: State<'_, Workbench>,
+    profile_id: String,
+    subscriber_id: Option<String>,
+) -> AppResult<DeleteLogsResult> {
+    let client = state.client(&profile_id).await?;
+    let dir = library::archive_dir(wb.runs.library(), &profile_id);
+    let path =
+        dx_staging::report::default_report_path(&dir, subscriber_id.as_deref(), chrono::Utc::now());
+    let req = ReportRequest {
+        subscriber_id: subscriber_id.clone(),
+        ..ReportRequest::default()
+    };
+    let info = dx_staging::fetch_report(
+        &client,
+        &req,
+        &path,
+        &FetchOptions::default(),
+        |_| {},
+        &CancellationToken::new(),
+    )
+    .await?;
+    client.mismatches().delete(subscriber_id.as_deref()).await?;
+    Ok(DeleteLogsResult {
+        archived_path: info.path.display().to_string(),
+        archived_rows: clamp(info.rows),
+    })
+}

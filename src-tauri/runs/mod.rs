@@ -1,0 +1,443 @@
+//! Runs in the app: find, resync and verify runs of `dx-staging`'s driver, saved as they go in
+//! `<app data>/runs/` so that closing the app never loses one: on the next start, runs that had
+//! not ended are resumed (watching picks up again; the server's job went on meanwhile). Runs of
+//! one publisher go one at a time, as DX requires; progress reaches every window as the
+//! `run-progress` event (a [`view::RunView`]); cancel stops watching, never the server's job.
+
+pub mod view;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use dx_staging::workflow::{DriverOptions, RunConfig, RunKind, RunState, Runner};
+use tauri::{AppHandle, Emitter, Manager};
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{AppError, AppResult};
+use crate::reports::library;
+use crate::state::AppState;
+use view::{view_of, Live, RunOwner, RunView};
+
+/// The event that carries a [`RunView`] whenever a run moves.
+pub const RUN_EVENT: &str = "run-progress";
+
+/// The app's runs: their files, which are being watched, one queue per publisher.
+#[derive(Debug)]
+pub struct RunManager {
+    dir: PathBuf,
+    library: PathBuf,
+    live: Mutex<HashMap<String, Live>>,
+    tokens: Mutex<HashMap<String, CancellationToken>>,
+    queues: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    options: DriverOptions,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn file_err(path: &Path, e: impl std::fmt::Display) -> AppError {
+    AppError::Report {
+        detail: format!("{}: {e}", path.display()),
+    }
+}
+
+impl RunManager {
+    /// Runs saved in `dir`; reports go to the library under `library`.
+    pub fn new(dir: PathBuf, library: PathBuf) -> Self {
+        RunManager {
+            dir,
+            library,
+            live: Mutex::new(HashMap::new()),
+            tokens: Mutex::new(HashMap::new()),
+            queues: Mutex::new(HashMap::new()),
+            options: DriverOptions {
+                poll_min: Duration::from_secs(1),
+                poll_max: Duration::from_secs(5),
+                ..DriverOptions::default()
+            },
+        }
+    }
+
+    /// Shorter polls (tests).
+    pub fn with_options(mut self, options: DriverOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The library root.
+    pub fn library(&self) -> &Path {
+        &self.library
+    }
+
+    fn state_path(&self, run_id: &str) -> PathBuf {
+        self.dir.join(format!("{run_id}.json"))
+    }
+
+    fn owner_path(&self, run_id: &str) -> PathBuf {
+        self.dir.join(format!("{run_id}.owner.json"))
+    }
+
+    /// Creates and saves a new run (not started). Verify compares with `previous_report`, or
+    /// with the subscriber's newest report of the library.
+    pub fn create(
+        &self,
+        profile_id: &str,
+        subscriber_id: &str,
+        kind: RunKind,
+        journey_id: Option<String>,
+        previous_report: Option<PathBuf>,
+    ) -> AppResult<RunState> {
+        let mut config = RunConfig::default();
+        if kind == RunKind::Verify {
+            config.previous_report = previous_report
+                .filter(|p| p.exists())
+                .or_else(|| library::latest_for(&self.library, profile_id, subscriber_id));
+            config.archive_dir = Some(library::archive_dir(&self.library, profile_id));
+        }
+        let state = RunState::new(kind, subscriber_id, config, Utc::now());
+        let owner = RunOwner {
+            profile_id: profile_id.to_string(),
+            journey_id: journey_id.unwrap_or_else(|| state.run_id.clone()),
+        };
+        std::fs::create_dir_all(&self.dir).map_err(|e| file_err(&self.dir, e))?;
+        let owner_path = self.owner_path(&state.run_id);
+        let json = serde_json::to_vec_pretty(&owner).map_err(|e| file_err(&owner_path, e))?;
+        write_atomic(&owner_path, &json)?;
+        let path = self.state_path(&state.run_id);
+        state.save(&path).map_err(AppError::from)?;
+        Ok(state)
+    }
+
+    /// A saved run and its owner.
+    pub fn load(&self, run_id: &str) -> AppResult<(RunState, RunOwner)> {
+        if run_id.is_empty() || run_id.contains(['/', '\\', '.']) {
+            return Err(AppError::Refused(format!("{run_id:?} is not a run id")));
+        }
+        let state = RunState::load(&self.state_path(run_id)).map_err(AppError::from)?;
+        let owner_path = self.owner_path(run_id);
+        let bytes = std::fs::read(&owner_path).map_err(|e| file_err(&owner_path, e))?;
+        let owner: RunOwner =
+            serde_json::from_slice(&bytes).map_err(|e| file_err(&owner_path, e))?;
+        Ok((state, owner))
+    }
+
+    /// The view of one run.
+    pub fn view(&self, run_id: &str) -> AppResult<RunView> {
+        let (s, o) = self.load(run_id)?;
+        Ok(view_of(&s, &o, &self.live_of(run_id)))
+    }
+
+    fn live_of(&self, run_id: &str) -> Live {
+        lock(&self.live).get(run_id).cloned().unwrap_or_default()
+    }
+
+    fn update_live(&self, run_id: &str, f: impl FnOnce(&mut Live)) {
+        f(lock(&self.live).entry(run_id.to_string()).or_default());
+    }
+
+    /// Every saved run (of one profile, or all), newest first. Unreadable files are skipped.
+    pub fn list(&self, profile_id: Option<&str>) -> Vec<RunView> {
+        let Ok(rd) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut out: Vec<RunView> = rd
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.strip_suffix(".owner.json").map(str::to_string)
+            })
+            .filter_map(|id| self.view(&id).ok())
+            .filter(|v| profile_id.is_none_or(|p| v.profile_id == p))
+            .collect();
+        out.sort_by(|a, b| {
+            b.started_at
+                .cmp(&a.started_at)
+                .then(b.run_id.cmp(&a.run_id))
+        });
+        out
+    }
+
+    /// Forgets a run that has ended (its reports stay in the library).
+    pub fn remove(&self, run_id: &str) -> AppResult<()> {
+        let (s, _) = self.load(run_id)?;
+        if !s.is_done() && self.is_active(run_id) {
+            return Err(AppError::Refused(
+                "the run is being watched: stop watching it first".into(),
+            ));
+        }
+        let _ = std::fs::remove_file(self.state_path(run_id));
+        let _ = std::fs::remove_file(self.owner_path(run_id));
+        lock(&self.live).remove(run_id);
+        Ok(())
+    }
+
+    /// Whether this process is watching (or queueing) the run.
+    pub fn is_active(&self, run_id: &str) -> bool {
+        lock(&self.tokens).contains_key(run_id)
+    }
+
+    /// Stops watching a run (the server's job goes on). `false` when it was not watched.
+    pub fn cancel(&self, run_id: &str) -> bool {
+        match lock(&self.tokens).get(run_id) {
+            Some(t) => {
+                t.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn queue(&self, profile_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        lock(&self.queues)
+            .entry(profile_id.to_string())
+            .or_default()
+            .clone()
+    }
+
+    /// Runs that have not ended and are not watched now, oldest first.
+    pub fn unfinished(&self) -> Vec<RunView> {
+        let mut v: Vec<RunView> = self
+            .list(None)
+            .into_iter()
+            .filter(|r| !r.done && !self.is_active(&r.run_id))
+            .collect();
+        v.reverse();
+        v
+    }
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> AppResult<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .map_err(|e| file_err(dir, e))?;
+    tmp.write_all(bytes).map_err(|e| file_err(path, e))?;
+    tmp.persist(path).map_err(|e| file_err(path, e.error))?;
+    Ok(())
+}
+
+fn emit(app: &AppHandle, runs: &RunManager, run_id: &str) {
+    if let Ok(v) = runs.view(run_id) {
+        let _ = app.emit(RUN_EVENT, v);
+    }
+}
+
+/// Shows a desktop notification when the main window is not focused.
+fn notify_if_unfocused(app: &AppHandle, title: &str, body: &str) {
+    use tauri_plugin_notification::NotificationExt;
+    let focused = app
+        .get_webview_window("main")
+        .and_then(|w| w.is_focused().ok())
+        .unwrap_or(true);
+    if !focused {
+        if let Err(e) = app.notification().builder().title(title).body(body).show() {
+            tracing::warn!(error = %e, "notification not shown");
+        }
+    }
+}
+
+fn step_title(kind: &str, phase: &str) -> String {
+    let what = match kind {
+        "find" => "Find mismatch",
+        "resync" => "Resync",
+        _ => "Verify",
+    };
+    match phase {
+        "done" => format!("{what} finished"),
+        "fetchingReport" => format!("{what}: DX finished, fetching the report"),
+        "watchingOperations" => format!("{what}: operations created, watching them"),
+        "watching" => format!("{what}: started on the server"),
+        _ => format!("{what}: next step"),
+    }
+}
+
+/// Watches a run until it ends or is cancelled: waits its turn (one run at a time per
+/// publisher), connects, drives it with `dx-staging`'s runner, and emits every step.
+pub async fn drive(app: AppHandle, runs: Arc<RunManager>, run_id: String) {
+    let token = CancellationToken::new();
+    {
+        let mut tokens = lock(&runs.tokens);
+        if tokens.contains_key(&run_id) {
+            return;
+        }
+        tokens.insert(run_id.clone(), token.clone());
+    }
+    runs.update_live(&run_id, |l| {
+        *l = Live {
+            queued: true,
+            operations_max: l.operations_max,
+            message: Some("waiting for the publisher's other run to end".into()),
+            ..Live::default()
+        }
+    });
+    emit(&app, &runs, &run_id);
+    let result = drive_inner(&app, &runs, &run_id, token).await;
+    lock(&runs.tokens).remove(&run_id);
+    runs.update_live(&run_id, |l| {
+        l.watching = false;
+        l.queued = false;
+        l.message = None;
+        if let Err(e) = &result {
+            l.problem = Some(e.payload());
+        }
+    });
+    emit(&app, &runs, &run_id);
+    if let Ok(v) = runs.view(&run_id) {
+        if v.done {
+            let body = v
+                .outcome
+                .as_ref()
+                .map_or(String::new(), |o| o.summary.clone());
+            notify_if_unfocused(&app, &step_title(&v.kind, "done"), &body);
+        }
+    }
+}
+
+async fn drive_inner(
+    app: &AppHandle,
+    runs: &Arc<RunManager>,
+    run_id: &str,
+    token: CancellationToken,
+) -> AppResult<()> {
+    let (state, owner) = runs.load(run_id)?;
+    if state.is_done() {
+        return Ok(());
+    }
+    let queue = runs.queue(&owner.profile_id);
+    let _turn = tokio::select! {
+        g = queue.lock_owned() => g,
+        _ = token.cancelled() => return Ok(()),
+    };
+    // Re-read: the state may have moved while queued (another window resumed it).
+    let (state, owner) = runs.load(run_id)?;
+    if state.is_done() {
+        return Ok(());
+    }
+    runs.update_live(run_id, |l| {
+        l.queued = false;
+        l.watching = true;
+        l.problem = None;
+        l.message = Some("connecting".into());
+    });
+    emit(app, runs, run_id);
+    let st = app.state::<AppState>();
+    let publisher = st.client(&owner.profile_id).await?;
+    let linked = st.profile(&owner.profile_id)?.subscriber_profile_id;
+    let subscriber_env = match linked {
+        Some(id) => match st.client(&id).await {
+            Ok(c) => Some(c),
+            Err(e) => {
+                tracing::warn!(error = %e, "subscriber environment not available for the run");
+                None
+            }
+        },
+        None => None,
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let runner = Runner::new(publisher)
+        .subscriber_env(subscriber_env)
+        .options(runs.options)
+        .state_file(runs.state_path(run_id))
+        .report_dir(library::profile_dir(runs.library(), &owner.profile_id))
+        .progress(tx)
+        .cancel_token(token);
+    let fwd_app = app.clone();
+    let fwd_runs = runs.clone();
+    let fwd_id = run_id.to_string();
+    let forward = tokio::spawn(async move {
+        let mut last_phase = String::new();
+        let mut last_emit = Instant::now() - Duration::from_secs(1);
+        while let Some(p) = rx.recv().await {
+            let moved = p.phase != last_phase;
+            fwd_runs.update_live(&fwd_id, |l| {
+                l.message = Some(p.message.clone());
+                l.rows_fetched = p.rows_fetched;
+                if let Some(n) = p.operations_pending {
+                    l.operations_max = l.operations_max.max(n);
+                }
+            });
+            if moved || p.outcome.is_some() || last_emit.elapsed() >= Duration::from_millis(150) {
+                emit(&fwd_app, &fwd_runs, &fwd_id);
+                last_emit = Instant::now();
+            }
+            if moved && !last_phase.is_empty() && p.phase != "done" {
+                let kind = view::kind_name(p.kind);
+                notify_if_unfocused(&fwd_app, &step_title(kind, &p.phase), &p.message);
+            }
+            last_phase = p.phase;
+        }
+    });
+    let result = runner.run(state).await;
+    drop(runner);
+    let _ = forward.await;
+    result.map(|_| ()).map_err(AppError::from)
+}
+
+/// Starts watching runs that had not ended when the app last closed (their profile must still
+/// exist; demo runs end with their demo).
+pub fn resume_unfinished(app: &AppHandle, runs: &Arc<RunManager>) {
+    let st = app.state::<AppState>();
+    for r in runs.unfinished() {
+        if st.profile(&r.profile_id).is_err() {
+            continue;
+        }
+        tracing::info!(run = %r.run_id, "resuming a run");
+        tauri::async_runtime::spawn(drive(app.clone(), runs.clone(), r.run_id));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn creates_lists_and_removes_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = RunManager::new(dir.path().join("runs"), dir.path().join("reports"));
+        let a = m.create("p1", "sub-1", RunKind::Find, None, None).unwrap();
+        let b = m
+            .create("p1", "sub-1", RunKind::Verify, Some(a.run_id.clone()), None)
+            .unwrap();
+        m.create("p2", "sub-9", RunKind::Find, None, None).unwrap();
+        let list = m.list(Some("p1"));
+        assert_eq!(list.len(), 2);
+        let vb = list.iter().find(|v| v.run_id == b.run_id).unwrap();
+        assert_eq!(vb.journey_id, a.run_id);
+        assert_eq!(vb.kind, "verify");
+        assert_eq!(vb.phase, "preflight");
+        assert!(!vb.done && !vb.watching);
+        assert_eq!(m.list(None).len(), 3);
+        assert_eq!(m.unfinished().len(), 3);
+        assert!(!m.cancel(&a.run_id));
+        m.remove(&a.run_id).unwrap();
+        assert_eq!(m.list(Some("p1")).len(), 1);
+        assert_eq!(m.load("../x").unwrap_err().code(), "refused");
+    }
+
+    #[test]
+    fn verify_compares_with_the_newest_report_of_the_library() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = dir.path().join("reports");
+        let m = RunManager::new(dir.path().join("runs"), lib.clone());
+        let pdir = library::profile_dir(&lib, "p1");
+        std::fs::create_dir_all(&pdir).unwrap();
+        let report = pdir.join("r.csv");
+        std::fs::write(&report, "subscriberId\n").unwrap();
+        std::fs::write(
+            dx_staging::report::meta_path(&report),
+            serde_json::json!({"source":"s","request":{"subscriberId":"sub-1"},"fetchedAt":"2024-01-01T00:00:00Z","rows":0,"possiblyInaccurate":false,"statusAtFetch":null}).to_string(),
+        )
+        .unwrap();
+        let v = m
+            .create("p1", "sub-1", RunKind::Verify, None, None)
+            .unwrap();
+        assert_eq!(v.config.previous_report.as_deref(), Some(report.as_path()));
+        assert_eq!(v.config.archive_dir, Some(library::archive_dir(&lib, "p1")));
+    }
+}
