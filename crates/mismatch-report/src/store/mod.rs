@@ -45,7 +45,8 @@ pub struct ReportStore {
     types: Vec<RecordType>,
     actions: Vec<RecordAction>,
     skipped: Skipped,
-    /// Lower-cased dictionaries and text columns, built on first text search.
+    /// Lower-cased dictionaries (built on first text search) and text columns (built while
+    /// loading, in parallel).
     lower: [OnceLock<Arena>; N_DICT],
     lower_text: [OnceLock<Arena>; N_TEXT],
     whole: OnceLock<Summary>,
@@ -153,10 +154,11 @@ impl ReportStore {
             dicts,
             codes,
             mut texts,
+            mut lower_texts,
             ids,
             ..
         } = columns;
-        for t in &mut texts {
+        for t in texts.iter_mut().chain(lower_texts.iter_mut()) {
             t.shrink();
         }
         let mut dict_cols = dicts.into_iter().zip(codes).map(|(d, mut c)| {
@@ -193,7 +195,7 @@ impl ReportStore {
             actions,
             skipped,
             lower: std::array::from_fn(|_| OnceLock::new()),
-            lower_text: std::array::from_fn(|_| OnceLock::new()),
+            lower_text: lower_texts.map(OnceLock::from),
             whole: OnceLock::new(),
             cache: Mutex::new(query::Cache::default()),
             sorts: Mutex::new(sort::SortCache::default()),
@@ -245,6 +247,12 @@ impl ReportStore {
     pub fn heap_bytes(&self) -> usize {
         self.dicts.iter().map(DictColumn::heap_bytes).sum::<usize>()
             + self.texts.iter().map(Arena::heap_bytes).sum::<usize>()
+            + self
+                .lower_text
+                .iter()
+                .filter_map(OnceLock::get)
+                .map(Arena::heap_bytes)
+                .sum::<usize>()
             + self.ids.iter().map(IdColumn::heap_bytes).sum::<usize>()
     }
 

@@ -167,50 +167,67 @@ fn put<K, V>(list: &mut Vec<(K, V)>, key: K, value: V, cap: usize) {
     list.push((key, value));
 }
 
+/// The arena with every value lower-cased (ASCII in place, others by Unicode rules), built in
+/// parallel blocks of rows.
 fn lowercase_arena(a: &Arena) -> Arena {
-    if a.bytes().is_ascii() {
-        // Same offsets, bytes lower-cased in parallel.
-        let mut bytes = a.bytes().to_vec();
-        bytes
-            .par_chunks_mut(1 << 20)
-            .for_each(|c| c.make_ascii_lowercase());
-        return Arena::from_parts(bytes, a.offsets().to_vec());
+    const BLOCK: usize = 1 << 15;
+    let blocks: Vec<(Vec<u8>, Vec<u32>)> = (0..a.len().div_ceil(BLOCK))
+        .into_par_iter()
+        .map(|blk| {
+            let (start, end) = (blk * BLOCK, ((blk + 1) * BLOCK).min(a.len()));
+            let from = a.offsets()[start] as usize;
+            let to = a.offsets()[end] as usize;
+            let mut bytes = Vec::with_capacity(to - from + 64);
+            let mut ends = Vec::with_capacity(end - start);
+            for i in start..end {
+                let v = a.get(i);
+                if v.is_ascii() {
+                    bytes.extend(v.iter().map(u8::to_ascii_lowercase));
+                } else {
+                    bytes.extend_from_slice(String::from_utf8_lossy(v).to_lowercase().as_bytes());
+                }
+                ends.push(bytes.len() as u32);
+            }
+            (bytes, ends)
+        })
+        .collect();
+    let total: usize = blocks.iter().map(|b| b.0.len()).sum();
+    let mut bytes = Vec::with_capacity(total);
+    let mut offsets = Vec::with_capacity(a.len() + 1);
+    offsets.push(0u32);
+    for (b, ends) in blocks {
+        // Lower-casing can lengthen text; a column near 4 GiB saturates rather than wraps.
+        let base = bytes.len() as u32;
+        offsets.extend(ends.iter().map(|e| base.saturating_add(*e)));
+        bytes.extend_from_slice(&b);
     }
-    let mut out = Arena::with_capacity(a.len(), a.bytes().len());
-    for i in 0..a.len() {
-        let v = a.get(i);
-        let r = if v.is_ascii() {
-            out.push_with(|b| b.extend(v.iter().map(u8::to_ascii_lowercase)))
-        } else {
-            let s = String::from_utf8_lossy(v).to_lowercase();
-            out.push(s.as_bytes())
-        };
-        // Lower-casing never makes a column longer than u32 allows in practice; keep going.
-        let _ = r;
-    }
-    out
+    Arena::from_parts(bytes, offsets)
 }
 
-/// Values of a dictionary whose lower-case text contains `needle`.
+/// Values of an arena whose lower-case text contains `needle` (one pass of `memmem` over all
+/// values; hits ascend, so the value holding each hit is found by walking the offsets forward).
 fn dict_hits(lower: &Arena, needle: &[u8]) -> Vec<bool> {
     let mut hit = vec![false; lower.len()];
     let bytes = lower.bytes();
     let offsets = lower.offsets();
     let finder = memmem::Finder::new(needle);
     let mut pos = 0usize;
-    while let Some(i) = finder.find(&bytes[pos..]) {
+    let mut k = 0usize;
+    while pos < bytes.len() {
+        let Some(i) = finder.find(&bytes[pos..]) else {
+            break;
+        };
         let p = pos + i;
-        // The value containing byte p.
-        let k = offsets.partition_point(|&o| o as usize <= p) - 1;
+        // The value containing byte p: the last k with offsets[k] <= p (empty values skipped).
+        while offsets[k + 1] as usize <= p {
+            k += 1;
+        }
         let end = offsets[k + 1] as usize;
         if p + needle.len() <= end {
             hit[k] = true;
             pos = end;
         } else {
             pos = p + 1;
-        }
-        if pos >= bytes.len() {
-            break;
         }
     }
     hit
