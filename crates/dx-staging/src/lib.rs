@@ -28,3 +28,17 @@ pub use profile::{Profile, Timeouts, TlsMode};
 pub use report::{fetch_report, FetchOptions, ReportMeta, ReportRequest};
 pub use secret::Secret;
 pub use workflow::{Outcome, Phase, Progress, RunConfig, RunKind, RunState, Runner};
+
+#[cfg(test)]
+mod send_sync {
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn app_facing_types_are_send_and_sync() {
+        assert_send_sync::<crate::Client>();
+        assert_send_sync::<crate::Runner>();
+        assert_send_sync::<crate::Error>();
+        assert_send_sync::<crate::RunState>();
+        assert_send_sync::<crate::Progress>();
+    }
+}

@@ -293,7 +293,7 @@ pub struct RunState {
     pub last_status: Option<ResyncStatus>,
     /// Sync operations not yet complete on the subscriber (resync).
     pub operations_pending: Option<u64>,
-    /// PATCH requests sent by this run.
+    /// Trigger attempts of this run (a lost answer is confirmed by re-reading, never resent blindly).
     pub triggers_sent: u32,
     /// The fetched report.
     pub report: Option<ReportInfo>,
