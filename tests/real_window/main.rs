@@ -70,8 +70,36 @@ async fn wait_error(c: &Client, code: &str) -> String {
     }
 }
 
-/// Runs a find then a resync on the demo subscriber so both environments have operations.
-async fn make_operations(sim: &Sim) {
+/// Makes the next `count` sync operations on the demo's subscriber fail (dam-sim's test
+/// interface), then runs a find and a resync, so the subscriber environment has `sync*`
+/// operations that stay (failed ones are kept).
+async fn make_operations(sim: &Sim, count: u32) {
+    let http = reqwest::Client::new();
+    let sub = sim.get("/subscriber");
+    let login = http
+        .post(format!("{sub}/dx/api/core/v1/auth/login"))
+        .json(&serde_json::json!({"username": sim.get("/username"), "password": sim.get("/password")}))
+        .send()
+        .await
+        .expect("login to the subscriber");
+    let cookie = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("LtpaToken2="))
+        .and_then(|v| v.split(';').next())
+        .expect("an LtpaToken2 cookie")
+        .to_string();
+    let faults = http
+        .post(format!("{sub}/sim/v1/faults"))
+        .header("Cookie", cookie)
+        .json(&serde_json::json!({ "failSyncOperations": count }))
+        .send()
+        .await
+        .expect("set faults");
+    assert!(faults.status().is_success(), "faults: {}", faults.status());
+
     let (host, port) = host_port(&sim.get("/publisher"));
     let mut p = Profile::new(host, sim.get("/username"));
     p.dx_protocol = "http".into();
@@ -93,36 +121,49 @@ async fn make_operations(sim: &Sim) {
     client.subscribers().start_resync(&id).await.expect("start resync");
 }
 
+/// Opens the new-connection form, fills it and saves it (the save tests the connection first).
+async fn add_profile(c: &Client, name: &str, url: &str, user: &str, password: &str, link: Option<&str>, shot: Option<&str>) {
+    click(c, "[data-testid=new-profile], [data-testid=add-connection]").await;
+    let (host, port) = host_port(url);
+    fill_form(c, name, "http", &host, port, user, password).await;
+    if let Some(link) = link {
+        wait_css(c, "#f-link").await.select_by_label(link).await.expect("link");
+    }
+    click(c, "[data-testid=test-draft]").await;
+    wait_text(c, "[data-testid=test-result]", "Reachable").await;
+    if let Some(shot) = shot {
+        screenshot(c, shot).await;
+    }
+    click(c, "[data-testid=save]").await;
+    let notice = wait_text(c, "[data-testid=notice]", &format!("Saved {name}")).await;
+    assert!(notice.contains("OS keyring"), "the password did not reach the keyring: {notice}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs Xvfb, tauri-driver and a Secret Service: run scripts/test.sh"]
 async fn create_profile_browse_and_reopen() {
     let _one = lock();
     let sim = Sim::start(&["demo", "--assets", "40"]);
-    make_operations(&sim).await;
+    make_operations(&sim, 4).await;
     let home = Home::new();
     let driver = Driver::start(&home);
-    let (host, port) = host_port(&sim.get("/publisher"));
     let password = sim.get("/password");
     let user = sim.get("/username");
     let subscriber_id = sim.get("/subscriberId");
+    let (publisher_url, subscriber_url) = (sim.get("/publisher"), sim.get("/subscriber"));
 
     let pw = password.clone();
     session(&driver, &[], |c| async move {
         let password = pw;
         wait_css(&c, "[data-testid=welcome]").await;
         screenshot(&c, "welcome").await;
-        click(&c, "[data-testid=add-connection]").await;
-        fill_form(&c, "Local publisher", "http", &host, port, &user, &password).await;
-        click(&c, "[data-testid=test-draft]").await;
-        let text = wait_text(&c, "[data-testid=test-result]", "Reachable").await;
-        assert!(text.contains("1 subscriber"), "{text}");
-        screenshot(&c, "profile-form").await;
-        click(&c, "[data-testid=save]").await;
-        let notice = wait_text(&c, "[data-testid=notice]", "Saved Local publisher").await;
-        assert!(notice.contains("OS keyring"), "the password did not reach the keyring: {notice}");
+        add_profile(&c, "Local subscriber", &subscriber_url, &user, &password, None, None).await;
+        add_profile(&c, "Local publisher", &publisher_url, &user, &password, Some("Local subscriber"), Some("profile-form")).await;
         wait_text(&c, "[data-testid=password-place]", "in keyring").await;
+        wait_text(&c, "[data-testid=profiles-table]", "Local subscriber").await;
         screenshot(&c, "profiles").await;
 
+        wait_css(&c, "[data-testid=profile-switcher]").await.select_by_label("Local publisher").await.expect("switch");
         click(&c, "[data-testid=nav-subscribers]").await;
         let row = wait_css(&c, &format!("[data-testid=subscriber-row][data-id='{subscriber_id}']")).await;
         let badge = row
@@ -130,33 +171,37 @@ async fn create_profile_browse_and_reopen() {
             .await
             .expect("resync badge");
         let raw = badge.attr("data-raw").await.ok().flatten().unwrap_or_default();
-        assert!(raw.starts_with("RESYNC_TRIGGER") || raw.starts_with("FIND_MISMATCH"), "{raw}");
+        assert!(raw.starts_with("RESYNC_TRIGGER"), "{raw}");
         assert!(badge.attr("title").await.ok().flatten().unwrap_or_default().len() > 20, "no meaning on hover");
-        row.click().await.expect("open detail");
+        // A row's cells take the click (WebKitWebDriver does not click a <tr> itself).
+        row.find(Locator::Css("td:nth-child(2)"))
+            .await
+            .expect("cell")
+            .click()
+            .await
+            .expect("open detail");
         let shown = wait_text(&c, "[data-testid=detail-id]", &subscriber_id).await;
         assert_eq!(shown.trim(), subscriber_id);
         wait_text(&c, "[data-testid=connection]", "connected").await;
         screenshot(&c, "subscribers").await;
 
         click(&c, "[data-testid=nav-operations]").await;
-        wait_css(&c, "[data-testid=operation-row]").await;
-        fill(&c, "[data-testid=prefix]", "find").await;
-        click(&c, "[data-testid=status-SUCCESS]").await;
+        click(&c, "[data-testid=env-subscriber]").await;
+        fill(&c, "[data-testid=prefix]", "sync").await;
         click(&c, "[data-testid=status-FAILED]").await;
+        wait_css(&c, "[data-testid=operation-row]").await;
         tokio::time::sleep(Duration::from_millis(800)).await;
         let rows = c.find_all(Locator::Css("[data-testid=operation-row]")).await.expect("rows");
-        assert!(!rows.is_empty(), "the find operation is not listed");
+        assert!(!rows.is_empty(), "no failed sync operation is listed");
         for r in &rows {
             let trigger = r.attr("data-trigger").await.ok().flatten().unwrap_or_default();
             let status = r.attr("data-status").await.ok().flatten().unwrap_or_default();
-            assert!(trigger.to_lowercase().starts_with("find"), "{trigger}");
-            assert!(status == "SUCCESS" || status == "FAILED", "{status}");
+            assert!(trigger.starts_with("sync"), "{trigger}");
+            assert_eq!(status, "FAILED");
         }
-        let success = wait_css(&c, "[data-testid=count-SUCCESS]").await.text().await.unwrap();
         let failed = wait_css(&c, "[data-testid=count-FAILED]").await.text().await.unwrap();
-        let counted: usize = success.replace([',', '.', ' '], "").parse::<usize>().unwrap_or(0)
-            + failed.replace([',', '.', ' '], "").parse::<usize>().unwrap_or(0);
-        assert_eq!(counted, rows.len());
+        let failed: usize = failed.replace([',', '.', ' '], "").parse().expect("a count");
+        assert_eq!(failed, rows.len());
         screenshot(&c, "operations").await;
     })
     .await;
@@ -165,16 +210,17 @@ async fn create_profile_browse_and_reopen() {
     session(&driver, &[], |c| async move {
         let switcher = wait_css(&c, "[data-testid=profile-switcher]").await;
         assert!(switcher.text().await.unwrap().contains("Local publisher"));
+        // The publisher selected last time is selected again, and its password works.
         wait_css(&c, "[data-testid=subscriber-row]").await;
         click(&c, "[data-testid=nav-profiles]").await;
         wait_text(&c, "[data-testid=password-place]", "in keyring").await;
         click(&c, "[data-testid=test]").await;
-        wait_text(&c, "[data-testid=test-cell]", "1 subscribers").await;
+        wait_text(&c, "[data-testid=test-cell]", "subscribers").await;
     })
     .await;
 
     let saved = home.profiles_file().expect("profiles.json");
-    assert_eq!(saved["profiles"].as_array().map(Vec::len), Some(1));
+    assert_eq!(saved["profiles"].as_array().map(Vec::len), Some(2));
     assert!(home.files_containing(&password).is_empty(), "the password is in {:?}", home.files_containing(&password));
     for file in home.files_containing("LtpaToken2") {
         let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
