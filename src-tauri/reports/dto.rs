@@ -11,7 +11,7 @@ use crate::error::{AppError, AppResult};
 
 /// Which rows to show; empty lists mean "any".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase")]
 pub struct ViewFilter {
     /// Record types to keep (DX spelling, e.g. `RENDITION`).
     pub types: Vec<String>,
@@ -117,10 +117,8 @@ fn label_of(header: &str) -> &str {
 #[serde(rename_all = "camelCase")]
 pub struct WindowRequest {
     /// Which rows.
-    #[serde(default)]
     pub filter: ViewFilter,
     /// In which order (`None`: file order).
-    #[serde(default)]
     pub sort: Option<ViewSort>,
     /// First row of the window within the matches.
     pub offset: u32,

@@ -2,7 +2,7 @@
 
 import { api, asAppError, type AppError, type AppInfo, type ProfileView } from "./api";
 
-export type Screen = "subscribers" | "operations" | "profiles";
+export type Screen = "subscribers" | "runs" | "reports" | "operations" | "profiles";
 
 export const ui = $state({
   loading: true,

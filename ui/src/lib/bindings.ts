@@ -636,13 +636,13 @@ caPemPath: string } |
 /**  Which rows to show; empty lists mean "any". */
 export type ViewFilter = {
 	/**  Record types to keep (DX spelling, e.g. `RENDITION`). */
-	types?: string[],
+	types: string[],
 	/**  Record actions to keep (`CREATE`, `UPDATE`, `DELETE`). */
-	actions?: string[],
+	actions: string[],
 	/**  Subscriber ids to keep. */
-	subscribers?: string[],
+	subscribers: string[],
 	/**  Free text inside record id, name or collection id (case-insensitive). */
-	text?: string,
+	text: string,
 };
 
 /**  A sort: a column key (see [`ColumnDto::key`]) and its direction. */
@@ -656,9 +656,9 @@ export type ViewSort = {
 /**  Asks for a window of rows. */
 export type WindowRequest = {
 	/**  Which rows. */
-	filter?: ViewFilter,
+	filter: ViewFilter,
 	/**  In which order (`None`: file order). */
-	sort?: ViewSort | null,
+	sort: ViewSort | null,
 	/**  First row of the window within the matches. */
 	offset: number,
 	/**  Rows wanted (at most [`MAX_WINDOW`]). */

@@ -1,0 +1,15 @@
+// Timestamps of the viewer's work, readable by the real-window benchmark through WebDriver
+// (`window.__dscPerf`). Measuring only: nothing reads them in the app.
+
+export interface Perf {
+  openAt?: number;
+  openMs?: number;
+  inputAt?: number;
+  filterMs?: number;
+  scrollAt?: number;
+  scrollMs?: number;
+  windowMs?: number[];
+}
+
+const w = globalThis as unknown as { __dscPerf?: Perf };
+export const perf: Perf = (w.__dscPerf ??= { windowMs: [] });

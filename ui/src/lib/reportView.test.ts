@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import {
+  MAX_SCROLL_PX, PAGE, ROW_HEIGHT, buildMatrix, emptyFilter, firstRow, geometry, isEmptyFilter, matrixFilter,
+  nextSort, pagesFor, queryKey, resyncPlan, rowsFrom, scrollTopFor, toggle, trimPages,
+} from "./reportView";
+import type { GridRow, SummaryDto } from "./bindings";
+
+const summary: SummaryDto = {
+  total: 17,
+  cells: [
+    { recordType: "MEDIA_ITEM", recordAction: "CREATE", count: 5 },
+    { recordType: "MEDIA_ITEM", recordAction: "DELETE", count: 1 },
+    { recordType: "RENDITION", recordAction: "UPDATE", count: 10 },
+    { recordType: "RENDITION", recordAction: "MOVE", count: 1 },
+  ],
+};
+
+describe("filters", () => {
+  it("toggles chips and keys queries stably", () => {
+    expect(toggle(["A"], "B")).toEqual(["A", "B"]);
+    expect(toggle(["A", "B"], "A")).toEqual(["B"]);
+    const f = { ...emptyFilter(), types: ["B", "A"], text: " Jpg " };
+    const g = { ...emptyFilter(), types: ["A", "B"], text: "jpg" };
+    expect(queryKey(f, null)).toBe(queryKey(g, null));
+    expect(queryKey(f, null)).not.toBe(queryKey(f, { column: "name", descending: false }));
+    expect(isEmptyFilter(emptyFilter())).toBe(true);
+    expect(isEmptyFilter(g)).toBe(false);
+  });
+
+  it("cycles sorts", () => {
+    const a = nextSort(null, "name");
+    expect(a).toEqual({ column: "name", descending: false });
+    const d = nextSort(a, "name");
+    expect(d).toEqual({ column: "name", descending: true });
+    expect(nextSort(d, "name")).toBeNull();
+    expect(nextSort(d, "recordType")).toEqual({ column: "recordType", descending: false });
+  });
+
+  it("matrix clicks set and clear the type and action filter", () => {
+    const f = matrixFilter(emptyFilter(), "RENDITION", "UPDATE");
+    expect([f.types, f.actions]).toEqual([["RENDITION"], ["UPDATE"]]);
+    expect(matrixFilter(f, "RENDITION", "UPDATE").types).toEqual([]);
+    const col = matrixFilter(f, null, "DELETE");
+    expect([col.types, col.actions]).toEqual([[], ["DELETE"]]);
+  });
+});
+
+describe("matrix and resync plan", () => {
+  it("groups by type with known actions first", () => {
+    const m = buildMatrix(summary);
+    expect(m.actions).toEqual(["CREATE", "UPDATE", "DELETE", "MOVE"]);
+    expect(m.rows.map((r) => [r.type, r.total])).toEqual([["MEDIA_ITEM", 6], ["RENDITION", 11]]);
+    expect(m.max).toBe(11);
+    expect(m.rows[1].counts.UPDATE).toBe(10);
+  });
+
+  it("puts DELETEs first", () => {
+    const plan = resyncPlan(summary);
+    expect(plan[0]).toEqual({ action: "DELETE", type: "MEDIA_ITEM", count: 1 });
+    expect(plan.map((p) => p.action)).toEqual(["DELETE", "CREATE", "UPDATE", "MOVE"]);
+  });
+});
+
+describe("virtual grid", () => {
+  it("scrolls short reports one to one", () => {
+    const g = geometry(100, 260);
+    expect(g).toEqual({ scrollHeight: 100 * ROW_HEIGHT, scale: 1 });
+    expect(firstRow(ROW_HEIGHT * 10 + 5, g, 100)).toEqual({ first: 10, shift: 5 });
+  });
+
+  it("scales a million rows into a bounded scroll area and reaches the last row", () => {
+    const total = 1_000_000;
+    const view = 520;
+    const g = geometry(total, view);
+    expect(g.scrollHeight).toBe(MAX_SCROLL_PX);
+    const bottom = firstRow(MAX_SCROLL_PX - view, g, total);
+    const visible = Math.ceil(view / ROW_HEIGHT);
+    expect(bottom.first + visible).toBeGreaterThanOrEqual(total);
+    expect(firstRow(scrollTopFor(500_000, g), g, total).first).toBe(500_000);
+  });
+
+  it("asks for the pages around the visible rows", () => {
+    expect(pagesFor(0, 20, 1000)).toEqual([0]);
+    expect(pagesFor(250, 20, 1000)).toEqual([2, 3]);
+    expect(pagesFor(160, 20, 1000)).toEqual([1, 2]);
+    expect(pagesFor(990, 20, 1000)).toEqual([9]);
+    expect(pagesFor(0, 20, 0)).toEqual([]);
+  });
+
+  it("reads rows from pages and trims far pages", () => {
+    const row = (i: number): GridRow => ({ index: i, cells: [String(i)] });
+    const pages = new Map<number, GridRow[]>();
+    pages.set(1, Array.from({ length: PAGE }, (_, k) => row(PAGE + k)));
+    const got = rowsFrom(pages, PAGE - 1, 3, 1000);
+    expect(got[0]).toBeNull();
+    expect(got[1]?.index).toBe(PAGE);
+    for (let p = 2; p < 60; p++) pages.set(p, []);
+    trimPages(pages, 1, 10);
+    expect(pages.size).toBe(10);
+    expect(pages.has(1)).toBe(true);
+    expect(pages.has(59)).toBe(false);
+  });
+});

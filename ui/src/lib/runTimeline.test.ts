@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import type { OutcomeDto, RunView } from "./bindings";
+import { clock, currentStep, elapsedSecs, journeys, timeline } from "./runTimeline";
+
+function run(p: Partial<RunView>): RunView {
+  return {
+    runId: "r1", journeyId: "j1", profileId: "p", kind: "find", subscriberId: "s1", phase: "preflight", job: null,
+    status: null, startedAt: "2024-01-01T00:00:00Z", triggeredAt: null, elapsedSecs: 0, rowsFetched: 0,
+    operationsPending: null, operationsMax: 0, message: "", watching: true, queued: false, done: false, outcome: null,
+    warnings: [], report: null, previousReport: null, archivedReport: null, problem: null, ...p,
+  };
+}
+
+function outcome(p: Partial<OutcomeDto>): OutcomeDto {
+  return {
+    result: "", summary: "", rows: null, diff: null, diagnosis: null, minutes: null, operationsWatched: null,
+    operationsFailed: null, rule: null, code: null, message: null, ...p,
+  };
+}
+
+const states = (runs: RunView[]) => timeline(runs).map((s) => `${s.id}:${s.state}`);
+
+describe("timeline", () => {
+  it("starts with pre-flight active", () => {
+    expect(states([run({})])).toEqual([
+      "preflight:active", "find:pending", "report:pending", "review:pending", "resync:pending", "operations:pending", "verify:pending",
+    ]);
+  });
+
+  it("shows the watched find with its DX status", () => {
+    const s = timeline([run({ phase: "watching", status: "FIND_MISMATCH_START", message: "waiting: FIND_MISMATCH_START", triggeredAt: "2024-01-01T00:00:01Z" })]);
+    expect(s[1]).toMatchObject({ id: "find", state: "active", raw: "FIND_MISMATCH_START" });
+    expect(currentStep(s)?.id).toBe("find");
+  });
+
+  it("explains a refused pre-flight and a stuck find", () => {
+    const refused = run({ done: true, phase: "done", outcome: outcome({ result: "refused", rule: "preflight_find", message: "2 staging sync operation(s) are still in progress: syncStagingMediaContent 1 (PROCESSING)" }) });
+    const s = timeline([refused]);
+    expect(s[0].state).toBe("failed");
+    expect(s[0].detail).toContain("syncStagingMediaContent");
+    const stuck = run({ done: true, phase: "done", triggeredAt: "2024-01-01T00:00:01Z", outcome: outcome({ result: "stuck", minutes: 31, summary: "still running", diagnosis: { failedWithRetries: true, operationId: "o", retryCounter: 2, operationStatus: "FAILED", advice: "deregister and register the subscriber again" } }) });
+    const t = timeline([stuck]);
+    expect(t[1].state).toBe("failed");
+    expect(t[1].advice).toContain("deregister");
+  });
+
+  it("ends at review when mismatches were found, and skips the rest when in sync", () => {
+    const report = { path: "/r.csv", rows: 12, possiblyInaccurate: false, statusAtFetch: "FIND_MISMATCH_COMPLETED" };
+    const found = run({ done: true, phase: "done", triggeredAt: "2024-01-01T00:00:01Z", report, outcome: outcome({ result: "mismatchesFound", rows: 12 }) });
+    expect(states([found]).slice(0, 5)).toEqual(["preflight:done", "find:done", "report:done", "review:active", "resync:pending"]);
+    const empty = run({ done: true, phase: "done", triggeredAt: "2024-01-01T00:00:01Z", report: { ...report, rows: 0 }, outcome: outcome({ result: "inSync", rows: 0 }) });
+    expect(states([empty]).slice(3)).toEqual(["review:done", "resync:skipped", "operations:skipped", "verify:skipped"]);
+    const inaccurate = run({ ...found, report: { ...report, possiblyInaccurate: true } });
+    expect(timeline([inaccurate])[2]).toMatchObject({ state: "warn" });
+  });
+
+  it("follows resync operations and verify to in sync", () => {
+    const report = { path: "/r.csv", rows: 12, possiblyInaccurate: false, statusAtFetch: null };
+    const f = run({ done: true, phase: "done", triggeredAt: "2024-01-01T00:00:01Z", report, outcome: outcome({ result: "mismatchesFound", rows: 12 }) });
+    const r = run({ runId: "r2", kind: "resync", startedAt: "2024-01-01T00:01:00Z", phase: "watchingOperations", triggeredAt: "2024-01-01T00:01:01Z", operationsPending: 3, operationsMax: 12 });
+    const s = timeline([f, r]);
+    expect(s[4].state).toBe("done");
+    expect(s[5]).toMatchObject({ id: "operations", state: "active" });
+    expect(s[5].progress).toBeCloseTo(0.75);
+    const rDone = { ...r, done: true, phase: "done", operationsPending: 0, outcome: outcome({ result: "resyncDone", operationsWatched: true, operationsFailed: 0 }) };
+    const v = run({ runId: "r3", kind: "verify", startedAt: "2024-01-01T00:02:00Z", done: true, phase: "done", outcome: outcome({ result: "verified", rows: 0 }) });
+    expect(states([f, rDone, v]).slice(3)).toEqual(["review:done", "resync:done", "operations:done", "verify:done"]);
+    const twoWay = { ...r, done: true, phase: "done", outcome: outcome({ result: "refused", rule: "two_way_staging", message: "two-way staging" }) };
+    expect(timeline([f, twoWay])[4]).toMatchObject({ state: "failed" });
+    const failedOps = { ...rDone, outcome: outcome({ result: "resyncDone", operationsWatched: true, operationsFailed: 2 }) };
+    expect(timeline([f, failedOps])[5]).toMatchObject({ state: "warn" });
+  });
+
+  it("groups journeys and formats time", () => {
+    const a = run({ runId: "a", journeyId: "a", startedAt: "2024-01-01T00:00:00Z" });
+    const b = run({ runId: "b", journeyId: "a", kind: "resync", startedAt: "2024-01-02T00:00:00Z" });
+    const c = run({ runId: "c", journeyId: "c", startedAt: "2024-01-01T12:00:00Z" });
+    expect(journeys([a, b, c]).map((j) => j.id)).toEqual(["a", "c"]);
+    expect(clock(134)).toBe("02:14");
+    expect(clock(3700)).toBe("1:01:40");
+    expect(elapsedSecs(run({ triggeredAt: "2024-01-01T00:00:10Z" }), Date.parse("2024-01-01T00:01:10Z"))).toBe(60);
+  });
+});

@@ -1,0 +1,220 @@
+// The wizard's timeline: the steps of DESIGN §3 (pre-flight → find → report → review → resync →
+// operations → verify) derived from the runs of one journey. Pure: tested with Vitest.
+
+import type { RunView } from "./bindings";
+import { formatCount } from "./format";
+
+export type StepState = "pending" | "active" | "done" | "failed" | "warn" | "skipped";
+export type StepId = "preflight" | "find" | "report" | "review" | "resync" | "operations" | "verify";
+
+export interface Step {
+  id: StepId;
+  label: string;
+  state: StepState;
+  /** What happened, in plain words. */
+  detail: string;
+  /** The raw DX status, when there is one. */
+  raw?: string | null;
+  /** What to do next, when something failed. */
+  advice?: string;
+  /** 0..1 for a progress bar. */
+  progress?: number;
+  /** The run that this step belongs to. */
+  runId?: string;
+}
+
+const LABELS: Record<StepId, string> = {
+  preflight: "Pre-flight",
+  find: "Find mismatch",
+  report: "Report",
+  review: "Review",
+  resync: "Resync",
+  operations: "Operations",
+  verify: "Verify",
+};
+
+/** The newest run of a kind in a journey. */
+export function latest(runs: RunView[], kind: string): RunView | null {
+  return runs.filter((r) => r.kind === kind).sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0] ?? null;
+}
+
+const WATCH_PHASES = ["preparingTrigger", "triggering", "watching", "diagnosing"];
+
+function idle(r: RunView): string {
+  return r.watching ? "" : r.queued ? " · queued" : " · not watched: resume to look again (the job on the server goes on)";
+}
+
+function step(id: StepId, state: StepState, detail: string, extra: Partial<Step> = {}): Step {
+  return { id, label: LABELS[id], state, detail, ...extra };
+}
+
+function findSteps(f: RunView | null): Step[] {
+  if (!f) {
+    return [
+      step("preflight", "pending", "Checks that no staging sync operation is in progress on the subscriber."),
+      step("find", "pending", "DX compares the subscriber's records with the publisher's."),
+      step("report", "pending", "The mismatch logs are fetched into the report library."),
+    ];
+  }
+  const o = f.outcome;
+  const out: Step[] = [];
+  // Pre-flight
+  if (f.phase === "preflight" && !f.done) {
+    out.push(step("preflight", "active", `Checking pre-conditions${idle(f)}`, { runId: f.runId }));
+  } else if (o?.result === "refused") {
+    out.push(step("preflight", "failed", o.message ?? o.summary, { advice: "Wait until the listed operations complete or fail, then find again.", runId: f.runId }));
+  } else if (o?.result === "error" && !f.triggeredAt) {
+    out.push(step("preflight", "failed", o.message ?? o.summary, { runId: f.runId }));
+  } else {
+    const warn = f.warnings.find((w) => w.startsWith("Could not check"));
+    out.push(step("preflight", warn ? "warn" : "done", warn ?? "No staging operation in progress on the subscriber.", { runId: f.runId }));
+  }
+  // Find
+  const failedBefore = out[0].state === "failed";
+  if (failedBefore) {
+    out.push(step("find", "skipped", "Not started."));
+  } else if (!f.done && (WATCH_PHASES.includes(f.phase) || f.phase === "preflight")) {
+    out.push(step("find", f.phase === "preflight" ? "pending" : "active", f.phase === "preflight" ? "Waits for the pre-flight." : `${f.message}${idle(f)}`, { raw: f.status, runId: f.runId }));
+  } else if (o?.result === "findFailed" || o?.result === "stuck") {
+    out.push(step("find", "failed", o.summary, { raw: f.status, advice: o.diagnosis?.advice, runId: f.runId }));
+  } else if (o?.result === "error" && !f.report) {
+    out.push(step("find", "failed", o.message ?? o.summary, { raw: f.status, advice: "Resume the run to look again; the job on the server was not cancelled.", runId: f.runId }));
+  } else {
+    out.push(step("find", "done", "DX finished comparing.", { raw: f.status ?? "FIND_MISMATCH_COMPLETED", runId: f.runId }));
+  }
+  // Report
+  if (out[1].state !== "done") {
+    out.push(step("report", "pending", "Fetched when the find completes."));
+  } else if (f.phase === "fetchingReport" && !f.done) {
+    out.push(step("report", "active", `Fetching the mismatch logs: ${formatCount(f.rowsFetched)} so far${idle(f)}`, { runId: f.runId }));
+  } else if (f.report) {
+    const n = f.report.rows;
+    const mark = f.report.possiblyInaccurate ? " · may be inaccurate (fetched before FIND_MISMATCH_COMPLETED)" : "";
+    out.push(step("report", f.report.possiblyInaccurate ? "warn" : "done", n === 0 ? `In sync ✓ — the report is empty${mark}` : `${formatCount(n)} mismatches${mark}`, { runId: f.runId }));
+  } else if (o?.result === "error") {
+    out.push(step("report", "failed", o.message ?? o.summary, { runId: f.runId }));
+  } else {
+    out.push(step("report", "done", o?.summary ?? "Find completed.", { runId: f.runId }));
+  }
+  return out;
+}
+
+/** The seven steps of a journey. */
+export function timeline(runs: RunView[]): Step[] {
+  const f = latest(runs, "find");
+  const r = latest(runs, "resync");
+  const v = latest(runs, "verify");
+  const steps = findSteps(f);
+  const rows = f?.report?.rows ?? null;
+  const inSync = f?.done && (f.outcome?.result === "inSync" || rows === 0);
+  // Review
+  if (inSync) {
+    steps.push(step("review", "done", "Nothing to review: publisher and subscriber are in sync."));
+    steps.push(step("resync", "skipped", "Not needed."));
+    steps.push(step("operations", "skipped", "Not needed."));
+    steps.push(step("verify", "skipped", "Not needed."));
+    return steps;
+  }
+  if (!f?.report) {
+    steps.push(step("review", "pending", "Browse the report before resyncing."));
+  } else if (r) {
+    steps.push(step("review", "done", `Reviewed ${formatCount(f.report.rows)} mismatches.`, { runId: f.runId }));
+  } else {
+    steps.push(step("review", "active", `Open the report, check the ${formatCount(f.report.rows)} mismatches, then resync.`, { runId: f.runId }));
+  }
+  // Resync
+  if (!r) {
+    steps.push(step("resync", "pending", "Re-stages the mismatched records (asks for confirmation)."));
+    steps.push(step("operations", "pending", "Watches the subscriber's sync operations until none is left."));
+  } else {
+    const o = r.outcome;
+    let resyncDone = false;
+    if (!r.done && r.phase !== "watchingOperations") {
+      steps.push(step("resync", "active", `${r.message}${idle(r)}`, { raw: r.status, runId: r.runId }));
+    } else if (o?.result === "refused") {
+      const twoWay = o.rule === "two_way_staging";
+      steps.push(step("resync", "failed", o.message ?? o.summary, {
+        advice: twoWay ? "Resync is not supported with two-way staging. Resolve the drift by other means (see HCL's documentation)." : "Resolve or wait for the failed sync operations, then resync again.",
+        runId: r.runId,
+      }));
+    } else if (o?.result === "resyncFailed" || (o?.result === "error" && !r.triggeredAt)) {
+      steps.push(step("resync", "failed", o.message ?? o.summary, { raw: r.status, advice: "Check the publisher's logs, then resync again.", runId: r.runId }));
+    } else if (o?.result === "error" && r.phase === "done" && r.operationsPending === null) {
+      steps.push(step("resync", "failed", o.message ?? o.summary, { raw: r.status, advice: "Resume or resync again.", runId: r.runId }));
+    } else {
+      resyncDone = true;
+      steps.push(step("resync", "done", "The sync operations were created (RESYNC_TRIGGER_COMPLETED).", { raw: r.status, runId: r.runId }));
+    }
+    if (!resyncDone) {
+      steps.push(step("operations", "pending", "Watches the subscriber's sync operations until none is left."));
+    } else if (!r.done) {
+      const max = Math.max(r.operationsMax, r.operationsPending ?? 0);
+      const pending = r.operationsPending ?? max;
+      const progress = max > 0 ? (max - pending) / max : 0;
+      steps.push(step("operations", "active", `${formatCount(pending)} sync operations not yet complete on the subscriber${idle(r)}`, { progress, runId: r.runId }));
+    } else if (o?.result === "resyncDone" && o.operationsWatched === false) {
+      steps.push(step("operations", "warn", "Not watched: no subscriber environment profile is linked. Check its operations in DX.", { runId: r.runId }));
+    } else if (o?.result === "resyncDone" && (o.operationsFailed ?? 0) > 0) {
+      steps.push(step("operations", "warn", `${formatCount(o.operationsFailed ?? 0)} sync operations FAILED on the subscriber.`, { advice: "Look at the failed operations, then resync again.", progress: 1, runId: r.runId }));
+    } else if (o?.result === "error") {
+      steps.push(step("operations", "failed", o.message ?? o.summary, { advice: "Resume to watch again; the operations go on on the server.", runId: r.runId }));
+    } else {
+      steps.push(step("operations", "done", "No sync operation left on the subscriber.", { progress: 1, runId: r.runId }));
+    }
+  }
+  // Verify
+  if (!v) {
+    steps.push(step("verify", "pending", "Archives the report, deletes the server's logs for the subscriber and finds again."));
+  } else if (!v.done) {
+    steps.push(step("verify", "active", `${v.message}${idle(v)}`, { raw: v.status, runId: v.runId }));
+  } else if (v.outcome?.result === "verified" && v.outcome.rows === 0) {
+    steps.push(step("verify", "done", "In sync ✓", { runId: v.runId }));
+  } else if (v.outcome?.result === "verified") {
+    const d = v.outcome.diff;
+    const diff = d ? ` (${formatCount(d.onlyBefore)} fixed, ${formatCount(d.inBoth)} still there, ${formatCount(d.onlyAfter)} new)` : "";
+    steps.push(step("verify", "warn", `${formatCount(v.outcome.rows ?? 0)} mismatches remain${diff}.`, { advice: "Compare with the previous report, then resync again.", runId: v.runId }));
+  } else {
+    steps.push(step("verify", "failed", v.outcome?.message ?? v.outcome?.summary ?? "Verify failed.", { advice: v.outcome?.diagnosis?.advice, runId: v.runId }));
+  }
+  return steps;
+}
+
+/** The step being worked on (first active, else first failed/warn, else the first pending). */
+export function currentStep(steps: Step[]): Step | null {
+  return steps.find((s) => s.state === "active") ?? steps.find((s) => s.state === "failed") ?? steps.find((s) => s.state === "pending") ?? null;
+}
+
+/** Seconds elapsed since the run's trigger (or start), live. */
+export function elapsedSecs(r: RunView, now: number = Date.now()): number {
+  const since = Date.parse(r.triggeredAt ?? r.startedAt);
+  if (Number.isNaN(since)) return r.elapsedSecs;
+  return Math.max(0, Math.round((now - since) / 1000));
+}
+
+/** 134 → "02:14"; 3700 → "1:01:40". */
+export function clock(secs: number): string {
+  const h = Math.floor(secs / 3600);
+  const m = Math.floor((secs % 3600) / 60);
+  const s = secs % 60;
+  const mm = String(m).padStart(2, "0");
+  const ss = String(s).padStart(2, "0");
+  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+/** Journeys (find → resync → verify of one subscriber), newest first. */
+export function journeys(runs: RunView[]): { id: string; subscriberId: string; runs: RunView[]; startedAt: string }[] {
+  const map = new Map<string, RunView[]>();
+  for (const r of runs) {
+    const list = map.get(r.journeyId) ?? [];
+    list.push(r);
+    map.set(r.journeyId, list);
+  }
+  return [...map.entries()]
+    .map(([id, list]) => ({
+      id,
+      subscriberId: list[0].subscriberId,
+      runs: list,
+      startedAt: list.map((r) => r.startedAt).sort()[list.length - 1],
+    }))
+    .sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+}
