@@ -12,7 +12,6 @@ const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS records(
     type TEXT NOT NULL, id TEXT NOT NULL, parent_id TEXT, collection_id TEXT, name TEXT,
     content TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY(type, id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS records_parent ON records(parent_id);
 CREATE TABLE IF NOT EXISTS subscribers(
     id TEXT PRIMARY KEY, target_host TEXT NOT NULL UNIQUE, sync_status TEXT, sync_failure_logs TEXT,
     last_sync_time TEXT, resync_status TEXT, last_resync_time TEXT, cycle_length REAL,
@@ -33,6 +32,13 @@ CREATE TABLE IF NOT EXISTS tokens(token_hash TEXT PRIMARY KEY, username TEXT NOT
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 ";
 
+/// The index cascades follow (dropped and rebuilt around seeding).
+pub(crate) const PARENT_INDEX: &str =
+    "CREATE INDEX IF NOT EXISTS records_parent ON records(parent_id)";
+
+/// Page cache of a connection, in KiB (negative = KiB for SQLite's `cache_size`).
+pub(crate) const CACHE_KIB: i64 = -32_000;
+
 /// One connection per environment behind a mutex; statements run on the blocking pool.
 #[derive(Clone)]
 pub(crate) struct Db(Arc<Mutex<Connection>>);
@@ -51,7 +57,10 @@ impl Db {
             .map_err(wrap)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(wrap)?;
+        conn.pragma_update(None, "cache_size", CACHE_KIB)
+            .map_err(wrap)?;
         conn.execute_batch(SCHEMA).map_err(wrap)?;
+        conn.execute(PARENT_INDEX, []).map_err(wrap)?;
         Ok(Db(Arc::new(Mutex::new(conn))))
     }
 

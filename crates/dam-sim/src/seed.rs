@@ -37,6 +37,26 @@ pub(crate) fn uid(key: &str) -> String {
     Uuid::new_v5(&NAMESPACE, key.as_bytes()).to_string()
 }
 
+/// A deterministic, time-ordered (UUIDv7-style) id: the first 48 bits are `ordinal`, the rest
+/// comes from the key. Seeded records of a type are created in id order, so inserts append to
+/// the (type, id) key instead of landing at random pages.
+pub(crate) fn ordered_uid(key: &str, ordinal: u64) -> String {
+    let mut b = *Uuid::new_v5(&NAMESPACE, key.as_bytes()).as_bytes();
+    let o = (ordinal + 1).to_be_bytes();
+    b[..6].copy_from_slice(&o[2..]);
+    b[6] = 0x70 | (b[6] & 0x0f);
+    b[8] = 0x80 | (b[8] & 0x3f);
+    Uuid::from_bytes(b).to_string()
+}
+
+fn media_type_id(t: u64) -> String {
+    ordered_uid(&format!("mediatype/{t}"), t)
+}
+
+fn group_id(g: u64) -> String {
+    ordered_uid(&format!("mediatypegroup/{g}"), g)
+}
+
 fn stamp(n: u64) -> String {
     format!(
         "2024-{:02}-{:02}T{:02}:{:02}:00.000Z",
@@ -80,7 +100,7 @@ pub(crate) fn make(
         }),
         RecordType::MediaItem => json!({
             "id": id, "collectionId": p,
-            "mediaTypeId": uid(&format!("mediatype/{}", n % MEDIA_TYPES.len() as u64)),
+            "mediaTypeId": media_type_id(n % MEDIA_TYPES.len() as u64),
             "name": format!("asset-{n:07}.jpg"), "title": format!("Asset {n}"),
             "fileSize": 10_000 + (n * 7919) % 5_000_000, "created": stamp(n), "revision": 0
         }),
@@ -142,7 +162,27 @@ pub(crate) fn seed(
     collections: u64,
     items_per_collection: u64,
 ) -> Result<SeedSummary, ApiError> {
+    // Ids arrive in key order per type (see `ordered_uid`); a larger page cache holds the
+    // twelve append points, and the parent index is rebuilt once at the end.
+    c.pragma_update(None, "cache_size", -64_000)?;
+    let result = seed_rows(c, collections, items_per_collection);
+    c.pragma_update(None, "cache_size", crate::db::CACHE_KIB)?;
+    let records = result?;
+    // Fold the large transaction into the database file and shrink the WAL again.
+    c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(SeedSummary {
+        records,
+        media_items: collections * items_per_collection,
+    })
+}
+
+fn seed_rows(
+    c: &mut Connection,
+    collections: u64,
+    items_per_collection: u64,
+) -> Result<u64, ApiError> {
     let tx = c.transaction()?;
+    tx.execute("DROP INDEX IF EXISTS records_parent", [])?;
     tx.execute("DELETE FROM records", [])?;
     let mut records = 0u64;
     {
@@ -154,32 +194,26 @@ pub(crate) fn seed(
             records += 1;
             Ok::<(), ApiError>(())
         };
-        for (g, _) in GROUPS.iter().enumerate() {
-            put(
-                RecordType::MediaTypeGroup,
-                &uid(&format!("mediatypegroup/{g}")),
-                None,
-                None,
-                g as u64,
-            )?;
+        for g in 0..GROUPS.len() as u64 {
+            put(RecordType::MediaTypeGroup, &group_id(g), None, None, g)?;
         }
         for (t, (_, g)) in MEDIA_TYPES.iter().enumerate() {
-            let group = uid(&format!("mediatypegroup/{g}"));
+            let group = group_id(*g as u64);
             put(
                 RecordType::MediaType,
-                &uid(&format!("mediatype/{t}")),
+                &media_type_id(t as u64),
                 Some(&group),
                 None,
                 t as u64,
             )?;
         }
         for col in 0..collections {
-            let cid = uid(&format!("collection/{col}"));
+            let cid = ordered_uid(&format!("collection/{col}"), col);
             put(RecordType::Collection, &cid, None, None, col)?;
-            let rid = uid(&format!("resource/{col}"));
+            let rid = ordered_uid(&format!("resource/{col}"), col);
             put(RecordType::Resource, &rid, Some(&cid), Some(&cid), col)?;
             for k in 0..2 {
-                let pid = uid(&format!("permission/{col}/{k}"));
+                let pid = ordered_uid(&format!("permission/{col}/{k}"), col * 2 + k);
                 put(
                     RecordType::Permission,
                     &pid,
@@ -190,7 +224,7 @@ pub(crate) fn seed(
             }
             for i in 0..items_per_collection {
                 let n = col * items_per_collection + i;
-                let mid = uid(&format!("media/{col}/{i}"));
+                let mid = ordered_uid(&format!("media/{col}/{i}"), n);
                 put(RecordType::MediaItem, &mid, Some(&cid), Some(&cid), n)?;
                 let children: [(RecordType, &str, u64); 6] = [
                     (RecordType::CollectionMediaRelation, "relation", 1),
@@ -202,25 +236,32 @@ pub(crate) fn seed(
                 ];
                 for (t, key, count) in children {
                     for k in 0..count {
-                        let id = uid(&format!("{key}/{col}/{i}/{k}"));
+                        let id = ordered_uid(&format!("{key}/{col}/{i}/{k}"), n * 4 + k);
                         put(t, &id, Some(&mid), Some(&cid), n * 4 + k)?;
                     }
                 }
             }
         }
     }
+    tx.execute(crate::db::PARENT_INDEX, [])?;
     tx.commit()?;
-    // Fold the large transaction into the database file and shrink the WAL again.
-    c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-    Ok(SeedSummary {
-        records,
-        media_items: collections * items_per_collection,
-    })
+    Ok(records)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ordered_ids_sort_by_ordinal_and_are_uuids() {
+        let a = ordered_uid("x/1", 1);
+        let b = ordered_uid("a/2", 2);
+        assert!(a < b, "{a} < {b}");
+        assert!(ordered_uid("x/1", 0xffff_ffff) < ordered_uid("a/1", 0x1_0000_0000));
+        let u = Uuid::parse_str(&a).unwrap();
+        assert_eq!(u.get_version_num(), 7);
+        assert_ne!(ordered_uid("k/1", 5), ordered_uid("k/2", 5));
+    }
 
     #[test]
     fn seeding_is_deterministic_and_linked() {
@@ -246,6 +287,14 @@ mod tests {
                     )
                     .unwrap();
                 assert_eq!(orphans, 0);
+                let dangling: i64 = c
+                    .query_row(
+                        "SELECT count(*) FROM records m WHERE m.type = 'MEDIA_ITEM' AND NOT EXISTS (SELECT 1 FROM records t WHERE t.type = 'MEDIA_TYPE' AND t.id = json_extract(m.content, '$.mediaTypeId'))",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                assert_eq!(dangling, 0, "media items reference seeded media types");
                 counts.push((s.records, sum));
             });
         }

@@ -113,14 +113,27 @@ pub(crate) async fn hash_list(
     let first = q.get("firstId").filter(|v| !v.is_empty()).cloned();
     let last = q.get("lastId").filter(|v| !v.is_empty()).cloned();
     let collection = q.get("collectionId").filter(|v| !v.is_empty()).cloned();
+    // Only the given bounds go into the statement, so SQLite seeks the (type, id) key range.
+    let mut sql = String::from("SELECT id, hash FROM records WHERE type = ?");
+    let mut args = vec![rtype.as_str().to_string()];
+    for (cond, v) in [
+        ("id >= ?", first),
+        ("id <= ?", last),
+        ("collection_id = ?", collection),
+    ] {
+        if let Some(v) = v {
+            sql.push_str(" AND ");
+            sql.push_str(cond);
+            args.push(v);
+        }
+    }
+    sql.push_str(" ORDER BY id");
     let contents = env
         .db
         .call(move |c| {
-            let mut s = c.prepare_cached(
-                "SELECT id, hash FROM records WHERE type = ?1 AND (?2 IS NULL OR id >= ?2) AND (?3 IS NULL OR id <= ?3) AND (?4 IS NULL OR collection_id = ?4) ORDER BY id",
-            )?;
+            let mut s = c.prepare_cached(&sql)?;
             let v: Vec<serde_json::Value> = s
-                .query_map(rusqlite::params![rtype.as_str(), first, last, collection], |r| {
+                .query_map(rusqlite::params_from_iter(args), |r| {
                     Ok(json!({"id": r.get::<_, String>(0)?, "hash": r.get::<_, String>(1)?}))
                 })?
                 .collect::<Result<_, _>>()?;
