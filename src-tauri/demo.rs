@@ -65,14 +65,14 @@ pub async fn ensure_started(state: &AppState) -> AppResult<()> {
     let mut publisher = demo_profile(
         DEMO_PUBLISHER_ID,
         "Demo publisher",
-        &demo.publisher.url(),
+        demo.publisher.url(),
         &demo.username,
     )?;
     publisher.subscriber_profile_id = Some(DEMO_SUBSCRIBER_ID.into());
     let subscriber = demo_profile(
         DEMO_SUBSCRIBER_ID,
         "Demo subscriber environment",
-        &demo.subscriber.url(),
+        demo.subscriber.url(),
         &demo.username,
     )?;
     let password = Secret::new(demo.password.clone());

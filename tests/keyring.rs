@@ -12,7 +12,11 @@ fn passwords_round_trip_through_the_os_keyring() {
     let status = secrets.status();
     let required = std::env::var("DSC_REQUIRE_KEYRING").is_ok_and(|v| v == "1");
     if !status.available {
-        assert!(!required, "no keyring although one is required: {:?}", status.reason);
+        assert!(
+            !required,
+            "no keyring although one is required: {:?}",
+            status.reason
+        );
         // No keyring: the password is kept in memory, and the reason is given.
         assert!(status.reason.is_some());
         let place = secrets.store("p", &Secret::new("pw")).unwrap();
@@ -21,7 +25,10 @@ fn passwords_round_trip_through_the_os_keyring() {
     }
     let id = "profile-1";
     assert_eq!(secrets.get(id).unwrap(), None);
-    assert_eq!(secrets.store(id, &Secret::new("s3cret")).unwrap(), PasswordPlace::Keyring);
+    assert_eq!(
+        secrets.store(id, &Secret::new("s3cret")).unwrap(),
+        PasswordPlace::Keyring
+    );
     // A second handle (as after a restart) reads it back from the keyring, not from memory.
     let again = Secrets::new(&service);
     assert_eq!(again.get(id).unwrap().unwrap().expose(), "s3cret");

@@ -19,9 +19,15 @@ fn without_a_session_bus_passwords_stay_in_memory_and_the_reason_is_given() {
     let status = secrets.status();
     assert!(!status.available);
     let reason = status.reason.unwrap();
-    assert!(reason.contains("D-Bus") || reason.contains("Secret Service"), "{reason}");
+    assert!(
+        reason.contains("D-Bus") || reason.contains("Secret Service"),
+        "{reason}"
+    );
 
-    assert_eq!(secrets.store("p", &Secret::new("pw")).unwrap(), PasswordPlace::Memory);
+    assert_eq!(
+        secrets.store("p", &Secret::new("pw")).unwrap(),
+        PasswordPlace::Memory
+    );
     assert_eq!(secrets.get("p").unwrap().unwrap().expose(), "pw");
     assert_eq!(secrets.place("p"), PasswordPlace::Memory);
     // Reading a profile with no password reports the keyring as unavailable, in plain words.

@@ -17,6 +17,11 @@ pub async fn list_subscribers(
     state: State<'_, AppState>,
     profile_id: String,
 ) -> AppResult<Vec<SubscriberDto>> {
+    subscribers(&state, profile_id).await
+}
+
+/// The logic of [`list_subscribers`].
+pub async fn subscribers(state: &AppState, profile_id: String) -> AppResult<Vec<SubscriberDto>> {
     let client = state.client(&profile_id).await?;
     let list = client.subscribers().list().await?;
     Ok(list.into_iter().map(SubscriberDto::from).collect())
@@ -28,6 +33,15 @@ pub async fn list_subscribers(
 #[tracing::instrument(skip(state), err)]
 pub async fn get_subscriber(
     state: State<'_, AppState>,
+    profile_id: String,
+    id: String,
+) -> AppResult<SubscriberDto> {
+    subscriber(&state, profile_id, id).await
+}
+
+/// The logic of [`get_subscriber`].
+pub async fn subscriber(
+    state: &AppState,
     profile_id: String,
     id: String,
 ) -> AppResult<SubscriberDto> {
@@ -66,7 +80,29 @@ pub async fn list_operations(
     offset: u32,
     limit: u32,
 ) -> AppResult<OperationsPage> {
-    let target = operations_profile(&state, &profile_id, environment)?;
+    operations(
+        &state,
+        profile_id,
+        environment,
+        statuses,
+        trigger_prefix,
+        offset,
+        limit,
+    )
+    .await
+}
+
+/// The logic of [`list_operations`].
+pub async fn operations(
+    state: &AppState,
+    profile_id: String,
+    environment: Environment,
+    statuses: Vec<String>,
+    trigger_prefix: String,
+    offset: u32,
+    limit: u32,
+) -> AppResult<OperationsPage> {
+    let target = operations_profile(state, &profile_id, environment)?;
     let client = state.client(&target).await?;
     let all = client.operations().list().send().await?;
     Ok(page(all, &statuses, &trigger_prefix, offset, limit, target))

@@ -20,7 +20,8 @@ pub async fn list_profiles(state: State<'_, AppState>) -> AppResult<Vec<ProfileV
     views(&state).await
 }
 
-pub(crate) async fn views(state: &AppState) -> AppResult<Vec<ProfileView>> {
+/// The profiles as listed (the logic of [`list_profiles`]).
+pub async fn views(state: &AppState) -> AppResult<Vec<ProfileView>> {
     let profiles: Vec<(Profile, bool)> = {
         let store = state.store();
         store
@@ -133,12 +134,23 @@ pub async fn save_profile(
     password_token: Option<String>,
     test_first: bool,
 ) -> AppResult<ProfileView> {
+    save(&state, profile, password, password_token, test_first).await
+}
+
+/// The logic of [`save_profile`].
+pub async fn save(
+    state: &AppState,
+    profile: ProfileDto,
+    password: Option<String>,
+    password_token: Option<String>,
+    test_first: bool,
+) -> AppResult<ProfileView> {
     let mut profile = Profile::from(profile);
     if profile.id.is_empty() {
         profile.id = uuid::Uuid::new_v4().to_string();
     }
-    first_problem(problems(&state, &profile))?;
-    let new_password = given_password(&state, password, password_token);
+    first_problem(problems(state, &profile))?;
+    let new_password = given_password(state, password, password_token);
     if test_first {
         let id = profile.id.clone();
         let secrets = state.secrets.clone();
@@ -187,6 +199,11 @@ pub async fn save_profile(
 #[specta::specta]
 #[tracing::instrument(skip(state), err)]
 pub async fn delete_profile(state: State<'_, AppState>, id: String) -> AppResult<()> {
+    delete(&state, id).await
+}
+
+/// The logic of [`delete_profile`].
+pub async fn delete(state: &AppState, id: String) -> AppResult<()> {
     state.store().remove(&id)?;
     state.forget_client(&id).await;
     let secrets = state.secrets.clone();
@@ -198,6 +215,11 @@ pub async fn delete_profile(state: State<'_, AppState>, id: String) -> AppResult
 #[specta::specta]
 #[tracing::instrument(skip(state), err)]
 pub async fn duplicate_profile(state: State<'_, AppState>, id: String) -> AppResult<ProfileView> {
+    duplicate(&state, id).await
+}
+
+/// The logic of [`duplicate_profile`].
+pub async fn duplicate(state: &AppState, id: String) -> AppResult<ProfileView> {
     let mut copy = state.profile(&id)?;
     copy.id = uuid::Uuid::new_v4().to_string();
     copy.name = format!("{} (copy)", copy.name);
@@ -240,6 +262,15 @@ pub async fn test_connection(
     id: String,
     password: Option<String>,
 ) -> AppResult<ConnectionReport> {
+    test_saved(&state, id, password).await
+}
+
+/// The logic of [`test_connection`].
+pub async fn test_saved(
+    state: &AppState,
+    id: String,
+    password: Option<String>,
+) -> AppResult<ConnectionReport> {
     let profile = state.profile(&id)?;
     let (secrets, pid) = (state.secrets.clone(), id.clone());
     let place = blocking(move || Ok(secrets.place(&pid))).await?;
@@ -268,8 +299,18 @@ pub async fn test_draft(
     password: Option<String>,
     password_token: Option<String>,
 ) -> AppResult<ConnectionReport> {
+    test_unsaved(&state, profile, password, password_token).await
+}
+
+/// The logic of [`test_draft`].
+pub async fn test_unsaved(
+    state: &AppState,
+    profile: ProfileDto,
+    password: Option<String>,
+    password_token: Option<String>,
+) -> AppResult<ConnectionReport> {
     let profile = Profile::from(profile);
-    first_problem(problems(&state, &profile))?;
+    first_problem(problems(state, &profile))?;
     let typed = password.filter(|p| !p.is_empty()).map(Secret::new);
     // Peek at an imported password without consuming it: the save needs it later.
     let imported = password_token.and_then(|t| state.peek_imported_password(&t));
@@ -302,11 +343,16 @@ pub async fn import_dxclient_settings(
     state: State<'_, AppState>,
     json: String,
 ) -> AppResult<ImportedSettings> {
+    import(&state, json).await
+}
+
+/// The logic of [`import_dxclient_settings`].
+pub async fn import(state: &AppState, json: String) -> AppResult<ImportedSettings> {
     let (mut profile, password) = Profile::from_dxclient_settings(&json)?;
     if profile.name.is_empty() {
         profile.name = profile.hostname.clone();
     }
-    let problems = problems(&state, &profile);
+    let problems = problems(state, &profile);
     Ok(ImportedSettings {
         password_token: password
             .filter(|p| !p.is_empty())
@@ -322,6 +368,15 @@ pub async fn import_dxclient_settings(
 #[tracing::instrument(skip(state, password), err)]
 pub async fn set_password(
     state: State<'_, AppState>,
+    id: String,
+    password: String,
+) -> AppResult<PasswordPlace> {
+    store_password(&state, id, password).await
+}
+
+/// The logic of [`set_password`].
+pub async fn store_password(
+    state: &AppState,
     id: String,
     password: String,
 ) -> AppResult<PasswordPlace> {

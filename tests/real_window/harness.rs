@@ -89,7 +89,9 @@ impl Home {
         let mut hits = Vec::new();
         let mut stack = vec![self.path().to_path_buf()];
         while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
             for e in entries.flatten() {
                 let p = e.path();
                 let Ok(ft) = e.file_type() else { continue };
@@ -188,9 +190,14 @@ impl Driver {
         let native = free_port();
         let bin = which("tauri-driver");
         let mut cmd = Command::new(bin);
-        cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
         for (k, v) in home.env() {
             cmd.env(k, v);
         }
@@ -236,7 +243,10 @@ fn which(name: &str) -> PathBuf {
     let home_bin = PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
         .join(".cargo/bin")
         .join(name);
-    assert!(home_bin.is_file(), "{name} is not installed (scripts/setup.sh installs it)");
+    assert!(
+        home_bin.is_file(),
+        "{name} is not installed (scripts/setup.sh installs it)"
+    );
     home_bin
 }
 
@@ -271,7 +281,9 @@ pub async fn wait_text(c: &Client, css: &str, needle: &str) -> String {
 pub async fn click(c: &Client, css: &str) {
     let e = wait_css(c, css).await;
     scroll_into_view(c, &e).await;
-    e.click().await.unwrap_or_else(|err| panic!("click {css}: {err:?}"));
+    e.click()
+        .await
+        .unwrap_or_else(|err| panic!("click {css}: {err:?}"));
 }
 
 /// Scrolls an element to the middle of its scrolling area.
@@ -286,11 +298,15 @@ pub async fn scroll_into_view(c: &Client, e: &Element) {
 pub async fn fill(c: &Client, css: &str, text: &str) {
     let e = wait_css(c, css).await;
     scroll_into_view(c, &e).await;
-    e.clear().await.unwrap_or_else(|err| panic!("clear {css}: {err}"));
+    e.clear()
+        .await
+        .unwrap_or_else(|err| panic!("clear {css}: {err}"));
     // `clear` does not fire `input`; select-all + type does, so the UI sees every change.
     e.send_keys(&format!("{}{}", '\u{E009}', 'a')).await.ok();
     e.send_keys('\u{E003}'.to_string().as_str()).await.ok();
-    e.send_keys(text).await.unwrap_or_else(|err| panic!("type into {css}: {err}"));
+    e.send_keys(text)
+        .await
+        .unwrap_or_else(|err| panic!("type into {css}: {err}"));
 }
 
 /// Writes a screenshot of the window into `docs/screenshots/NAME.png`.

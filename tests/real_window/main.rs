@@ -40,9 +40,21 @@ fn lock() -> std::sync::MutexGuard<'static, ()> {
 }
 
 /// Fills the new-connection form.
-async fn fill_form(c: &Client, name: &str, protocol: &str, host: &str, port: u16, user: &str, password: &str) {
+async fn fill_form(
+    c: &Client,
+    name: &str,
+    protocol: &str,
+    host: &str,
+    port: u16,
+    user: &str,
+    password: &str,
+) {
     fill(c, "#f-name", name).await;
-    wait_css(c, "#f-proto").await.select_by_value(protocol).await.expect("protocol");
+    wait_css(c, "#f-proto")
+        .await
+        .select_by_value(protocol)
+        .await
+        .expect("protocol");
     fill(c, "#f-host", host).await;
     for id in ["#f-dxport", "#f-ringport", "#f-damport"] {
         fill(c, id, &port.to_string()).await;
@@ -65,7 +77,11 @@ async fn wait_error(c: &Client, code: &str) -> String {
                 return e.text().await.unwrap_or_default();
             }
         }
-        assert!(std::time::Instant::now() < deadline, "no {code} error; saw {:?}", error_code(c).await);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {code} error; saw {:?}",
+            error_code(c).await
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -104,30 +120,58 @@ async fn make_operations(sim: &Sim, count: u32) {
     let mut p = Profile::new(host, sim.get("/username"));
     p.dx_protocol = "http".into();
     (p.dx_port, p.ring_api_port, p.dam_api_port) = (port as u32, port as u32, port as u32);
-    let client = DxClient::builder(&p, sim.get("/password")).build().expect("client");
+    let client = DxClient::builder(&p, sim.get("/password"))
+        .build()
+        .expect("client");
     let id = sim.get("/subscriberId");
-    client.subscribers().start_find(&id).await.expect("start find");
+    client
+        .subscribers()
+        .start_find(&id)
+        .await
+        .expect("start find");
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
     loop {
         let s = client.subscribers().get(&id).await.expect("subscriber");
-        let status = s.resync_status.map(|r| r.as_str().to_string()).unwrap_or_default();
+        let status = s
+            .resync_status
+            .map(|r| r.as_str().to_string())
+            .unwrap_or_default();
         if status == "FIND_MISMATCH_COMPLETED" {
             break;
         }
         assert!(status != "FIND_MISMATCH_FAILED", "the demo's find failed");
-        assert!(std::time::Instant::now() < deadline, "the demo's find did not finish");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the demo's find did not finish"
+        );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    client.subscribers().start_resync(&id).await.expect("start resync");
+    client
+        .subscribers()
+        .start_resync(&id)
+        .await
+        .expect("start resync");
 }
 
 /// Opens the new-connection form, fills it and saves it (the save tests the connection first).
-async fn add_profile(c: &Client, name: &str, url: &str, user: &str, password: &str, link: Option<&str>, shot: Option<&str>) {
+async fn add_profile(
+    c: &Client,
+    name: &str,
+    url: &str,
+    user: &str,
+    password: &str,
+    link: Option<&str>,
+    shot: Option<&str>,
+) {
     click(c, "[data-testid=new-profile], [data-testid=add-connection]").await;
     let (host, port) = host_port(url);
     fill_form(c, name, "http", &host, port, user, password).await;
     if let Some(link) = link {
-        wait_css(c, "#f-link").await.select_by_label(link).await.expect("link");
+        wait_css(c, "#f-link")
+            .await
+            .select_by_label(link)
+            .await
+            .expect("link");
     }
     click(c, "[data-testid=test-draft]").await;
     wait_text(c, "[data-testid=test-result]", "Reachable").await;
@@ -136,7 +180,10 @@ async fn add_profile(c: &Client, name: &str, url: &str, user: &str, password: &s
     }
     click(c, "[data-testid=save]").await;
     let notice = wait_text(c, "[data-testid=notice]", &format!("Saved {name}")).await;
-    assert!(notice.contains("OS keyring"), "the password did not reach the keyring: {notice}");
+    assert!(
+        notice.contains("OS keyring"),
+        "the password did not reach the keyring: {notice}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -157,22 +204,65 @@ async fn create_profile_browse_and_reopen() {
         let password = pw;
         wait_css(&c, "[data-testid=welcome]").await;
         screenshot(&c, "welcome").await;
-        add_profile(&c, "Local subscriber", &subscriber_url, &user, &password, None, None).await;
-        add_profile(&c, "Local publisher", &publisher_url, &user, &password, Some("Local subscriber"), Some("profile-form")).await;
+        add_profile(
+            &c,
+            "Local subscriber",
+            &subscriber_url,
+            &user,
+            &password,
+            None,
+            None,
+        )
+        .await;
+        add_profile(
+            &c,
+            "Local publisher",
+            &publisher_url,
+            &user,
+            &password,
+            Some("Local subscriber"),
+            Some("profile-form"),
+        )
+        .await;
         wait_text(&c, "[data-testid=password-place]", "in keyring").await;
         wait_text(&c, "[data-testid=profiles-table]", "Local subscriber").await;
         screenshot(&c, "profiles").await;
 
-        wait_css(&c, "[data-testid=profile-switcher]").await.select_by_label("Local publisher").await.expect("switch");
+        wait_css(&c, "[data-testid=profile-switcher]")
+            .await
+            .select_by_label("Local publisher")
+            .await
+            .expect("switch");
         click(&c, "[data-testid=nav-subscribers]").await;
-        let row = wait_css(&c, &format!("[data-testid=subscriber-row][data-id='{subscriber_id}']")).await;
+        let row = wait_css(
+            &c,
+            &format!("[data-testid=subscriber-row][data-id='{subscriber_id}']"),
+        )
+        .await;
         let badge = row
-            .find(Locator::Css("[data-testid=resync-status] [data-testid=badge]"))
+            .find(Locator::Css(
+                "[data-testid=resync-status] [data-testid=badge]",
+            ))
             .await
             .expect("resync badge");
-        let raw = badge.attr("data-raw").await.ok().flatten().unwrap_or_default();
+        let raw = badge
+            .attr("data-raw")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         assert!(raw.starts_with("RESYNC_TRIGGER"), "{raw}");
-        assert!(badge.attr("title").await.ok().flatten().unwrap_or_default().len() > 20, "no meaning on hover");
+        assert!(
+            badge
+                .attr("title")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+                .len()
+                > 20,
+            "no meaning on hover"
+        );
         // A row's cells take the click (WebKitWebDriver does not click a <tr> itself).
         row.find(Locator::Css("td:nth-child(2)"))
             .await
@@ -191,16 +281,36 @@ async fn create_profile_browse_and_reopen() {
         click(&c, "[data-testid=status-FAILED]").await;
         wait_css(&c, "[data-testid=operation-row]").await;
         tokio::time::sleep(Duration::from_millis(800)).await;
-        let rows = c.find_all(Locator::Css("[data-testid=operation-row]")).await.expect("rows");
+        let rows = c
+            .find_all(Locator::Css("[data-testid=operation-row]"))
+            .await
+            .expect("rows");
         assert!(!rows.is_empty(), "no failed sync operation is listed");
         for r in &rows {
-            let trigger = r.attr("data-trigger").await.ok().flatten().unwrap_or_default();
-            let status = r.attr("data-status").await.ok().flatten().unwrap_or_default();
+            let trigger = r
+                .attr("data-trigger")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            let status = r
+                .attr("data-status")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default();
             assert!(trigger.starts_with("sync"), "{trigger}");
             assert_eq!(status, "FAILED");
         }
-        let failed = wait_css(&c, "[data-testid=count-FAILED]").await.text().await.unwrap();
-        let failed: usize = failed.replace([',', '.', ' '], "").parse().expect("a count");
+        let failed = wait_css(&c, "[data-testid=count-FAILED]")
+            .await
+            .text()
+            .await
+            .unwrap();
+        let failed: usize = failed
+            .replace([',', '.', ' '], "")
+            .parse()
+            .expect("a count");
         assert_eq!(failed, rows.len());
         screenshot(&c, "operations").await;
     })
@@ -221,12 +331,20 @@ async fn create_profile_browse_and_reopen() {
 
     let saved = home.profiles_file().expect("profiles.json");
     assert_eq!(saved["profiles"].as_array().map(Vec::len), Some(2));
-    assert!(home.files_containing(&password).is_empty(), "the password is in {:?}", home.files_containing(&password));
+    assert!(
+        home.files_containing(&password).is_empty(),
+        "the password is in {:?}",
+        home.files_containing(&password)
+    );
     for file in home.files_containing("LtpaToken2") {
         let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
         for (i, _) in text.match_indices("LtpaToken2") {
             let after = &text[i + "LtpaToken2".len()..];
-            assert!(!after.starts_with('=') || after.starts_with("=***"), "a session token is in {}", file.display());
+            assert!(
+                !after.starts_with('=') || after.starts_with("=***"),
+                "a session token is in {}",
+                file.display()
+            );
         }
     }
 }
@@ -238,7 +356,14 @@ async fn bad_input_shows_its_message_and_saves_nothing() {
     let sim = Sim::start(&["demo", "--assets", "10"]);
     let tls_dir = tempfile::tempdir().unwrap();
     let tls_db = tls_dir.path().join("tls.db");
-    let tls = Sim::start(&["serve", "--role", "publisher", "--tls", "--db", tls_db.to_str().unwrap()]);
+    let tls = Sim::start(&[
+        "serve",
+        "--role",
+        "publisher",
+        "--tls",
+        "--db",
+        tls_db.to_str().unwrap(),
+    ]);
     let home = Home::new();
     let driver = Driver::start(&home);
     let (host, port) = host_port(&sim.get("/publisher"));
@@ -252,7 +377,16 @@ async fn bad_input_shows_its_message_and_saves_nothing() {
     session(&driver, &[], |c| async move {
         let password = pw;
         click(&c, "[data-testid=add-connection]").await;
-        fill_form(&c, "Bad", "http", "https://dx.example.com", port, &user, &password).await;
+        fill_form(
+            &c,
+            "Bad",
+            "http",
+            "https://dx.example.com",
+            port,
+            &user,
+            &password,
+        )
+        .await;
         click(&c, "[data-testid=save]").await;
         let msg = wait_text(&c, "[data-testid=field-error-hostname]", "").await;
         assert!(!msg.is_empty());
@@ -268,7 +402,10 @@ async fn bad_input_shows_its_message_and_saves_nothing() {
         click(&c, "[data-testid=save]").await;
         wait_error(&c, "bad_credentials").await;
         wait_css(&c, "[data-testid=save-anyway]").await;
-        assert!(h.profiles_file().is_none(), "saved despite a wrong password");
+        assert!(
+            h.profiles_file().is_none(),
+            "saved despite a wrong password"
+        );
 
         for id in ["#f-dxport", "#f-ringport", "#f-damport"] {
             fill(&c, id, &closed_port.to_string()).await;
@@ -276,9 +413,16 @@ async fn bad_input_shows_its_message_and_saves_nothing() {
         fill(&c, "#f-pass", &password).await;
         click(&c, "[data-testid=save]").await;
         wait_error(&c, "connection_refused").await;
-        assert!(h.profiles_file().is_none(), "saved despite an unreachable host");
+        assert!(
+            h.profiles_file().is_none(),
+            "saved despite an unreachable host"
+        );
 
-        wait_css(&c, "#f-proto").await.select_by_value("https").await.unwrap();
+        wait_css(&c, "#f-proto")
+            .await
+            .select_by_value("https")
+            .await
+            .unwrap();
         fill(&c, "#f-host", &tls_host).await;
         for id in ["#f-dxport", "#f-ringport", "#f-damport"] {
             fill(&c, id, &tls_port.to_string()).await;
@@ -286,7 +430,10 @@ async fn bad_input_shows_its_message_and_saves_nothing() {
         click(&c, "[data-testid=save]").await;
         let text = wait_error(&c, "tls").await;
         assert!(text.contains("CA"), "{text}");
-        assert!(h.profiles_file().is_none(), "saved despite an untrusted certificate");
+        assert!(
+            h.profiles_file().is_none(),
+            "saved despite an untrusted certificate"
+        );
 
         click(&c, "[data-testid=cancel]").await;
         wait_css(&c, "[data-testid=welcome]").await;
@@ -312,11 +459,21 @@ async fn demo_mode_shows_linked_environments() {
         wait_css(&c, "[data-testid=ops-total], [data-testid=empty]").await;
         screenshot(&c, "demo-operations").await;
         click(&c, "[data-testid=nav-profiles]").await;
-        wait_text(&c, "[data-testid=profiles-table]", "Demo subscriber environment").await;
+        wait_text(
+            &c,
+            "[data-testid=profiles-table]",
+            "Demo subscriber environment",
+        )
+        .await;
         wait_text(&c, "[data-testid=password-place]", "in memory").await;
     })
     .await;
     // Demo profiles and their credentials live in memory only.
     let saved = home.profiles_file();
-    assert!(saved.map(|v| v["profiles"].as_array().map_or(0, Vec::len)).unwrap_or(0) == 0);
+    assert!(
+        saved
+            .map(|v| v["profiles"].as_array().map_or(0, Vec::len))
+            .unwrap_or(0)
+            == 0
+    );
 }
