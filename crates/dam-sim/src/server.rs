@@ -19,6 +19,7 @@ use crate::{recovery, routes, tls, worker, SimError};
 
 /// A running environment. It stops (server, jobs, worker) when dropped or on
 /// [`RunningEnv::shutdown`]; unfinished jobs resume when it is started again on the same database.
+/// To restart on the same port, await `shutdown` first (a drop frees the port asynchronously).
 pub struct RunningEnv {
     url: String,
     port: u16,
