@@ -41,7 +41,7 @@ fn rows_by_reader(bytes: &[u8]) -> Result<Vec<MismatchRow>, String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
     fn reader_and_store_never_panic_and_agree(bytes in csvish()) {
@@ -187,7 +187,7 @@ fn naive(rows: &[MismatchRow], q: &Query) -> Vec<usize> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
     fn writer_reader_round_trip(rows in proptest::collection::vec(row(), 0..20), bom in any::<bool>()) {

@@ -37,9 +37,14 @@ impl Default for Parser {
 }
 
 impl Parser {
+    /// A parser for data that does not start a file: a byte order mark here is data, not a
+    /// marker (the header line, parsed separately, is where a BOM is stripped).
     pub fn new() -> Self {
+        let mut rdr = Reader::new();
+        // csv-core strips a BOM only before its first read; an empty line is a no-op read.
+        let _ = rdr.read_record(b"\n", &mut [0u8; 4], &mut [0usize; 4]);
         Parser {
-            rdr: Reader::new(),
+            rdr,
             out: vec![0; 1 << 16],
             ends: vec![0; 64],
             outlen: 0,
@@ -223,6 +228,13 @@ mod tests {
         assert_eq!(got[1], (vec!["x\ny".into(), "z".into()], 2, 5));
         assert_eq!(got[2].0, vec!["last".to_string(), "1".into()]);
         assert_eq!(got[2].1, 5);
+    }
+
+    #[test]
+    fn bom_inside_data_is_kept() {
+        let got = parse_all(&["\u{feff}a,b\n".as_bytes()]);
+        assert_eq!(got[0].0[0], "\u{feff}a");
+        assert_eq!(got[0].1, 1);
     }
 
     #[test]
