@@ -20,6 +20,9 @@ echo "== cargo test (inside a D-Bus session with gnome-keyring unlocked)"
 scripts/with-keyring.sh cargo test --workspace --locked
 echo "== real-window tests (Xvfb, tauri-driver, gnome-keyring)"
 cargo build --locked -q -p dam-sim
+cargo build --locked -q --release -p mismatch-report --example gen
 scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x800x24" \
   cargo test --locked -p dam-staging-console --test real_window -- --ignored --test-threads=1
+scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x800x24" \
+  cargo test --locked -p dam-staging-console --test real_window_reports -- --ignored --test-threads=1 --nocapture
 echo "== all tests passed"

@@ -1,0 +1,463 @@
+//! Real-window tests of the run wizard, the report viewer and the report library: the built app
+//! (debug) under Xvfb through `tauri-driver` + WebKitWebDriver, against a `dam-sim` broken through
+//! its `/sim/v1/mutate` interface, with HOME in a temporary folder. `scripts/test.sh` runs them
+//! (`--ignored`) inside `dbus-run-session` with gnome-keyring unlocked and Xvfb. The 1,000,000-row
+//! test also prints the viewer's end-to-end timings (a measurement, not a timed assertion).
+
+#[allow(dead_code)]
+#[path = "../real_window/harness.rs"]
+mod harness;
+
+use std::future::Future;
+use std::io::{Read, Write};
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use dx_staging::{Client as DxClient, Profile};
+use fantoccini::{Client, Locator};
+use futures::FutureExt;
+use harness::*;
+use serde_json::{json, Value};
+
+const IDENTIFIER: &str = "io.github.dam-staging-console";
+
+async fn session<F, Fut>(driver: &Driver, args: &[&str], body: F)
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let c = driver.open(args).await;
+    let result = AssertUnwindSafe(body(c.clone())).catch_unwind().await;
+    close(c).await;
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+fn lock() -> std::sync::MutexGuard<'static, ()> {
+    ONE_SESSION.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A minimal HTTP/1.1 POST on loopback (the simulator's test interface); returns status,
+/// headers and body.
+fn post(url: &str, path: &str, body: &Value, cookie: Option<&str>) -> (u16, String, String) {
+    let (host, port) = host_port(url);
+    let mut s = std::net::TcpStream::connect((host.as_str(), port)).expect("connect to dam-sim");
+    let body = body.to_string();
+    let cookie = cookie
+        .map(|c| format!("Cookie: {c}\r\n"))
+        .unwrap_or_default();
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{cookie}Connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).expect("send");
+    let mut out = String::new();
+    s.read_to_string(&mut out).expect("read");
+    let (head, rest) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|x| x.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_string(), rest.to_string())
+}
+
+/// Logs in to one simulated environment and returns its `LtpaToken2` cookie.
+fn login(url: &str, user: &str, password: &str) -> String {
+    let (status, head, _) = post(
+        url,
+        "/dx/api/core/v1/auth/login",
+        &json!({"username": user, "password": password}),
+        None,
+    );
+    assert_eq!(status, 200, "login to {url}: {head}");
+    head.lines()
+        .find_map(|l| {
+            let l = l.trim();
+            let v = l
+                .strip_prefix("set-cookie:")
+                .or_else(|| l.strip_prefix("Set-Cookie:"))?;
+            Some(v.trim().split(';').next()?.to_string())
+        })
+        .expect("a LtpaToken2 cookie")
+}
+
+fn profile(id: &str, name: &str, url: &str, user: &str, linked: Option<&str>) -> Profile {
+    let (host, port) = host_port(url);
+    let mut p = Profile::new(host, user);
+    p.id = id.into();
+    p.name = name.into();
+    p.dx_protocol = "http".into();
+    (p.dx_port, p.ring_api_port, p.dam_api_port) = (port as u32, port as u32, port as u32);
+    p.subscriber_profile_id = linked.map(str::to_string);
+    p
+}
+
+/// Saves two linked profiles into the temporary HOME and their password into the keyring, as
+/// the Profiles screen would (that screen has its own tests).
+fn install_profiles(home: &Home, sim: &Sim) -> Profile {
+    let user = sim.get("/username");
+    let password = sim.get("/password");
+    let publisher = profile(
+        "pub",
+        "Sim publisher",
+        &sim.get("/publisher"),
+        &user,
+        Some("sub-env"),
+    );
+    let subscriber = profile(
+        "sub-env",
+        "Sim subscriber environment",
+        &sim.get("/subscriber"),
+        &user,
+        None,
+    );
+    let dir = home.path().join(".local/share").join(IDENTIFIER);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file =
+        json!({"version": 1, "profiles": [publisher, subscriber], "selectedProfileId": "pub"});
+    std::fs::write(dir.join("profiles.json"), file.to_string()).unwrap();
+    for id in ["pub", "sub-env"] {
+        keyring::Entry::new(IDENTIFIER, id)
+            .and_then(|e| e.set_password(&password))
+            .expect("the test keyring (run inside scripts/with-keyring.sh)");
+    }
+    publisher
+}
+
+/// Waits until the attribute of the element equals `want`.
+async fn wait_attr(c: &Client, css: &str, name: &str, want: &str, secs: u64) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        if let Ok(e) = c.find(Locator::Css(css)).await {
+            last = e.attr(name).await.ok().flatten().unwrap_or_default();
+            if last == want {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let detail = match c.find(Locator::Css("[data-testid=wizard]")).await {
+        Ok(w) => w.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    panic!("{css} [{name}] never became {want:?} (last {last:?}); wizard: {detail}");
+}
+
+fn csv_rows(path: &Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let text = text.trim_start_matches('\u{feff}');
+    text.lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Xvfb, tauri-driver and a Secret Service: run scripts/test.sh"]
+async fn find_browse_export_resync_verify_and_restart() {
+    let _one = lock();
+    let sim = Sim::start(&["demo", "--assets", "40"]);
+    let user = sim.get("/username");
+    let password = sim.get("/password");
+    let sub_url = sim.get("/subscriber");
+    let pub_url = sim.get("/publisher");
+    let subscriber_id = sim.get("/subscriberId");
+    // Break the subscriber further through the simulator's mutate interface.
+    let cookie = login(&sub_url, &user, &password);
+    let (status, _, touched) = post(
+        &sub_url,
+        "/sim/v1/mutate",
+        &json!({"recordType": "RENDITION", "op": "delete", "count": 4}),
+        Some(&cookie),
+    );
+    assert_eq!(status, 200, "mutate: {touched}");
+    let home = Home::new();
+    let publisher = install_profiles(&home, &sim);
+    let dx = DxClient::builder(&publisher, password.clone())
+        .build()
+        .unwrap();
+    let driver = Driver::start(&home);
+    let export = home.path().join("exports/renditions.csv");
+
+    let (dx2, export2, sub2) = (dx.clone(), export.clone(), subscriber_id.clone());
+    session(&driver, &[], |c| async move {
+        let (dx, export, subscriber_id) = (dx2, export2, sub2);
+        click(&c, "[data-testid=nav-runs]").await;
+        let boxed = wait_css(
+            &c,
+            &format!("[data-testid=choose-subscriber][data-id='{subscriber_id}']"),
+        )
+        .await;
+        if !boxed.is_selected().await.unwrap_or(false) {
+            boxed.click().await.unwrap();
+        }
+        click(&c, "[data-testid=start-find]").await;
+        wait_attr(&c, "[data-testid=step-find]", "data-state", "active", 30).await;
+        wait_attr(&c, "[data-testid=step-report]", "data-state", "done", 120).await;
+        wait_attr(&c, "[data-testid=step-review]", "data-state", "active", 10).await;
+        screenshot(&c, "run-wizard").await;
+
+        // The report as the simulator's publisher holds it.
+        let expected = dx
+            .mismatches()
+            .list(Some(&subscriber_id))
+            .all()
+            .await
+            .expect("mismatch logs");
+        assert!(
+            expected.len() >= 4,
+            "the broken subscriber has {} mismatches",
+            expected.len()
+        );
+        let renditions = expected
+            .iter()
+            .filter(|r| r.record_type.as_str() == "RENDITION")
+            .count();
+        assert!(renditions >= 4);
+
+        click(&c, "[data-testid=open-run-report]").await;
+        wait_attr(
+            &c,
+            "[data-testid=row-count]",
+            "data-total",
+            &expected.len().to_string(),
+            30,
+        )
+        .await;
+        wait_css(&c, "[data-testid=grid-row][data-index]").await;
+        screenshot(&c, "report-viewer").await;
+
+        // A type filter through the matrix shows the expected count.
+        click(&c, "[data-testid='matrix-type-RENDITION']").await;
+        wait_attr(
+            &c,
+            "[data-testid=row-count]",
+            "data-total",
+            &renditions.to_string(),
+            20,
+        )
+        .await;
+        screenshot(&c, "report-matrix").await;
+
+        // Export of the filter writes exactly those rows.
+        click(&c, "[data-testid=export]").await;
+        fill(&c, "[data-testid=export-path]", export.to_str().unwrap()).await;
+        click(&c, "[data-testid=export-go]").await;
+        wait_attr(
+            &c,
+            "[data-testid=export-result]",
+            "data-rows",
+            &renditions.to_string(),
+            20,
+        )
+        .await;
+        let rows = csv_rows(&export);
+        assert_eq!(rows.len(), renditions);
+        assert!(rows.iter().all(|r| r[1] == "RENDITION"), "{rows:?}");
+        let mut want: Vec<String> = expected
+            .iter()
+            .filter(|r| r.record_type.as_str() == "RENDITION")
+            .map(|r| r.record_id.clone())
+            .collect();
+        let mut got: Vec<String> = rows.iter().map(|r| r[3].clone()).collect();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want);
+        click(&c, "[data-testid=clear-filter]").await;
+        wait_attr(
+            &c,
+            "[data-testid=row-count]",
+            "data-total",
+            &expected.len().to_string(),
+            20,
+        )
+        .await;
+
+        // The row panel and the record on both environments.
+        let cell = wait_css(&c, "[data-testid=grid-row][data-index] [role=gridcell]").await;
+        cell.click().await.unwrap();
+        wait_css(&c, "[data-testid=row-panel] [data-testid=field-recordId]").await;
+        click(&c, "[data-testid=compare-record]").await;
+        wait_css(&c, "[data-testid=comparison] [data-testid=cmp-field]").await;
+        screenshot(&c, "record-comparison").await;
+
+        // Resync → operations → verify reaches "in sync".
+        click(&c, "[data-testid=nav-runs]").await;
+        click(&c, "[data-testid=resync]").await;
+        let confirm = wait_text(&c, "[data-testid=resync-confirm]", "DELETE").await;
+        assert!(confirm.contains("Two-way"), "{confirm}");
+        wait_text(
+            &c,
+            "[data-testid=resync-confirm]",
+            "no FAILED sync operation",
+        )
+        .await;
+        screenshot(&c, "resync-confirm").await;
+        click(&c, "[data-testid=confirm-resync]").await;
+        wait_attr(&c, "[data-testid=step-resync]", "data-state", "done", 120).await;
+        wait_attr(
+            &c,
+            "[data-testid=step-operations]",
+            "data-state",
+            "done",
+            180,
+        )
+        .await;
+        click(&c, "[data-testid=start-verify]").await;
+        wait_attr(&c, "[data-testid=step-verify]", "data-state", "done", 180).await;
+        wait_text(&c, "[data-testid=step-verify]", "In sync").await;
+        screenshot(&c, "run-verified").await;
+
+        // The library: the find's report and the archived one; compare them.
+        click(&c, "[data-testid=nav-reports]").await;
+        click(&c, "[data-testid=viewer-back]").await;
+        wait_css(&c, "[data-testid=library-row]").await;
+        let rows = c
+            .find_all(Locator::Css("[data-testid=library-row]"))
+            .await
+            .unwrap();
+        assert!(rows.len() >= 2, "the library lists {} reports", rows.len());
+        screenshot(&c, "report-library").await;
+        let picks = c
+            .find_all(Locator::Css("[data-testid=pick]"))
+            .await
+            .unwrap();
+        picks[0].click().await.unwrap();
+        picks[1].click().await.unwrap();
+        click(&c, "[data-testid=compare-two]").await;
+        wait_css(&c, "[data-testid=side-onlyA]").await;
+        screenshot(&c, "report-compare").await;
+    })
+    .await;
+
+    // A run survives an app restart mid-watch.
+    let pub_cookie = login(&pub_url, &user, &password);
+    let (status, _, body) = post(
+        &pub_url,
+        "/sim/v1/faults",
+        &json!({"stallNextFind": true}),
+        Some(&pub_cookie),
+    );
+    assert_eq!(status, 200, "faults: {body}");
+    let sub3 = subscriber_id.clone();
+    session(&driver, &[], |c| async move {
+        click(&c, "[data-testid=nav-runs]").await;
+        let boxed = wait_css(
+            &c,
+            &format!("[data-testid=choose-subscriber][data-id='{sub3}']"),
+        )
+        .await;
+        if !boxed.is_selected().await.unwrap_or(false) {
+            boxed.click().await.unwrap();
+        }
+        click(&c, "[data-testid=start-find]").await;
+        wait_attr(&c, "[data-testid=step-find]", "data-state", "active", 30).await;
+        wait_text(&c, "[data-testid=step-find]", "FIND_MISMATCH_START").await;
+    })
+    .await;
+    session(&driver, &[], |c| async move {
+        wait_text(&c, "[data-testid=run-status]", "FIND_MISMATCH_START").await;
+        click(&c, "[data-testid=nav-runs]").await;
+        wait_attr(&c, "[data-testid=step-find]", "data-state", "active", 30).await;
+        wait_css(&c, "[data-testid=stop-watching]").await;
+        wait_css(&c, "[data-testid=elapsed]").await;
+        click(&c, "[data-testid=stop-watching]").await;
+        wait_css(&c, "[data-testid=resume]").await;
+        let detail = wait_text(&c, "[data-testid=step-find]", "goes on").await;
+        assert!(detail.contains("FIND_MISMATCH_START"), "{detail}");
+    })
+    .await;
+}
+
+fn generator() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let bin = target.join("release/examples/gen");
+    assert!(bin.exists(), "{} is missing: run `cargo build --release -p mismatch-report --example gen` (scripts/test.sh does)", bin.display());
+    bin
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Xvfb, tauri-driver and a Secret Service: run scripts/test.sh"]
+async fn a_million_rows_open_filter_and_scroll_to_the_end() {
+    let _one = lock();
+    let home = Home::new();
+    let lib = home
+        .path()
+        .join(".local/share")
+        .join(IDENTIFIER)
+        .join("reports/demo-publisher");
+    std::fs::create_dir_all(&lib).unwrap();
+    let file = lib.join("generated-1m.csv");
+    let ok = std::process::Command::new(generator())
+        .args(["--rows", "1000000", "--seed", "1", "--out"])
+        .arg(&file)
+        .status()
+        .expect("run the generator");
+    assert!(ok.success());
+    let driver = Driver::start(&home);
+    session(&driver, &["--demo"], |c| async move {
+        click(&c, "[data-testid=nav-reports]").await;
+        click(&c, "[data-testid=library-row] [data-testid=open-report]").await;
+        wait_attr(&c, "[data-testid=row-count]", "data-total", "1000000", 60).await;
+        wait_css(&c, "[data-testid=grid-row][data-index]").await;
+        let open_ms = perf(&c, "openMs").await;
+        screenshot(&c, "report-viewer-1m").await;
+
+        // Scroll to the end with the keyboard.
+        let scroller = wait_css(&c, "[data-testid=grid-scroller]").await;
+        scroller.click().await.unwrap();
+        scroller.send_keys("\u{E010}").await.unwrap(); // End
+        wait_css(&c, "[data-testid=grid-row][data-pos='999999'][data-index]").await;
+
+        // Scroll window requests: jump to places that are not loaded yet.
+        let mut scroll = Vec::new();
+        for frac in [0.1, 0.35, 0.6, 0.85] {
+            let script = format!("const s = document.querySelector('[data-testid=grid-scroller]'); s.scrollTop = (s.scrollHeight - s.clientHeight) * {frac}; s.dispatchEvent(new Event('scroll'));");
+            c.execute(&script, vec![]).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(600)).await;
+            scroll.push(perf(&c, "scrollMs").await);
+        }
+        let windows: Vec<f64> = c
+            .execute("return (window.__dscPerf.windowMs || []).slice(-20)", vec![])
+            .await
+            .ok()
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default();
+
+        // Filter: a keypress in the search box to the updated grid.
+        let mut filter = Vec::new();
+        let search = wait_css(&c, "[data-testid=search]").await;
+        for key in ["a", "b", "\u{E003}", "\u{E003}", "e", "f"] {
+            search.send_keys(key).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            filter.push(perf(&c, "filterMs").await);
+        }
+        let figures = json!({
+            "rows": 1_000_000,
+            "openToFirstRowsMs": open_ms,
+            "filterKeypressToGridMs": filter,
+            "scrollToRowsMs": scroll,
+            "windowRequestRoundTripMs": windows,
+        });
+        println!("VIEWER_BENCH {figures}");
+        std::fs::write(root().join("target/viewer-bench.json"), figures.to_string()).ok();
+    })
+    .await;
+}
+
+async fn perf(c: &Client, name: &str) -> f64 {
+    c.execute(
+        &format!("return window.__dscPerf && window.__dscPerf.{name}"),
+        vec![],
+    )
+    .await
+    .ok()
+    .and_then(|v| v.as_f64())
+    .unwrap_or(f64::NAN)
+}
