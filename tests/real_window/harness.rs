@@ -311,6 +311,8 @@ pub async fn fill(c: &Client, css: &str, text: &str) {
 
 /// Writes a screenshot of the window into `docs/screenshots/NAME.png`.
 pub async fn screenshot(c: &Client, name: &str) {
+    // Let the last change paint before the capture.
+    tokio::time::sleep(Duration::from_millis(400)).await;
     let png = c.screenshot().await.expect("screenshot");
     let dir = root().join("docs/screenshots");
     std::fs::create_dir_all(&dir).expect("screenshots dir");
