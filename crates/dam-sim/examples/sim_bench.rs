@@ -1,7 +1,7 @@
 //! Benchmark: seed 100k media items (~1M records) on a publisher and a subscriber, drift the
 //! subscriber by ~1 % of its records, and time a find. Prints one JSON object.
 //!
-//! `cargo run --release -p dam-sim --example bench [-- MEDIA_ITEMS]`
+//! `cargo run --release -p dam-sim --example sim_bench [-- MEDIA_ITEMS]`
 
 use std::time::{Duration, Instant};
 
