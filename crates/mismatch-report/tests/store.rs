@@ -218,3 +218,25 @@ fn query_result_serialises_for_the_ui() {
     assert_eq!(s["total"], 5);
     assert_eq!(s["cells"][0]["recordType"], "MEDIA_ITEM");
 }
+
+#[test]
+fn prepared_sort_gives_the_same_windows() {
+    let rows: Vec<MismatchRow> = (0..3000).map(row).collect();
+    let cold = ReportStore::from_rows(&rows).unwrap();
+    let warm = ReportStore::from_rows(&rows).unwrap();
+    warm.prepare_sort(Column::Name).unwrap();
+    warm.prepare_sort(Column::Name).unwrap();
+    assert!(matches!(
+        warm.prepare_sort(Column::Extra(3)),
+        Err(ReportError::NoSuchColumn { .. })
+    ));
+    let q = Query {
+        sort: Some((Column::Name, Direction::Desc)),
+        offset: 1000,
+        limit: 50,
+        ..Default::default()
+    };
+    let a = cold.query(&q).unwrap();
+    assert_eq!(a.rows.len(), 50);
+    assert_eq!(a, warm.query(&q).unwrap());
+}

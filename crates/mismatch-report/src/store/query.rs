@@ -378,7 +378,7 @@ impl ReportStore {
         Ok(OrderedRows::Sorted(o))
     }
 
-    fn check_column(&self, c: Column) -> Result<(), ReportError> {
+    pub(crate) fn check_column(&self, c: Column) -> Result<(), ReportError> {
         if let Column::Extra(k) = c {
             if k as usize >= self.extra.len() {
                 return Err(ReportError::NoSuchColumn {

@@ -13,6 +13,7 @@ use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
+use crate::error::ReportError;
 use crate::header::Column;
 
 use super::build::{slot, Slot};
@@ -273,6 +274,15 @@ impl ReportStore {
             c.indexes.insert(column, Arc::clone(&ix));
         }
         ix
+    }
+
+    /// Builds the sort index of `column` now (for example on a background thread right after
+    /// loading), so that the first query sorting on it does not pay for it. Queries build it on
+    /// first use anyway; calling this twice does nothing the second time.
+    pub fn prepare_sort(&self, column: Column) -> Result<(), ReportError> {
+        self.check_column(column)?;
+        self.sort_index(column);
+        Ok(())
     }
 
     fn build_sort_index(&self, column: Column) -> SortIndex {
