@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use dx_staging::{FetchOptions, ReportRequest};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::{AppHandle, State};
 use tokio_util::sync::CancellationToken;
@@ -28,9 +28,25 @@ pub async fn list_runs(
     Ok(wb.runs.list(profile_id.as_deref()))
 }
 
-/// Starts a run of `kind` (`find`, `resync`, `verify`) on each subscriber; they queue and run
-/// one at a time. `journey_id` ties a resync or verify to the wizard of its find;
+/// What to start: a run of `kind` (`find`, `resync`, `verify`) on each of `subscriber_ids` of the
+/// publisher `profile_id`. `journey_id` ties a resync or verify to the wizard of its find;
 /// `previous_report` is what a verify compares with (default: the newest report in the library).
+#[derive(Debug, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StartRunsRequest {
+    /// The publisher's profile.
+    pub profile_id: String,
+    /// The subscribers; several queue and run one at a time.
+    pub subscriber_ids: Vec<String>,
+    /// `find`, `resync` or `verify`.
+    pub kind: String,
+    /// The wizard a resync or verify continues (one subscriber only).
+    pub journey_id: Option<String>,
+    /// The report a verify compares with.
+    pub previous_report: Option<String>,
+}
+
+/// Starts the runs of a [`StartRunsRequest`]; they queue and run one at a time.
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip(app, state, wb), err)]
@@ -38,12 +54,15 @@ pub async fn start_runs(
     app: AppHandle,
     state: State<'_, AppState>,
     wb: State<'_, Workbench>,
-    profile_id: String,
-    subscriber_ids: Vec<String>,
-    kind: String,
-    journey_id: Option<String>,
-    previous_report: Option<String>,
+    request: StartRunsRequest,
 ) -> AppResult<Vec<RunView>> {
+    let StartRunsRequest {
+        profile_id,
+        subscriber_ids,
+        kind,
+        journey_id,
+        previous_report,
+    } = request;
     let kind = parse_kind(&kind).ok_or_else(|| {
         AppError::Refused(format!("{kind:?} is not a run kind (find, resync, verify)"))
     })?;

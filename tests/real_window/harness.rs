@@ -5,15 +5,20 @@ use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
-/// WebKitWebDriver allows one session at a time: tests take this lock.
-pub static ONE_SESSION: Mutex<()> = Mutex::new(());
+/// WebKitWebDriver allows one session at a time: tests take this lock (an async mutex, since a
+/// test holds it across its awaits).
+pub static ONE_SESSION: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Takes the one-session lock for the whole test.
+pub async fn one_session() -> tokio::sync::MutexGuard<'static, ()> {
+    ONE_SESSION.lock().await
+}
 
 /// The workspace root.
 pub fn root() -> PathBuf {
@@ -181,7 +186,23 @@ pub fn host_port(url: &str) -> (String, u16) {
 /// `tauri-driver` on free ports, with the app's environment.
 pub struct Driver {
     pub url: String,
-    _proc: Proc,
+    proc: Proc,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // SIGTERM first: tauri-driver then ends the WebKitWebDriver it started.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.proc.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.proc.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }
 
 impl Driver {
@@ -210,7 +231,7 @@ impl Driver {
         }
         Driver {
             url: format!("http://127.0.0.1:{port}"),
-            _proc: proc,
+            proc,
         }
     }
 

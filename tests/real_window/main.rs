@@ -35,10 +35,6 @@ where
     }
 }
 
-fn lock() -> std::sync::MutexGuard<'static, ()> {
-    ONE_SESSION.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 /// Fills the new-connection form.
 async fn fill_form(
     c: &Client,
@@ -189,7 +185,7 @@ async fn add_profile(
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs Xvfb, tauri-driver and a Secret Service: run scripts/test.sh"]
 async fn create_profile_browse_and_reopen() {
-    let _one = lock();
+    let _one = one_session().await;
     let sim = Sim::start(&["demo", "--assets", "40"]);
     make_operations(&sim, 4).await;
     let home = Home::new();
@@ -352,7 +348,7 @@ async fn create_profile_browse_and_reopen() {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs Xvfb, tauri-driver and a Secret Service: run scripts/test.sh"]
 async fn bad_input_shows_its_message_and_saves_nothing() {
-    let _one = lock();
+    let _one = one_session().await;
     let sim = Sim::start(&["demo", "--assets", "10"]);
     let tls_dir = tempfile::tempdir().unwrap();
     let tls_db = tls_dir.path().join("tls.db");
@@ -445,7 +441,7 @@ async fn bad_input_shows_its_message_and_saves_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs Xvfb, tauri-driver and a Secret Service: run scripts/test.sh"]
 async fn demo_mode_shows_linked_environments() {
-    let _one = lock();
+    let _one = one_session().await;
     let home = Home::new();
     let driver = Driver::start(&home);
     session(&driver, &["--demo"], |c| async move {

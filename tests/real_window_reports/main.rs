@@ -35,10 +35,6 @@ where
     }
 }
 
-fn lock() -> std::sync::MutexGuard<'static, ()> {
-    ONE_SESSION.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 /// A minimal HTTP/1.1 POST on loopback (the simulator's test interface); returns status,
 /// headers and body.
 fn post(url: &str, path: &str, body: &Value, cookie: Option<&str>) -> (u16, String, String) {
@@ -159,7 +155,7 @@ fn csv_rows(path: &Path) -> Vec<Vec<String>> {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs Xvfb, tauri-driver and a Secret Service: run scripts/test.sh"]
 async fn find_browse_export_resync_verify_and_restart() {
-    let _one = lock();
+    let _one = one_session().await;
     let sim = Sim::start(&["demo", "--assets", "40"]);
     let user = sim.get("/username");
     let password = sim.get("/password");
@@ -385,7 +381,7 @@ fn generator() -> PathBuf {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs Xvfb, tauri-driver and a Secret Service: run scripts/test.sh"]
 async fn a_million_rows_open_filter_and_scroll_to_the_end() {
-    let _one = lock();
+    let _one = one_session().await;
     let home = Home::new();
     let lib = home
         .path()

@@ -56,12 +56,8 @@ export const commands = {
 	openLogFolder: () => __TAURI_INVOKE<null>("open_log_folder"),
 	/**  Every saved run of a profile (or of all profiles), newest first. */
 	listRuns: (profileId: string | null) => __TAURI_INVOKE<RunView[]>("list_runs", { profileId }),
-	/**
-	 *  Starts a run of `kind` (`find`, `resync`, `verify`) on each subscriber; they queue and run
-	 *  one at a time. `journey_id` ties a resync or verify to the wizard of its find;
-	 *  `previous_report` is what a verify compares with (default: the newest report in the library).
-	 */
-	startRuns: (profileId: string, subscriberIds: string[], kind: string, journeyId: string | null, previousReport: string | null) => __TAURI_INVOKE<RunView[]>("start_runs", { profileId, subscriberIds, kind, journeyId, previousReport }),
+	/**  Starts the runs of a [`StartRunsRequest`]; they queue and run one at a time. */
+	startRuns: (request: StartRunsRequest) => __TAURI_INVOKE<RunView[]>("start_runs", { request }),
 	/**  Stops watching a run; the job on the server goes on. `false` when it was not watched. */
 	cancelRun: (runId: string) => __TAURI_INVOKE<boolean>("cancel_run", { runId }),
 	/**  Watches a run again from where it stopped. */
@@ -560,6 +556,24 @@ export type RunView = {
 	archivedReport: string | null,
 	/**  Why the run could not be driven, when it could not. */
 	problem: ErrorPayload | null,
+};
+
+/**
+ *  What to start: a run of `kind` (`find`, `resync`, `verify`) on each of `subscriber_ids` of the
+ *  publisher `profile_id`. `journey_id` ties a resync or verify to the wizard of its find;
+ *  `previous_report` is what a verify compares with (default: the newest report in the library).
+ */
+export type StartRunsRequest = {
+	/**  The publisher's profile. */
+	profileId: string,
+	/**  The subscribers; several queue and run one at a time. */
+	subscriberIds: string[],
+	/**  `find`, `resync` or `verify`. */
+	kind: string,
+	/**  The wizard a resync or verify continues (one subscriber only). */
+	journeyId: string | null,
+	/**  The report a verify compares with. */
+	previousReport: string | null,
 };
 
 /**  How many operations have one status. */

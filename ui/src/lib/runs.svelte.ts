@@ -40,7 +40,7 @@ export async function watchRuns(): Promise<void> {
 
 /** Starts runs and shows the first one's wizard. */
 export async function startRuns(profileId: string, subscriberIds: string[], kind: "find" | "resync" | "verify", journeyId: string | null = null, previousReport: string | null = null): Promise<RunView[]> {
-  const started = await api.startRuns(profileId, subscriberIds, kind, journeyId, previousReport);
+  const started = await api.startRuns({ profileId, subscriberIds, kind, journeyId, previousReport });
   for (const v of started) upsert(v);
   if (started[0]) runs.journey = started[0].journeyId;
   return started;
