@@ -322,7 +322,8 @@ proptest! {
             vec![RecordType::Rendition],
             vec![RecordType::Other("RARE".into())],
         ];
-        for c in columns {
+        // With no rows there is no extra column (extras are the union of the rows').
+        for c in columns.into_iter().filter(|c| !rows.is_empty() || !matches!(c, Column::Extra(_))) {
             for d in [Direction::Asc, Direction::Desc] {
                 for types in &filters {
                     let q = Query { types: types.clone(), sort: Some((c, d)), limit: u64::MAX, ..Default::default() };
