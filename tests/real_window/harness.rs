@@ -244,11 +244,23 @@ impl Driver {
             json!({ "application": app, "args": args }),
         );
         caps.insert("browserName".into(), json!("wry"));
-        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&self.url)
-            .await
-            .expect("a WebDriver session on the app")
+        // Starting the app can outlast the driver's patience on a loaded machine: try again.
+        let mut last = None;
+        for attempt in 1..=3 {
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&self.url)
+                .await
+            {
+                Ok(c) => return c,
+                Err(e) => {
+                    eprintln!("WebDriver session, attempt {attempt}: {e:?}");
+                    last = Some(e);
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+            }
+        }
+        panic!("no WebDriver session on the app: {last:?}");
     }
 }
 
