@@ -8,6 +8,9 @@ use rusqlite::Connection;
 use crate::api_error::ApiError;
 use crate::SimError;
 
+mod seek;
+pub(crate) use seek::SeekCache;
+
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS records(
     type TEXT NOT NULL, id TEXT NOT NULL, parent_id TEXT, collection_id TEXT, name TEXT,
@@ -41,7 +44,11 @@ pub(crate) const CACHE_KIB: i64 = -32_000;
 
 /// One connection per environment behind a mutex; statements run on the blocking pool.
 #[derive(Clone)]
-pub(crate) struct Db(Arc<Mutex<Connection>>);
+pub(crate) struct Db {
+    conn: Arc<Mutex<Connection>>,
+    /// Known page positions of `GET /staging/mismatches`; locked only while `conn` is held.
+    seek: Arc<Mutex<SeekCache>>,
+}
 
 impl Db {
     /// Opens (creating if needed) the database and its schema, in WAL mode.
@@ -61,7 +68,10 @@ impl Db {
             .map_err(wrap)?;
         conn.execute_batch(SCHEMA).map_err(wrap)?;
         conn.execute(PARENT_INDEX, []).map_err(wrap)?;
-        Ok(Db(Arc::new(Mutex::new(conn))))
+        Ok(Db {
+            conn: Arc::new(Mutex::new(conn)),
+            seek: Arc::default(),
+        })
     }
 
     /// Runs `f` with the connection on the blocking thread pool.
@@ -70,7 +80,7 @@ impl Db {
         R: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<R, ApiError> + Send + 'static,
     {
-        let conn = self.0.clone();
+        let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
             let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
             f(&mut guard)
@@ -81,8 +91,13 @@ impl Db {
 
     /// Runs `f` with the connection on the current thread (for start-up and shutdown).
     pub fn with<R>(&self, f: impl FnOnce(&mut Connection) -> R) -> R {
-        let mut guard = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut guard)
+    }
+
+    /// The page-position cache of the mismatch logs (lock it only inside [`Db::call`]).
+    pub fn seek_cache(&self) -> Arc<Mutex<SeekCache>> {
+        self.seek.clone()
     }
 }
 

@@ -2,7 +2,13 @@
 //! `{rows, ms, rows_per_s, peak_rss_mb, ...}`.
 //!
 //! `cargo run --release -p dx-staging --example fetch_bench -- [--collections N] [--items N]
-//! [--page-size N] [--concurrency N]`
+//! [--page-size N] [--concurrency N]` (page size and concurrency default to the library's
+//! [`FetchOptions::default`]).
+//!
+//! Besides the full fetch (`ms`) it times the two halves apart, same pages, same concurrency:
+//! `sim_only_ms` fetches every page over HTTP and throws the bytes away (the simulator's query,
+//! JSON encoding and the transport), and `client_only_ms` decodes one page's JSON into rows and
+//! writes it through the CSV writer as many times as there are pages (no network, no simulator).
 //!
 //! Setup (not timed): a publisher seeded with `collections × items` media items (≈10 records
 //! each) and an empty subscriber, so the find logs every record as CREATE. The timed part is
@@ -13,6 +19,8 @@
 use std::time::{Duration, Instant};
 
 use dx_staging::{Client, FetchOptions, Profile, ReportRequest, ResyncStatus};
+use futures::StreamExt;
+use mismatch_report::{ReportWriter, WriterOptions};
 use serde_json::json;
 
 fn arg(name: &str, default: u64) -> u64 {
@@ -29,6 +37,28 @@ fn vm_hwm_mb() -> Option<f64> {
     let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
+}
+
+/// Logs in a page of JSON (every log has exactly one `"recordId"` key).
+fn bytecount_objects(body: &[u8]) -> u64 {
+    body.windows(10).filter(|w| w == b"\"recordId\"").count() as u64
+}
+
+/// Decodes `page` as the client does and writes its rows `times` times through the CSV
+/// writer; answers the rows per page.
+fn client_only(page: &[u8], times: u64, out: &std::path::Path) -> u64 {
+    let mut writer = ReportWriter::create(out, WriterOptions::default()).expect("writer");
+    let mut n = 0;
+    for _ in 0..times {
+        let items: Vec<serde_json::Value> = serde_json::from_slice(page).expect("page JSON");
+        n = items.len() as u64;
+        for item in items {
+            let row = dx_staging::model::mismatch_row_from_json(item).expect("log object");
+            writer.write_row(&row).expect("write");
+        }
+    }
+    writer.finish().expect("finish");
+    n
 }
 
 async fn admin_cookie(http: &reqwest::Client, base: &str) -> String {
@@ -57,8 +87,9 @@ async fn admin_cookie(http: &reqwest::Client, base: &str) -> String {
 async fn main() {
     let collections = arg("--collections", 1000);
     let items = arg("--items", 100);
-    let page_size = arg("--page-size", 5000);
-    let concurrency = arg("--concurrency", 4) as usize;
+    let defaults = FetchOptions::default();
+    let page_size = arg("--page-size", defaults.page_size);
+    let concurrency = arg("--concurrency", defaults.concurrency as u64) as usize;
 
     let dir = tempfile::tempdir().expect("temp dir");
     let mut pc = dam_sim::EnvConfig::new(dam_sim::Role::Publisher, dir.path().join("pub.db"));
@@ -140,6 +171,46 @@ async fn main() {
         .expect("fetch");
     let ms = t.elapsed().as_millis();
     let bytes = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+    let peak_rss_mb = vm_hwm_mb();
+
+    let pages = info.rows / page_size + 1;
+    let page_url = |i: u64| {
+        format!(
+            "{}/dx/api/dam/v1/staging/mismatches?subscriberId={}&offset={}&limit={page_size}",
+            publisher.url(),
+            req.subscriber_id.as_deref().unwrap_or_default(),
+            i * page_size
+        )
+    };
+    // A fresh login writes the tokens table, which also empties the simulator's page-position
+    // cache, so this pass starts as cold as the full fetch did.
+    let cookie = admin_cookie(&http, publisher.url()).await;
+    let t = Instant::now();
+    let mut first_page = Vec::new();
+    let mut sim_rows = 0u64;
+    let mut fetches = futures::stream::iter(0..pages)
+        .map(|i| {
+            let r = http
+                .get(page_url(i))
+                .header("cookie", format!("LtpaToken2={cookie}"))
+                .timeout(Duration::from_secs(600))
+                .send();
+            async move { r.await?.error_for_status()?.bytes().await }
+        })
+        .buffered(concurrency);
+    while let Some(body) = fetches.next().await {
+        let body = body.expect("page");
+        sim_rows += bytecount_objects(&body);
+        if first_page.is_empty() {
+            first_page = body.to_vec();
+        }
+    }
+    let sim_only_ms = t.elapsed().as_millis();
+    assert_eq!(sim_rows, info.rows, "sim-only fetch saw other rows");
+
+    let t = Instant::now();
+    let page_rows = client_only(&first_page, pages, &dir.path().join("client-only.csv"));
+    let client_only_ms = t.elapsed().as_millis();
     println!(
         "{}",
         json!({
@@ -147,7 +218,10 @@ async fn main() {
             "ms": ms,
             "rows_per_s": (info.rows as f64 / (ms.max(1) as f64 / 1000.0)).round(),
             "csv_mb": (bytes as f64 / 1048576.0 * 10.0).round() / 10.0,
-            "peak_rss_mb": vm_hwm_mb(),
+            "peak_rss_mb": peak_rss_mb,
+            "sim_only_ms": sim_only_ms,
+            "client_only_ms": client_only_ms,
+            "client_only_rows": page_rows * pages,
             "rss_at_fetch_start_mb": rss_before,
             "page_size": page_size,
             "concurrency": concurrency,
