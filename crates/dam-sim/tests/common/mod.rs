@@ -217,8 +217,8 @@ impl Api {
                 return s;
             }
             assert!(
-                t0.elapsed() < Duration::from_secs(60),
-                "still {start} after 60 s"
+                t0.elapsed() < Duration::from_secs(180),
+                "still {start} after 180 s"
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

@@ -79,13 +79,34 @@ impl Sim {
         Sim::login_with(base, reqwest::Client::new()).await
     }
 
+    /// Logs the test's own session in; retried a few times because a test may have injected
+    /// 5xx answers or dropped connections into the simulator (its Ring login included).
     pub async fn login_with(base: &str, http: reqwest::Client) -> Sim {
+        let mut last = String::new();
+        for _ in 0..20 {
+            match Sim::try_login(&http, base).await {
+                Ok(cookie) => {
+                    return Sim {
+                        http,
+                        base: base.to_string(),
+                        cookie,
+                    }
+                }
+                Err(e) => last = e,
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("test login to {base} failed 20 times; last: {last}");
+    }
+
+    async fn try_login(http: &reqwest::Client, base: &str) -> Result<String, String> {
         let resp = http
             .post(format!("{base}/dx/api/core/v1/auth/login"))
             .json(&json!({"username": dam_sim::DEFAULT_USERNAME, "password": dam_sim::DEFAULT_PASSWORD}))
             .send()
             .await
-            .expect("login");
+            .map_err(|e| e.to_string())?;
+        let status = resp.status();
         let cookie = resp
             .headers()
             .get_all("set-cookie")
@@ -96,13 +117,10 @@ impl Sim {
                     .next()?
                     .strip_prefix("LtpaToken2=")
                     .map(str::to_string)
-            })
-            .expect("LtpaToken2");
-        Sim {
-            http,
-            base: base.to_string(),
-            cookie,
-        }
+            });
+        // Read the body too: a dropped connection fails here, not at the headers.
+        resp.bytes().await.map_err(|e| e.to_string())?;
+        cookie.ok_or_else(|| format!("no LtpaToken2 cookie (status {status})"))
     }
 
     pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
