@@ -572,7 +572,10 @@ async fn answers_follow_hcl_schemas_and_bad_input_is_refused() {
         if ops.iter().all(|o| o["status"] == "SUCCESS") {
             break;
         }
-        assert!(t0.elapsed() < Duration::from_secs(180), "sync operations still pending");
+        assert!(
+            t0.elapsed() < Duration::from_secs(180),
+            "sync operations still pending"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let (st, ops) = cs.call(Method::GET, &ops_t, &format!("{ops_t}?status=SUCCESS&triggerFunctions=syncStagingMediaContent,syncStagingKeywordContent&limit=50"), None).await;

@@ -1,61 +1,11 @@
 //! DX's staging objects as this client reads them: subscriber registrations, operations,
 //! mismatch logs. Tolerant: fields may be omitted or `null`, unknown enum values are kept.
 
-use std::fmt;
-
 use mismatch_report::{MismatchRow, RecordAction, RecordType};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
-macro_rules! dx_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $($(#[$vmeta])* $variant,)+
-            /// A value this build does not know: kept verbatim.
-            Other(String),
-        }
-
-        impl $name {
-            /// DX's spelling.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $($name::$variant => $text,)+
-                    $name::Other(s) => s,
-                }
-            }
-
-            /// Parses DX's spelling (ASCII case ignored); unknown text becomes `Other`.
-            pub fn parse(text: &str) -> Self {
-                let t = text.trim();
-                $(if t.eq_ignore_ascii_case($text) { return $name::$variant; })+
-                $name::Other(t.to_string())
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                Ok(Self::parse(&s))
-            }
-        }
-    };
-}
-
-dx_enum! {
+mismatch_report::domain_enum! {
     /// A subscriber registration's `resyncStatus`.
     ResyncStatus {
         /// A find mismatch job is running.
@@ -73,7 +23,7 @@ dx_enum! {
     }
 }
 
-dx_enum! {
+mismatch_report::domain_enum! {
     /// An operation's `status` in DAM's operation framework.
     OperationStatus {
         /// Queued.
@@ -98,19 +48,6 @@ dx_enum! {
 }
 
 impl OperationStatus {
-    /// Every documented status.
-    pub const KNOWN: &'static [OperationStatus] = &[
-        OperationStatus::Todo,
-        OperationStatus::Processing,
-        OperationStatus::Success,
-        OperationStatus::Abort,
-        OperationStatus::Failed,
-        OperationStatus::Read,
-        OperationStatus::Retry,
-        OperationStatus::Wait,
-        OperationStatus::Pending,
-    ];
-
     /// "Not yet complete" as the documentation's verification section defines it:
     /// `TODO, PROCESSING, SUCCESS, READ, RETRY, WAIT, PENDING`.
     pub fn is_not_complete(&self) -> bool {

@@ -1,6 +1,12 @@
 //! Mismatch reports of HCL DX DAM staging: the row model, CSV reading and writing, an in-memory
 //! column store with filtered/sorted windows, summaries and diffs. No HTTP, no Tauri.
 
+/// What [`domain_enum!`] expands to refers to; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+}
+
 pub mod cell;
 pub mod error;
 pub mod header;
