@@ -450,6 +450,15 @@ async fn demo_mode_shows_linked_environments() {
         assert!(switcher.text().await.unwrap().contains("Demo publisher"));
         wait_text(&c, "[data-testid=connection]", "connected").await;
         screenshot(&c, "demo-subscribers").await;
+        // "Find mismatch" in a subscriber's panel starts a find and opens its wizard.
+        click(&c, "[data-testid=subscriber-row] td:nth-child(2)").await;
+        click(&c, "[data-testid=find-mismatch]").await;
+        wait_css(&c, "[data-testid=wizard]").await;
+        wait_css(
+            &c,
+            "[data-testid=step-find][data-state=active], [data-testid=step-find][data-state=done]",
+        )
+        .await;
         click(&c, "[data-testid=nav-operations]").await;
         click(&c, "[data-testid=env-subscriber]").await;
         wait_css(&c, "[data-testid=ops-total], [data-testid=empty]").await;
