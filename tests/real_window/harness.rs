@@ -1,14 +1,17 @@
 //! What the real-window tests need: a temporary HOME, the `dam-sim` simulator, `tauri-driver`
 //! and one WebDriver session at a time on the built app (debug).
 
+use std::future::Future;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
+use futures::FutureExt;
 use serde_json::{json, Value};
 
 /// WebKitWebDriver allows one session at a time: tests take this lock (an async mutex, since a
@@ -355,4 +358,26 @@ pub async fn screenshot(c: &Client, name: &str) {
 /// Closes the session (which closes the app); always called, also after a failure.
 pub async fn close(c: Client) {
     let _ = c.close().await;
+}
+
+/// Runs `body` on a fresh session and always deletes the session, also when `body` panics
+/// (after saving a screenshot of the failure in `target/real-window-failure.png`).
+pub async fn session<F, Fut>(driver: &Driver, args: &[&str], body: F)
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let c = driver.open(args).await;
+    let result = AssertUnwindSafe(body(c.clone())).catch_unwind().await;
+    if result.is_err() {
+        if let Ok(png) = c.screenshot().await {
+            let path = root().join("target/real-window-failure.png");
+            let _ = std::fs::write(&path, png);
+            eprintln!("screenshot of the failure: {}", path.display());
+        }
+    }
+    close(c).await;
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
 }

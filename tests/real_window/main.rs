@@ -5,35 +5,11 @@
 
 mod harness;
 
-use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use dx_staging::{Client as DxClient, Profile};
 use fantoccini::{Client, Locator};
-use futures::FutureExt;
 use harness::*;
-
-/// Runs `body` on a fresh session and always deletes the session, also when `body` panics.
-async fn session<F, Fut>(driver: &Driver, args: &[&str], body: F)
-where
-    F: FnOnce(Client) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let c = driver.open(args).await;
-    let result = AssertUnwindSafe(body(c.clone())).catch_unwind().await;
-    if result.is_err() {
-        if let Ok(png) = c.screenshot().await {
-            let path = root().join("target/real-window-failure.png");
-            let _ = std::fs::write(&path, png);
-            eprintln!("screenshot of the failure: {}", path.display());
-        }
-    }
-    close(c).await;
-    if let Err(panic) = result {
-        std::panic::resume_unwind(panic);
-    }
-}
 
 /// Fills the new-connection form.
 async fn fill_form(

@@ -8,32 +8,16 @@
 #[path = "../real_window/harness.rs"]
 mod harness;
 
-use std::future::Future;
 use std::io::{Read, Write};
-use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use dx_staging::{Client as DxClient, Profile};
 use fantoccini::{Client, Locator};
-use futures::FutureExt;
 use harness::*;
 use serde_json::{json, Value};
 
-const IDENTIFIER: &str = "io.github.dam-staging-console";
-
-async fn session<F, Fut>(driver: &Driver, args: &[&str], body: F)
-where
-    F: FnOnce(Client) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let c = driver.open(args).await;
-    let result = AssertUnwindSafe(body(c.clone())).catch_unwind().await;
-    close(c).await;
-    if let Err(panic) = result {
-        std::panic::resume_unwind(panic);
-    }
-}
+use dam_staging_console::IDENTIFIER;
 
 /// A minimal HTTP/1.1 POST on loopback (the simulator's test interface); returns status,
 /// headers and body.
