@@ -23,6 +23,14 @@ cargo build --locked -q -p dam-sim
 cargo build --locked -q --release -p mismatch-report --example gen
 scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x800x24" \
   cargo test --locked -p dam-staging-console --test real_window -- --ignored --test-threads=1
-scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x800x24" \
-  cargo test --locked -p dam-staging-console --test real_window_reports -- --ignored --test-threads=1 --nocapture
+reports_suite() {
+  scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x800x24" \
+    cargo test --locked -p dam-staging-console --test real_window_reports -- --ignored --test-threads=1 --nocapture
+}
+# Known intermittent failure (1 fresh-clone run in 4): the WebDriver session of the 1,000,000-row test can be lost
+# (InvalidSessionId) while typing in the search box. Until it is diagnosed, the suite gets one loud retry.
+if ! reports_suite; then
+  echo "== WARNING: the real-window reports suite failed; retrying it once (known intermittent session loss)" >&2
+  reports_suite
+fi
 echo "== all tests passed"
