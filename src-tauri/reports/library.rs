@@ -36,19 +36,12 @@ pub struct LibraryEntry {
     pub bytes: f64,
 }
 
-/// The library folder of a profile.
+/// The library folder of a profile: `<root>/<profile id>` for the app's own (lowercase UUID)
+/// ids; any other id gets a folder name valid on every system that stays distinct from every
+/// other profile's even where file names ignore case (Windows, macOS), see
+/// [`dx_staging::fsname::portable_key`].
 pub fn profile_dir(root: &Path, profile_id: &str) -> PathBuf {
-    let safe: String = profile_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    root.join(if safe.is_empty() { "_".into() } else { safe })
+    root.join(dx_staging::fsname::portable_key(profile_id))
 }
 
 /// The archive folder of a profile.
@@ -152,6 +145,26 @@ pub fn latest_for(root: &Path, profile_id: &str, subscriber_id: &str) -> Option<
 mod tests {
     use super::*;
 
+    #[test]
+    fn profile_folders_differ_where_case_is_ignored() {
+        let root = Path::new("lib");
+        let uuid = "8c72ef60-e8d4-4b1a-9f0e-2d1c3b4a5f60";
+        assert_eq!(profile_dir(root, uuid), root.join(uuid));
+        let ids = ["Prod", "prod", "PROD", "p/1", "p_1", "con", "", "a:b"];
+        let mut names: Vec<String> = ids
+            .iter()
+            .map(|id| {
+                let d = profile_dir(root, id);
+                assert_eq!(d.parent(), Some(root), "{id:?}");
+                d.file_name().unwrap().to_string_lossy().to_lowercase()
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), ids.len(), "{names:?}");
+        assert_eq!(archive_dir(root, "prod"), root.join("prod").join("archive"));
+    }
+
     fn write_report(dir: &Path, name: &str, sub: &str, at: &str, inaccurate: bool) -> PathBuf {
         std::fs::create_dir_all(dir).unwrap();
         let p = dir.join(name);
@@ -172,7 +185,8 @@ mod tests {
     fn lists_removes_and_finds_the_latest() {
         let root = tempfile::tempdir().unwrap();
         let dir = profile_dir(root.path(), "p/1");
-        assert!(dir.ends_with("p_1"));
+        assert_eq!(dir.parent(), Some(root.path()));
+        assert!(dir.ends_with("p_1-92d196e3"), "{}", dir.display());
         write_report(&dir, "a.csv", "s1", "2024-01-01T00:00:00Z", false);
         let b = write_report(&dir, "b.csv", "s1", "2024-02-01T00:00:00Z", true);
         write_report(

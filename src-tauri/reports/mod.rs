@@ -331,7 +331,8 @@ fn sort_of(r: &OpenReport, sort: Option<&ViewSort>) -> AppResult<Option<(Column,
         .transpose()
 }
 
-/// A default export file name for a report title and whether a filter applies.
+/// A default export file name for a report title and whether a filter applies, valid on every
+/// system (a long title is shortened, see [`dx_staging::fsname`]).
 pub fn export_file_name(title: &str, filtered: bool) -> String {
     let stem = title.strip_suffix(".csv").unwrap_or(title);
     let clean: String = stem
@@ -344,11 +345,12 @@ pub fn export_file_name(title: &str, filtered: bool) -> String {
             }
         })
         .collect();
-    if filtered {
-        format!("{clean}-filtered.csv")
+    let suffix = if filtered {
+        "-filtered.csv"
     } else {
-        format!("{clean}-export.csv")
-    }
+        "-export.csv"
+    };
+    dx_staging::fsname::portable_file_name(&clean, suffix)
 }
 
 /// DXClient's download folder under the user's documents: `<documents>/store/outputFiles`.
@@ -520,8 +522,25 @@ mod tests {
         );
         assert_eq!(export_file_name("r", false), "r-export.csv");
         assert_eq!(
+            export_file_name("Only in a.csv", false),
+            "Only-in-a-export.csv"
+        );
+        // Windows: `con.` is the device CON whatever follows the dot; a dot file is hidden.
+        assert_eq!(export_file_name("con.", false), "_con.-export.csv");
+        assert_eq!(export_file_name(".x.csv", true), "_x-filtered.csv");
+        assert_eq!(export_file_name("", false), "_-export.csv");
+        let long = export_file_name(&format!("{}.csv", "é".repeat(200)), true);
+        assert!(dx_staging::fsname::is_portable_name(&long), "{long}");
+        assert!(long.len() <= dx_staging::fsname::MAX_NAME_BYTES);
+        assert!(long.ends_with("é-filtered.csv"), "{long}");
+        assert_eq!(
             default_export_dir(Some("/docs".into()), None),
             PathBuf::from("/docs/store/outputFiles")
         );
+        // A Windows home: joined component by component, never with a hard-coded '/'.
+        let home = PathBuf::from(r"C:\Users\Zoë Smith");
+        let dir = default_export_dir(None, Some(home.clone()));
+        assert_eq!(dir, home.join("store").join("outputFiles"));
+        assert_eq!(dir.strip_prefix(&home).unwrap().components().count(), 2);
     }
 }

@@ -114,7 +114,7 @@ impl RunManager {
 
     /// A saved run and its owner.
     pub fn load(&self, run_id: &str) -> AppResult<(RunState, RunOwner)> {
-        if run_id.is_empty() || run_id.contains(['/', '\\', '.']) {
+        if !is_run_id(run_id) {
             return Err(AppError::Refused(format!("{run_id:?} is not a run id")));
         }
         let state = RunState::load(&self.state_path(run_id)).map_err(AppError::from)?;
@@ -208,6 +208,18 @@ impl RunManager {
         v.reverse();
         v
     }
+}
+
+/// Whether `run_id` can name the run's files: ASCII letters, digits, `-` and `_` only (what
+/// `dx-staging` makes: `20240501T120000Z-0a1b2c3d`). Anything else could leave the runs folder
+/// (`../x`), name a Windows stream (`x:y`) or device (`con`), or differ only by case.
+fn is_run_id(run_id: &str) -> bool {
+    !run_id.is_empty()
+        && run_id.len() <= 64
+        && run_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && dx_staging::fsname::is_portable_name(run_id)
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> AppResult<()> {
@@ -418,6 +430,20 @@ mod tests {
         m.remove(&a.run_id).unwrap();
         assert_eq!(m.list(Some("p1")).len(), 1);
         assert_eq!(m.load("../x").unwrap_err().code(), "refused");
+    }
+
+    #[test]
+    fn run_ids_are_safe_file_names_everywhere() {
+        let made = RunState::new(RunKind::Find, "s", RunConfig::default(), Utc::now());
+        assert!(is_run_id(&made.run_id), "{}", made.run_id);
+        for bad in [
+            "", "../x", "a/b", "a\\b", "x:y", "C:", "con", "LPT1", "a.b", "a b", "é",
+        ] {
+            assert!(!is_run_id(bad), "{bad:?}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let m = RunManager::new(dir.path().join("runs"), dir.path().join("reports"));
+        assert_eq!(m.load("x:y").unwrap_err().code(), "refused");
     }
 
     #[test]

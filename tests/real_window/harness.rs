@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use futures::FutureExt;
@@ -28,10 +32,44 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn target_dir() -> PathBuf {
+/// Cargo's target folder (`CARGO_TARGET_DIR` or `target/`).
+pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"))
+}
+
+/// TCP connections the WebDriver client has opened to `tauri-driver`, over all sessions.
+pub static DRIVER_CONNECTIONS: AtomicUsize = AtomicUsize::new(0);
+
+/// fantoccini's connector (hyper's `HttpConnector`), counting the connections it opens, so a
+/// test can check that commands travel over one kept-alive connection. `tauri-driver` loses
+/// about 1 command in 20 when each command comes on a new connection (its proxy closes some
+/// without an answer); over a kept-alive connection it loses none.
+#[derive(Clone)]
+pub struct CountingConnector(Http);
+
+type Http = hyper_util::client::legacy::connect::HttpConnector;
+
+// Generic over the request (hyper's `Uri`) so the test needs no `http` dependency of its own.
+impl<Req> tower_service::Service<Req> for CountingConnector
+where
+    Http: tower_service::Service<Req>,
+    <Http as tower_service::Service<Req>>::Future: Send + 'static,
+{
+    type Response = <Http as tower_service::Service<Req>>::Response;
+    type Error = <Http as tower_service::Service<Req>>::Error;
+    type Future =
+        Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send + 'static>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Req) -> Self::Future {
+        DRIVER_CONNECTIONS.fetch_add(1, Ordering::SeqCst);
+        Box::pin(self.0.call(req))
+    }
 }
 
 /// A free loopback port (bound then released).
@@ -141,7 +179,7 @@ impl Sim {
         let bin = target_dir().join("debug/dam-sim");
         assert!(
             bin.exists(),
-            "{} is missing: run `cargo build -p dam-sim` (scripts/test.sh does)",
+            "{} is missing: run `cargo test --workspace --no-run` (scripts/test.sh does)",
             bin.display()
         );
         let dir = tempfile::tempdir().expect("sim dir");
@@ -186,9 +224,11 @@ pub fn host_port(url: &str) -> (String, u16) {
     (h.to_string(), p.parse().expect("port"))
 }
 
-/// `tauri-driver` on free ports, with the app's environment.
+/// `tauri-driver` on free ports, with the app's environment. Its output, and that of the
+/// WebKitWebDriver and the app it starts, goes to `log` (printed when a session fails).
 pub struct Driver {
     pub url: String,
+    pub log: PathBuf,
     proc: Proc,
 }
 
@@ -213,6 +253,11 @@ impl Driver {
         let port = free_port();
         let native = free_port();
         let bin = which("tauri-driver");
+        let log_dir = target_dir().join("real-window-logs");
+        std::fs::create_dir_all(&log_dir).expect("log dir");
+        let log = log_dir.join(format!("tauri-driver-{port}.log"));
+        let out = std::fs::File::create(&log).expect("driver log");
+        let err = out.try_clone().expect("driver log");
         let mut cmd = Command::new(bin);
         cmd.args([
             "--port",
@@ -220,8 +265,8 @@ impl Driver {
             "--native-port",
             &native.to_string(),
         ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stdout(out)
+        .stderr(err);
         for (k, v) in home.env() {
             cmd.env(k, v);
         }
@@ -234,6 +279,7 @@ impl Driver {
         }
         Driver {
             url: format!("http://127.0.0.1:{port}"),
+            log,
             proc,
         }
     }
@@ -250,7 +296,8 @@ impl Driver {
         // Starting the app can outlast the driver's patience on a loaded machine: try again.
         let mut last = None;
         for attempt in 1..=3 {
-            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            let connector = CountingConnector(Http::new());
+            match ClientBuilder::new(connector)
                 .capabilities(caps.clone())
                 .connect(&self.url)
                 .await
@@ -375,6 +422,13 @@ where
             let _ = std::fs::write(&path, png);
             eprintln!("screenshot of the failure: {}", path.display());
         }
+        let log = std::fs::read_to_string(&driver.log).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(60).collect();
+        eprintln!(
+            "last lines of {} (tauri-driver, WebKitWebDriver, the app):\n{}",
+            driver.log.display(),
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
     }
     close(c).await;
     if let Err(panic) = result {

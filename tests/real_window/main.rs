@@ -458,3 +458,45 @@ async fn demo_mode_shows_linked_environments() {
             == 0
     );
 }
+
+/// The WebDriver link itself: 900 commands of the kinds the suites use (find, read, script,
+/// type), all answered, over one kept-alive connection. `tauri-driver` drops about 1 command in
+/// 20 when a client opens a new connection per command; fantoccini keeps one open, and this
+/// checks that it does.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Xvfb, tauri-driver and a Secret Service: run scripts/test.sh"]
+async fn webdriver_link_answers_every_command_over_one_connection() {
+    let _one = one_session().await;
+    let home = Home::new();
+    let driver = Driver::start(&home);
+    session(&driver, &[], |c| async move {
+        wait_css(&c, "[data-testid=welcome]").await;
+        let before = DRIVER_CONNECTIONS.load(std::sync::atomic::Ordering::SeqCst);
+        let rounds = 300;
+        for i in 0..rounds {
+            let e = c
+                .find(Locator::Css("[data-testid=welcome]"))
+                .await
+                .unwrap_or_else(|err| panic!("find, round {i}: {err:?}"));
+            e.text()
+                .await
+                .unwrap_or_else(|err| panic!("text, round {i}: {err:?}"));
+            let n = c
+                .execute("return arguments[0] + 1", vec![serde_json::json!(i)])
+                .await
+                .unwrap_or_else(|err| panic!("script, round {i}: {err:?}"));
+            assert_eq!(n, serde_json::json!(i + 1));
+        }
+        let opened = DRIVER_CONNECTIONS.load(std::sync::atomic::Ordering::SeqCst) - before;
+        println!(
+            "WEBDRIVER_LINK {{\"commands\": {}, \"connections\": {opened}}}",
+            rounds * 3
+        );
+        assert!(
+            opened <= 1,
+            "{opened} new connections for {} commands: the client does not keep one alive",
+            rounds * 3
+        );
+    })
+    .await;
+}

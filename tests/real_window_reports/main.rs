@@ -353,12 +353,15 @@ async fn find_browse_export_resync_verify_and_restart() {
     .await;
 }
 
+/// The report generator, built (optimised: see `[profile.dev.package.mismatch-report]`) by the
+/// same `cargo test --workspace` that builds this suite.
 fn generator() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
-    let bin = target.join("release/examples/gen");
-    assert!(bin.exists(), "{} is missing: run `cargo build --release -p mismatch-report --example gen` (scripts/test.sh does)", bin.display());
+    let bin = target_dir().join("debug/examples/gen");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo test --workspace --no-run` (scripts/test.sh does)",
+        bin.display()
+    );
     bin
 }
 

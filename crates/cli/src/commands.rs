@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::Utc;
-use dx_staging::report::default_report_path;
+use dx_staging::report::{default_output_dir, default_report_path};
 use dx_staging::workflow::{describe_outcome, DriverOptions};
 use dx_staging::{
     fetch_report, Client, Error, FetchOptions, Profile, ReportRequest, RunConfig, RunKind,
@@ -18,10 +18,11 @@ use tokio_util::sync::CancellationToken;
 use crate::args::{Command, Connection, WaitArgs};
 use crate::{exit, output};
 
-/// Default folder of reports, as DXClient's.
-const OUTPUT_DIR: &str = "store/outputFiles";
-/// Default folder of run state files.
-const RUNS_DIR: &str = "store/runs";
+/// Default folder of run state files, `store/runs` beside DXClient's `store/outputFiles`
+/// (relative to the working folder; joined with the system's separator).
+fn runs_dir() -> PathBuf {
+    Path::new("store").join("runs")
+}
 
 /// Runs one command; returns the exit code.
 pub async fn run(command: Command) -> u8 {
@@ -143,7 +144,7 @@ fn subscriber_client(
 fn report_path(arg: Option<&Path>, subscriber: Option<&str>) -> Outcome<PathBuf> {
     let now = Utc::now();
     match arg {
-        None => Ok(default_report_path(Path::new(OUTPUT_DIR), subscriber, now)),
+        None => Ok(default_report_path(&default_output_dir(), subscriber, now)),
         Some(p) if p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) => {
             if p.exists() {
                 Err(Failure::Usage(format!(
@@ -377,7 +378,7 @@ async fn follow(
             let file = wait
                 .state_file
                 .clone()
-                .unwrap_or_else(|| Path::new(RUNS_DIR).join(format!("{}.json", state.run_id)));
+                .unwrap_or_else(|| runs_dir().join(format!("{}.json", state.run_id)));
             (state, file)
         }
     };
@@ -404,7 +405,7 @@ async fn follow(
             fetch: FetchOptions::default(),
         })
         .state_file(&state_file)
-        .report_dir(OUTPUT_DIR)
+        .report_dir(default_output_dir())
         .progress(tx)
         .cancel_token(cancel_on_ctrl_c());
     let result = runner.run(state).await;
@@ -434,4 +435,37 @@ async fn follow(
     }
     output::result(conn.json, &state, &text);
     Ok(exit::for_outcome(&outcome))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_folders_use_the_system_separator() {
+        let runs = runs_dir();
+        let parts: Vec<_> = runs
+            .components()
+            .map(|c| c.as_os_str().to_owned())
+            .collect();
+        assert_eq!(parts, ["store", "runs"]);
+        let report = report_path(None, Some("a:b"))
+            .ok()
+            .expect("a default report path");
+        assert_eq!(report.parent(), Some(default_output_dir().as_path()));
+        let name = report.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(dx_staging::fsname::is_portable_name(&name), "{name}");
+        assert!(!name.contains(':'), "{name}");
+    }
+
+    #[test]
+    fn a_report_path_with_a_csv_extension_in_any_case_is_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("Mine.CSV");
+        assert_eq!(report_path(Some(&file), None).ok(), Some(file.clone()));
+        std::fs::write(&file, "x").unwrap();
+        assert!(report_path(Some(&file), None).is_err(), "never overwrites");
+        let in_dir = report_path(Some(dir.path()), None).ok().unwrap();
+        assert_eq!(in_dir.parent(), Some(dir.path()));
+    }
 }

@@ -15,6 +15,7 @@
 
 pub mod client;
 pub mod error;
+pub mod fsname;
 pub mod model;
 pub mod profile;
 pub mod report;

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::fsname::portable_file_name;
 use crate::model::ResyncStatus;
 use crate::workflow::state::{write_atomic, ReportInfo};
 
@@ -93,8 +94,17 @@ pub fn meta_path(report: &Path) -> PathBuf {
     report.with_file_name(name)
 }
 
+/// DXClient's download folder, relative to the working folder: `store/outputFiles` (joined
+/// with the system's separator).
+pub fn default_output_dir() -> PathBuf {
+    Path::new("store").join("outputFiles")
+}
+
 /// A timestamped report path in `dir` that does not exist yet, like DXClient's
-/// `store/outputFiles/` downloads: `staging-mismatch-report[-<subscriber>]-<UTC time>.csv`.
+/// `store/outputFiles/` downloads: `staging-mismatch-report-<subscriber or all>-<UTC time>.csv`.
+/// The name is valid on every system (no `:` in the time; see [`crate::fsname`]); the check
+/// for an existing file follows the file system, so on a case-insensitive one a name that
+/// differs only by case counts as taken.
 pub fn default_report_path(dir: &Path, subscriber_id: Option<&str>, now: DateTime<Utc>) -> PathBuf {
     let sub: String = subscriber_id
         .map(|s| {
@@ -106,10 +116,10 @@ pub fn default_report_path(dir: &Path, subscriber_id: Option<&str>, now: DateTim
         .unwrap_or_else(|| "all".to_string());
     let stamp = now.format("%Y%m%dT%H%M%S%3fZ");
     let base = format!("staging-mismatch-report-{sub}-{stamp}");
-    let mut candidate = dir.join(format!("{base}.csv"));
+    let mut candidate = dir.join(portable_file_name(&base, ".csv"));
     let mut n = 2;
     while candidate.exists() || meta_path(&candidate).exists() {
-        candidate = dir.join(format!("{base}-{n}.csv"));
+        candidate = dir.join(portable_file_name(&base, &format!("-{n}.csv")));
         n += 1;
     }
     candidate
@@ -319,6 +329,7 @@ pub fn read_meta(report: &Path) -> Option<ReportMeta> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fsname::is_portable_name;
     use chrono::TimeZone;
 
     #[test]
@@ -338,6 +349,14 @@ mod tests {
         assert!(default_report_path(dir.path(), None, now)
             .to_string_lossy()
             .contains("-all-"));
+        for sub in [None, Some("CON"), Some("a:b\\c"), Some("..")] {
+            let p = default_report_path(dir.path(), sub, now);
+            let name = p.file_name().unwrap().to_str().unwrap();
+            assert!(is_portable_name(name) && !name.contains(':'), "{name}");
+            assert_eq!(p.parent(), Some(dir.path()));
+        }
+        assert_eq!(default_output_dir(), Path::new("store").join("outputFiles"));
+        assert_eq!(default_output_dir().components().count(), 2);
         assert_eq!(
             meta_path(Path::new("/r/a.csv")),
             PathBuf::from("/r/a.csv.meta.json")

@@ -106,7 +106,7 @@ impl ReportWriter {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "report.csv".into());
         let temp: NamedTempFile = tempfile::Builder::new()
-            .prefix(&format!("{file_name}.tmp-"))
+            .prefix(&format!("{}.tmp-", temp_stem(&file_name)))
             .tempfile_in(&dir)
             .map_err(|e| ReportError::io("creating a temporary file in", &dir, e))?;
         let (file, temp_path) = temp.into_parts();
@@ -293,11 +293,39 @@ impl ReportWriter {
             .map_err(|e| ReportError::io("writing", &path, e.into_error()))?;
         file.sync_all()
             .map_err(|e| ReportError::io("syncing", &path, e))?;
+        // Closed before the rename: Windows cannot rename a file that is open without sharing.
         drop(file);
-        temp_path
-            .persist(&path)
-            .map_err(|e| ReportError::io("renaming the temporary file onto", &path, e.error))?;
+        temp_path.persist(&path).map_err(|e| {
+            ReportError::io(persist_action(&e.error, cfg!(windows)), &path, e.error)
+        })?;
         Ok(WriteSummary { path, rows, bytes })
+    }
+}
+
+/// Longest part of the target's name used in the temporary file's name: with `.tmp-` and six
+/// random characters it stays under the 255 bytes every file system allows.
+const MAX_TEMP_STEM_BYTES: usize = 200;
+
+/// The target's name shortened (on a character boundary) for the temporary file's name.
+fn temp_stem(file_name: &str) -> &str {
+    let mut end = file_name.len().min(MAX_TEMP_STEM_BYTES);
+    while !file_name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &file_name[..end]
+}
+
+/// What the rename onto the target was, for the error message. On Windows replacing a file
+/// fails with "access denied" (5) or a sharing violation (32, 33) while another program, such as
+/// a spreadsheet, has it open; the message says so.
+fn persist_action(e: &io::Error, windows: bool) -> &'static str {
+    let in_use = windows
+        && (e.kind() == io::ErrorKind::PermissionDenied
+            || matches!(e.raw_os_error(), Some(5 | 32 | 33)));
+    if in_use {
+        "replacing (is it open in another program? close it and try again)"
+    } else {
+        "renaming the temporary file onto"
     }
 }
 
@@ -390,6 +418,38 @@ sub-1,MEDIA_ITEM,CREATE,c,,'=HYPERLINK(1),,,,\r\n";
         drop(w);
         assert!(!other.exists());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn long_target_names_get_a_temporary_name_that_fits() {
+        // 250 bytes: valid everywhere, but `<name>.tmp-XXXXXX` would pass the 255-byte limit.
+        let dir = tempfile::tempdir().unwrap();
+        let name = format!("{}.csv", "é".repeat(123));
+        assert_eq!(name.len(), 250);
+        let path = dir.path().join(&name);
+        let mut w = ReportWriter::create(&path, WriterOptions::default()).unwrap();
+        w.write_row(&row("a", "n")).unwrap();
+        assert_eq!(w.finish().unwrap().rows, 1);
+        assert!(path.exists());
+        assert_eq!(temp_stem(&"é".repeat(150)).len(), MAX_TEMP_STEM_BYTES);
+        assert_eq!(temp_stem("r.csv"), "r.csv");
+    }
+
+    #[test]
+    fn a_target_open_elsewhere_on_windows_is_explained() {
+        let denied = io::Error::from(io::ErrorKind::PermissionDenied);
+        let sharing = io::Error::from_raw_os_error(32);
+        assert!(persist_action(&denied, true).contains("open in another program"));
+        assert!(persist_action(&sharing, true).contains("open in another program"));
+        assert_eq!(
+            persist_action(&denied, false),
+            "renaming the temporary file onto"
+        );
+        let other = io::Error::from(io::ErrorKind::NotFound);
+        assert_eq!(
+            persist_action(&other, true),
+            "renaming the temporary file onto"
+        );
     }
 
     #[test]

@@ -86,7 +86,7 @@ impl Runner {
             subscriber_env: None,
             options: DriverOptions::default(),
             state_file: None,
-            report_dir: PathBuf::from("store/outputFiles"),
+            report_dir: crate::report::default_output_dir(),
             progress: None,
             cancel: CancellationToken::new(),
         }
@@ -442,19 +442,33 @@ fn archive(s: &RunState) -> Result<Option<PathBuf>> {
         .clone()
         .unwrap_or_else(|| prev.parent().unwrap_or(Path::new(".")).join("archive"));
     std::fs::create_dir_all(&dir).map_err(|e| Error::file(&dir, e))?;
-    let stem = prev
-        .file_stem()
-        .map(|x| x.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "report".into());
-    let target = dir.join(format!("{stem}-archived-{}.csv", s.run_id));
-    let tmp = dir.join(format!(".{stem}-archived-{}.csv.tmp", s.run_id));
+    let target = dir.join(archive_name(prev, &s.run_id));
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        target.file_name().unwrap_or_default().to_string_lossy()
+    ));
     std::fs::copy(prev, &tmp).map_err(|e| Error::file(prev, e))?;
-    std::fs::rename(&tmp, &target).map_err(|e| Error::file(&target, e))?;
+    // Neither file is open here. On Windows the rename replaces an existing target
+    // (MoveFileEx with REPLACE_EXISTING) but fails if another program has it open.
+    if let Err(e) = std::fs::rename(&tmp, &target) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::file(&target, e));
+    }
     let meta = crate::report::meta_path(prev);
     if meta.exists() {
         let _ = std::fs::copy(&meta, crate::report::meta_path(&target));
     }
     Ok(Some(target))
+}
+
+/// The archived copy's file name: `<report stem>-archived-<run id>.csv`, valid on every system
+/// (a long stem is shortened, the run id kept whole).
+fn archive_name(prev: &Path, run_id: &str) -> String {
+    let stem = prev
+        .file_stem()
+        .map(|x| x.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    crate::fsname::portable_file_name(&stem, &format!("-archived-{run_id}.csv"))
 }
 
 fn diff_reports(s: &RunState) -> Result<super::state::DiffCounts> {
@@ -543,5 +557,23 @@ mod tests {
         let local = "http://127.0.0.1:4100/dx/api/dam/v1";
         assert!(lists_publisher(&[target("127.0.0.1:4100")], local));
         assert!(!lists_publisher(&[target("127.0.0.1:4200")], local));
+    }
+
+    #[test]
+    fn archive_names_are_portable_and_keep_the_run_id() {
+        let run = "20240501T120000Z-0a1b2c3d";
+        assert_eq!(
+            archive_name(Path::new("lib").join("r.csv").as_path(), run),
+            format!("r-archived-{run}.csv")
+        );
+        let long = format!("{}.csv", "é".repeat(120));
+        let n = archive_name(Path::new(&long), run);
+        assert!(crate::fsname::is_portable_name(&n), "{n}");
+        assert!(n.len() <= crate::fsname::MAX_NAME_BYTES);
+        assert!(n.ends_with(&format!("-archived-{run}.csv")), "{n}");
+        assert_eq!(
+            archive_name(Path::new("con.csv"), run),
+            format!("con-archived-{run}.csv")
+        );
     }
 }

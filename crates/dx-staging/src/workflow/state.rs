@@ -372,6 +372,10 @@ impl RunState {
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
+///
+/// On Windows the rename (`MoveFileEx` with `REPLACE_EXISTING`, through `tempfile`) replaces an
+/// existing file, also one this process reads with `std::fs` (opened with delete sharing), but
+/// fails if another program holds the target open without sharing; the error names the file.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let dir = match path.parent() {
