@@ -217,6 +217,56 @@ impl Sim {
     }
 }
 
+/// The built app under test.
+fn app_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_dam-staging-console"))
+}
+
+/// Process ids of running copies of the app under test (Linux: `/proc/*/exe`; elsewhere none
+/// are found, and the real-window tests run on Linux only).
+fn app_pids() -> Vec<u32> {
+    let app = std::fs::canonicalize(app_binary()).unwrap_or_else(|_| app_binary());
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let exe = std::fs::read_link(e.path().join("exe")).ok()?;
+            (exe == app).then_some(pid)
+        })
+        .collect()
+}
+
+/// Waits until no copy of the app runs, ending stragglers after `patience`.
+///
+/// The app is single-instance (`tauri-plugin-single-instance`, a well-known name on the D-Bus
+/// session bus that all tests share): a new copy started while the previous test's copy is still
+/// shutting down forwards its arguments to it and exits ("failed to forward arguments to the
+/// running instance"), and WebKitWebDriver then waits for a browser that is gone. So each session
+/// starts only when the last copy has exited.
+pub fn wait_until_no_app_runs(patience: Duration) {
+    let deadline = Instant::now() + patience;
+    loop {
+        let pids = app_pids();
+        if pids.is_empty() {
+            return;
+        }
+        if Instant::now() >= deadline {
+            eprintln!("the app is still running after {patience:?}: ending {pids:?}");
+            for pid in pids {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+            }
+            std::thread::sleep(Duration::from_millis(300));
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// `http://127.0.0.1:PORT` → (`127.0.0.1`, PORT).
 pub fn host_port(url: &str) -> (String, u16) {
     let rest = url.split("://").nth(1).unwrap_or(url).trim_end_matches('/');
@@ -286,16 +336,21 @@ impl Driver {
 
     /// Opens the app (a new session); `args` are the app's command-line arguments.
     pub async fn open(&self, args: &[&str]) -> Client {
-        let app = PathBuf::from(env!("CARGO_BIN_EXE_dam-staging-console"));
+        wait_until_no_app_runs(Duration::from_secs(15));
+        let app = app_binary();
         let mut caps = serde_json::Map::new();
         caps.insert(
             "tauri:options".into(),
             json!({ "application": app, "args": args }),
         );
         caps.insert("browserName".into(), json!("wry"));
-        // Starting the app can outlast the driver's patience on a loaded machine: try again.
+        // Starting the app can outlast the driver's patience on a loaded machine: try again
+        // (said loudly, so a run that needed it shows it).
         let mut last = None;
         for attempt in 1..=3 {
+            if attempt > 1 {
+                wait_until_no_app_runs(Duration::from_secs(15));
+            }
             let connector = CountingConnector(Http::new());
             match ClientBuilder::new(connector)
                 .capabilities(caps.clone())
@@ -304,7 +359,7 @@ impl Driver {
             {
                 Ok(c) => return c,
                 Err(e) => {
-                    eprintln!("WebDriver session, attempt {attempt}: {e:?}");
+                    eprintln!("SESSION RETRY: WebDriver session, attempt {attempt}: {e:?}");
                     last = Some(e);
                     tokio::time::sleep(Duration::from_secs(2)).await;
                 }
@@ -431,6 +486,7 @@ where
         );
     }
     close(c).await;
+    wait_until_no_app_runs(Duration::from_secs(15));
     if let Err(panic) = result {
         std::panic::resume_unwind(panic);
     }
