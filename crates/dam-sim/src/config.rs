@@ -34,6 +34,22 @@ impl Role {
     }
 }
 
+/// How the list endpoints (`/staging/mismatches`, `/operations`) page, where HCL's spec leaves
+/// room: it types `offset`/`limit` as strings with no documented default, maximum or order, so
+/// a real DX server may differ from the simulator's strict defaults in each of these ways.
+/// Tests use them to check that a client cannot lose or duplicate rows.
+#[non_exhaustive]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PagingQuirks {
+    /// Page size when a request has no `limit`. `None`: 1000.
+    pub default_limit: Option<u64>,
+    /// Serve at most this many rows per page, silently, whatever `limit` asked (instead of the
+    /// strict 400 for a `limit` above 100,000). `None`: no cap.
+    pub limit_cap: Option<u64>,
+    /// Ignore `offset`: every page starts at the first row.
+    pub ignore_offset: bool,
+}
+
 /// Settings of one environment. Build with [`EnvConfig::new`] and change fields as needed.
 #[non_exhaustive]
 #[derive(Debug, Clone)]
@@ -80,6 +96,9 @@ pub struct EnvConfig {
     pub max_retries: u32,
     /// Timeout of one publisher ⇄ subscriber HTTP call. Default 30 s.
     pub peer_timeout: Duration,
+    /// Paging of the list endpoints. Default: strict (limit 1..=100,000, default 1000, exact
+    /// offsets).
+    pub paging: PagingQuirks,
 }
 
 impl EnvConfig {
@@ -111,6 +130,7 @@ impl EnvConfig {
             success_retention: Duration::from_secs(2),
             max_retries: 3,
             peer_timeout: Duration::from_secs(30),
+            paging: PagingQuirks::default(),
         }
     }
 
@@ -132,6 +152,12 @@ impl EnvConfig {
         }
         if self.max_retries == 0 {
             return bad("max_retries");
+        }
+        if self.paging.default_limit == Some(0) {
+            return bad("paging.default_limit");
+        }
+        if self.paging.limit_cap == Some(0) {
+            return bad("paging.limit_cap");
         }
         if self.username.is_empty() {
             return Err(crate::SimError::Config("username must not be empty".into()));

@@ -40,8 +40,8 @@ mod tls;
 mod worker;
 
 pub use config::{
-    EnvConfig, Role, DEFAULT_NON_ADMIN_PASSWORD, DEFAULT_NON_ADMIN_USERNAME, DEFAULT_PASSWORD,
-    DEFAULT_USERNAME,
+    EnvConfig, PagingQuirks, Role, DEFAULT_NON_ADMIN_PASSWORD, DEFAULT_NON_ADMIN_USERNAME,
+    DEFAULT_PASSWORD, DEFAULT_USERNAME,
 };
 pub use demo::{start_demo, Demo, DemoConfig};
 pub use error::SimError;

@@ -76,6 +76,16 @@ enum Command {
         /// Records compared per batch by the find job.
         #[arg(long, default_value_t = 1000)]
         max_records_to_compare: usize,
+        /// Page size of the list endpoints when a request has no `limit` (default 1000).
+        #[arg(long)]
+        default_page_size: Option<u64>,
+        /// Serve at most this many rows per page of the list endpoints, silently, whatever
+        /// `limit` asked (as a DX server may).
+        #[arg(long)]
+        page_cap: Option<u64>,
+        /// Ignore `offset` on the list endpoints: every page starts at the first row.
+        #[arg(long)]
+        ignore_offset: bool,
     },
 }
 
@@ -134,6 +144,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             tls,
             trust_ca,
             max_records_to_compare,
+            default_page_size,
+            page_cap,
+            ignore_offset,
         } => {
             let role = match role {
                 RoleArg::Publisher => Role::Publisher,
@@ -148,6 +161,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             cfg.tls = tls;
             cfg.trusted_ca_pems = trust_ca;
             cfg.max_records_to_compare = max_records_to_compare;
+            cfg.paging.default_limit = default_page_size;
+            cfg.paging.limit_cap = page_cap;
+            cfg.paging.ignore_offset = ignore_offset;
             let env = start(cfg).await.map_err(|e| e.to_string())?;
             print_line(&serde_json::json!({"url": env.url(), "role": role.as_str()}).to_string());
             let _ = tokio::signal::ctrl_c().await;

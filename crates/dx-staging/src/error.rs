@@ -112,6 +112,18 @@ pub enum Error {
         /// The first characters of the answer.
         excerpt: String,
     },
+    /// A list endpoint's pages do not fit together: a page held only rows already received, so
+    /// the server ignores `offset` (or the list changed while it was read). Reading stops rather
+    /// than loop or keep a report that repeats or misses rows.
+    #[error("{host} returned, for {what} at offset {offset}, only rows it had already sent: the server ignores `offset` (or the list changed while it was read), so the list cannot be read completely; check the server or a proxy in front of it")]
+    PagingBroken {
+        /// `host:port` of the API.
+        host: String,
+        /// Which list.
+        what: String,
+        /// The offset of the page that repeated earlier rows.
+        offset: u64,
+    },
     /// A workflow rule refused to go on (pre-flight, two-way staging guard, ...).
     #[error("{message}")]
     Refused {
@@ -154,6 +166,7 @@ impl Error {
             Error::ConnectionRefused { .. } => "connection_refused",
             Error::Network { .. } => "network",
             Error::Undecodable { .. } => "undecodable_answer",
+            Error::PagingBroken { .. } => "paging_broken",
             Error::Refused { .. } => "refused",
             Error::File { .. } => "file",
             Error::Report(_) => "report",

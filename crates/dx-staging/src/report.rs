@@ -5,12 +5,11 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use futures::StreamExt;
 use mismatch_report::{MismatchRow, RecordAction, RecordType, ReportWriter, WriterOptions};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
-use crate::client::Client;
+use crate::client::{Client, PagingSummary};
 use crate::error::{Error, Result};
 use crate::fsname::portable_file_name;
 use crate::model::ResyncStatus;
@@ -85,6 +84,12 @@ pub struct ReportMeta {
     pub possibly_inaccurate: bool,
     /// The subscriber's status(es) when the fetch began.
     pub status_at_fetch: Option<String>,
+    /// Every page was read, up to the server's empty last page (see the paging rules in
+    /// [`crate::client`]). `None` for reports written before this was recorded, whose reading
+    /// stopped at the first short page and may have missed rows behind a server's silent
+    /// `limit` cap.
+    #[serde(default)]
+    pub complete: Option<bool>,
 }
 
 /// The sidecar path of a report.
@@ -229,47 +234,36 @@ pub async fn fetch_report(
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| Error::file(dir, e))?;
     }
-    let page_size = opts.page_size.max(1);
     let (tx, rx) = tokio::sync::mpsc::channel::<ToWriter>(opts.concurrency.max(1) * 2);
     let writer_path = path.to_path_buf();
     let bom = opts.bom;
     let writer = tokio::task::spawn_blocking(move || writer_thread(writer_path, bom, rx));
 
+    let query = client
+        .mismatches()
+        .list(req.subscriber_id.as_deref())
+        .record_type(req.record_type.clone())
+        .record_action(req.record_action.clone())
+        .page(0, opts.page_size.max(1));
     let fetch = async {
-        let pages = futures::stream::iter(0u64..)
-            .map(|i| {
-                let c = client.clone();
-                let r = req.clone();
-                let handle = tokio::spawn(async move {
-                    c.mismatches()
-                        .list(r.subscriber_id.as_deref())
-                        .record_type(r.record_type)
-                        .record_action(r.record_action)
-                        .page(i * page_size, page_size)
-                        .send()
-                        .await
-                });
-                AbortOnDrop(handle)
-            })
-            .buffered(opts.concurrency.max(1));
-        futures::pin_mut!(pages);
         let mut total = 0u64;
-        while let Some(page) = pages.next().await {
-            let rows = page?;
-            let n = rows.len() as u64;
-            total += n;
-            if n > 0 && tx.send(ToWriter::Rows(rows)).await.is_err() {
-                break; // the writer failed; its error is reported below
-            }
-            on_rows(total);
-            if n < page_size {
-                let _ = tx.send(ToWriter::Finish).await;
-                return Ok(total);
-            }
-        }
-        Ok(total)
+        let summary = query
+            .read_all(opts.concurrency, |rows| {
+                total += rows.len() as u64;
+                on_rows(total);
+                let tx = tx.clone();
+                async move {
+                    // A closed channel means the writer failed; its error is reported below.
+                    tx.send(ToWriter::Rows(rows))
+                        .await
+                        .map_err(|_| Error::Report("the report writer stopped".into()))
+                }
+            })
+            .await?;
+        let _ = tx.send(ToWriter::Finish).await;
+        Ok::<PagingSummary, Error>(summary)
     };
-    let fetched: Result<u64> = tokio::select! {
+    let fetched: Result<PagingSummary> = tokio::select! {
         r = fetch => r,
         _ = cancel.cancelled() => Err(Error::Cancelled),
     };
@@ -277,9 +271,24 @@ pub async fn fetch_report(
     let written = writer
         .await
         .map_err(|e| Error::Report(format!("writer task failed: {e}")))?;
-    let total = fetched?;
-    let rows = written?;
-    debug_assert_eq!(rows, total);
+    let rows = match (fetched, written) {
+        // The writer's own error says more than "the writer stopped".
+        (Err(_), Err(w)) if !matches!(w, Error::Cancelled) => return Err(w),
+        (Err(f), _) => return Err(f),
+        (Ok(_), Err(w)) => return Err(w),
+        (Ok(summary), Ok(rows)) => {
+            debug_assert_eq!(rows, summary.rows);
+            tracing::info!(
+                rows,
+                duplicates = summary.duplicates,
+                requests = summary.requests,
+                server_page_size = ?summary.server_page_size,
+                limit_capped = summary.limit_capped,
+                "report fetched"
+            );
+            rows
+        }
+    };
     let meta = ReportMeta {
         source: client.dam_base().to_string(),
         request: req.clone(),
@@ -287,6 +296,7 @@ pub async fn fetch_report(
         rows,
         possibly_inaccurate,
         status_at_fetch: status_at_fetch.clone(),
+        complete: Some(true),
     };
     let json = serde_json::to_vec_pretty(&meta).map_err(|e| Error::file(path, e))?;
     write_atomic(&meta_path(path), &json)?;
@@ -296,28 +306,6 @@ pub async fn fetch_report(
         possibly_inaccurate,
         status_at_fetch,
     })
-}
-
-/// A spawned page fetch that is aborted if the report stops early.
-struct AbortOnDrop(tokio::task::JoinHandle<Result<Vec<MismatchRow>>>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-impl std::future::Future for AbortOnDrop {
-    type Output = Result<Vec<MismatchRow>>;
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        std::pin::Pin::new(&mut self.0).poll(cx).map(|r| match r {
-            Ok(x) => x,
-            Err(e) => Err(Error::Report(format!("page task failed: {e}"))),
-        })
-    }
 }
 
 /// Reads a report's sidecar, if there is one.

@@ -45,7 +45,7 @@ fn subscriber_exists(c: &Connection, id: &str) -> Result<(), ApiError> {
 
 pub(crate) async fn list(State(env): State<SharedEnv>, q: Params) -> Result<Response, ApiError> {
     let q: HashMap<String, String> = params(q)?;
-    let (offset, limit) = paging(&q, DEFAULT_LIMIT, MAX_LIMIT)?;
+    let (offset, limit) = paging(&q, DEFAULT_LIMIT, MAX_LIMIT, &env.cfg.paging)?;
     let mut clauses = Vec::new();
     let mut args: Vec<SqlValue> = Vec::new();
     if let Some(t) = q.get("recordType").filter(|v| !v.is_empty()) {

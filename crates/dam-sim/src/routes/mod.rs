@@ -19,6 +19,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use crate::api_error::ApiError;
+use crate::config::PagingQuirks;
 use crate::faults::RequestFault;
 use crate::state::SharedEnv;
 
@@ -51,18 +52,24 @@ pub(crate) fn uint_param(q: &HashMap<String, String>, name: &str) -> Result<Opti
 }
 
 /// `offset` and `limit` with a default and a maximum limit; the error names the parameter.
+/// The environment's [`PagingQuirks`] apply: another default, a silent cap instead of the
+/// maximum, or an ignored offset.
 pub(crate) fn paging(
     q: &HashMap<String, String>,
     default_limit: u64,
     max_limit: u64,
+    quirks: &PagingQuirks,
 ) -> Result<(u64, u64), ApiError> {
     let offset = uint_param(q, "offset")?.unwrap_or(0);
+    let default_limit = quirks.default_limit.unwrap_or(default_limit);
     let limit = uint_param(q, "limit")?.unwrap_or(default_limit);
-    if limit == 0 || limit > max_limit {
+    if limit == 0 || (quirks.limit_cap.is_none() && limit > max_limit) {
         return Err(ApiError::bad_request(format!(
             "query parameter `limit` must be between 1 and {max_limit}, got {limit}"
         )));
     }
+    let limit = quirks.limit_cap.map_or(limit, |cap| limit.min(cap));
+    let offset = if quirks.ignore_offset { 0 } else { offset };
     Ok((offset, limit))
 }
 

@@ -21,7 +21,7 @@ pub(crate) const MAX_LIMIT: u64 = 100_000;
 
 pub(crate) async fn list(State(env): State<SharedEnv>, q: Params) -> Result<Response, ApiError> {
     let q = params(q)?;
-    let (offset, limit) = paging(&q, DEFAULT_LIMIT, MAX_LIMIT)?;
+    let (offset, limit) = paging(&q, DEFAULT_LIMIT, MAX_LIMIT, &env.cfg.paging)?;
     let mut clauses = Vec::new();
     let mut args: Vec<SqlValue> = Vec::new();
     if let Some(s) = q.get("status").filter(|v| !v.is_empty()) {

@@ -105,19 +105,92 @@ impl<'a> MismatchQuery<'a> {
         parse_page(&bytes)
     }
 
-    /// Fetches every page from `offset` on, until a short page.
+    /// Fetches every log the query selects (its `limit` is the first page's size; `offset` is
+    /// ignored), one page at a time, by the rules of the paging module: the offset advances by
+    /// the rows received, reading stops at an empty page, logs are de-duplicated by id.
     pub async fn all(&self) -> Result<Vec<MismatchRow>> {
         let mut out = Vec::new();
-        let mut q = self.clone();
-        loop {
-            let page = q.send().await?;
-            let n = page.len() as u64;
-            out.extend(page);
-            if n < q.limit {
-                return Ok(out);
-            }
-            q.offset += n;
+        self.read_all(1, |rows| {
+            out.extend(rows);
+            std::future::ready(Ok(()))
+        })
+        .await?;
+        Ok(out)
+    }
+
+    /// Reads every log the query selects into `sink`, page by page in order, with `concurrency`
+    /// pages in flight once the server's page size is known. See [`MismatchQuery::all`].
+    pub async fn read_all<S>(
+        &self,
+        concurrency: usize,
+        sink: impl FnMut(Vec<MismatchRow>) -> S,
+    ) -> Result<super::PagingSummary>
+    where
+        S: std::future::Future<Output = Result<()>>,
+    {
+        let host = self.client.dam_host();
+        let template = self.clone().into_owned();
+        super::read_all_pages(
+            "mismatch logs",
+            &host,
+            self.limit,
+            concurrency,
+            move |offset, limit| {
+                let q = template.clone();
+                async move { q.page_owned(offset, limit).await }
+            },
+            row_key,
+            sink,
+        )
+        .await
+    }
+
+    fn into_owned(self) -> OwnedMismatchQuery {
+        OwnedMismatchQuery {
+            client: self.client.clone(),
+            subscriber_id: self.subscriber_id,
+            record_type: self.record_type,
+            record_action: self.record_action,
         }
+    }
+}
+
+/// A log's identity for de-duplication: its id, or, for a server that sends none, the fields
+/// that tell two logs apart (a find logs a record at most once per subscriber and action).
+fn row_key(r: &MismatchRow) -> u128 {
+    if r.log_id.is_empty() {
+        super::paging::digest(&(
+            &r.subscriber_id,
+            r.record_type.as_str(),
+            r.record_action.as_str(),
+            &r.record_id,
+        ))
+    } else {
+        super::paging::digest(r.log_id.as_str())
+    }
+}
+
+/// A query that owns its client, so its pages can be fetched on other tasks.
+#[derive(Clone)]
+struct OwnedMismatchQuery {
+    client: Client,
+    subscriber_id: Option<String>,
+    record_type: Option<RecordType>,
+    record_action: Option<RecordAction>,
+}
+
+impl OwnedMismatchQuery {
+    async fn page_owned(self, offset: u64, limit: u64) -> Result<Vec<MismatchRow>> {
+        MismatchQuery {
+            client: &self.client,
+            subscriber_id: self.subscriber_id,
+            record_type: self.record_type,
+            record_action: self.record_action,
+            offset,
+            limit,
+        }
+        .send()
+        .await
     }
 }
 

@@ -6,6 +6,7 @@
 mod http;
 mod mismatches;
 mod operations;
+mod paging;
 mod records;
 mod subscribers;
 
@@ -20,6 +21,8 @@ use crate::secret::Secret;
 
 pub use mismatches::{MismatchQuery, Mismatches};
 pub use operations::{Operations, OperationsQuery};
+pub(crate) use paging::read_all_pages;
+pub use paging::PagingSummary;
 pub use records::Records;
 pub use subscribers::{Subscribers, TriggerKind, TriggerOutcome};
 
@@ -188,6 +191,11 @@ impl Client {
     /// The DAM base URL this client calls.
     pub fn dam_base(&self) -> &str {
         &self.inner.dam_base
+    }
+
+    /// `host:port` of the DAM API, for messages.
+    pub(crate) fn dam_host(&self) -> String {
+        host_port(&self.inner.dam_base)
     }
 
     /// The Ring base URL this client logs in at.

@@ -108,22 +108,41 @@ impl<'a> OperationsQuery<'a> {
             .collect()
     }
 
+    /// One page when [`OperationsQuery::page`] was set; else every page, read by the rules of
+    /// the paging module (the offset advances by the rows received, reading stops at an empty
+    /// page, operations are de-duplicated by id, an ignored `offset` is an error).
     async fn for_status(&self, status: Option<&OperationStatus>) -> Result<Vec<Operation>> {
         if let (Some(offset), Some(limit)) = (self.offset, self.limit) {
             return self.one(status, offset, limit).await;
         }
         let limit = self.limit.unwrap_or(OPERATIONS_PAGE_SIZE);
-        let mut offset = self.offset.unwrap_or(0);
+        let owned = OwnedOperationsQuery {
+            client: self.client.clone(),
+            trigger_functions: self.trigger_functions.clone(),
+            status: status.cloned(),
+        };
         let mut out = Vec::new();
-        loop {
-            let page = self.one(status, offset, limit).await?;
-            let n = page.len() as u64;
-            out.extend(page);
-            if n < limit {
-                return Ok(out);
-            }
-            offset += n;
-        }
+        super::read_all_pages(
+            "operations",
+            &self.client.dam_host(),
+            limit,
+            1,
+            move |offset, limit| {
+                let q = owned.clone();
+                async move { q.page(offset, limit).await }
+            },
+            // An operation without an id is told apart by everything it holds.
+            |op: &Operation| match &op.id {
+                Some(id) => super::paging::digest(id.as_str()),
+                None => super::paging::digest(&format!("{op:?}")),
+            },
+            |ops| {
+                out.extend(ops);
+                std::future::ready(Ok(()))
+            },
+        )
+        .await?;
+        Ok(out)
     }
 
     /// Sends the query: every page unless [`OperationsQuery::page`] was set.
@@ -136,5 +155,26 @@ impl<'a> OperationsQuery<'a> {
             out.extend(self.for_status(Some(s)).await?);
         }
         Ok(out)
+    }
+}
+
+/// An operations query that owns its client, so its pages can be fetched on other tasks.
+#[derive(Clone)]
+struct OwnedOperationsQuery {
+    client: Client,
+    trigger_functions: Vec<String>,
+    status: Option<OperationStatus>,
+}
+
+impl OwnedOperationsQuery {
+    async fn page(self, offset: u64, limit: u64) -> Result<Vec<Operation>> {
+        let q = OperationsQuery {
+            client: &self.client,
+            status: Vec::new(),
+            trigger_functions: self.trigger_functions.clone(),
+            offset: None,
+            limit: None,
+        };
+        q.one(self.status.as_ref(), offset, limit).await
     }
 }
