@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use dx_staging::{FetchOptions, ReportRequest};
+use dx_staging::FetchOptions;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use tauri::{AppHandle, State};
@@ -147,20 +147,15 @@ pub async fn delete_mismatch_logs(
     let dir = library::archive_dir(wb.runs.library(), &profile_id);
     let path =
         dx_staging::report::default_report_path(&dir, subscriber_id.as_deref(), chrono::Utc::now());
-    let req = ReportRequest {
-        subscriber_id: subscriber_id.clone(),
-        ..ReportRequest::default()
-    };
-    let info = dx_staging::fetch_report(
+    // dx-staging's rule: a complete, checked copy first; a refused deletion says why.
+    let info = dx_staging::archive_then_delete_logs(
         &client,
-        &req,
+        subscriber_id.as_deref(),
         &path,
         &FetchOptions::default(),
-        |_| {},
         &CancellationToken::new(),
     )
     .await?;
-    client.mismatches().delete(subscriber_id.as_deref()).await?;
     Ok(DeleteLogsResult {
         archived_path: info.path.display().to_string(),
         archived_rows: clamp(info.rows),

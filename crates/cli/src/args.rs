@@ -123,7 +123,8 @@ pub enum Command {
         #[arg(long = "bom")]
         bom: bool,
     },
-    /// Delete the mismatch logs on the publisher (all subscribers' unless -subscriberId).
+    /// Delete the mismatch logs on the publisher (all subscribers' unless -subscriberId), after
+    /// keeping a complete copy of them (checked against a fresh count) in -archiveDir.
     #[command(name = "delete-staging-mismatch", after_help = EXIT_CODES_HELP)]
     DeleteStagingMismatch {
         /// Connection.
@@ -132,6 +133,10 @@ pub enum Command {
         /// Only this subscriber's logs.
         #[arg(long = "subscriberId")]
         subscriber_id: Option<String>,
+        /// Where the complete copy of the logs is kept before they are deleted (default
+        /// store/outputFiles/archive). The logs are deleted only if the copy holds every one.
+        #[arg(long = "archiveDir")]
+        archive_dir: Option<PathBuf>,
     },
     /// Start a resync of one subscriber from the publisher.
     #[command(name = "start-staging-resync", after_help = EXIT_CODES_HELP)]

@@ -181,16 +181,36 @@ async fn dispatch(command: Command) -> Outcome<u8> {
         Command::DeleteStagingMismatch {
             conn,
             subscriber_id,
+            archive_dir,
         } => {
             let c = client(&conn, &password(&conn)?)?;
-            c.mismatches().delete(subscriber_id.as_deref()).await?;
-            let text = match &subscriber_id {
-                Some(id) => format!("deleted the staging mismatch logs of subscriber {id}"),
-                None => "deleted the staging mismatch logs of all subscribers".to_string(),
+            let dir = archive_dir.unwrap_or_else(|| default_output_dir().join("archive"));
+            let copy = default_report_path(&dir, subscriber_id.as_deref(), Utc::now());
+            let kept = dx_staging::archive_then_delete_logs(
+                &c,
+                subscriber_id.as_deref(),
+                &copy,
+                &FetchOptions::default(),
+                &CancellationToken::new(),
+            )
+            .await?;
+            let whose = match &subscriber_id {
+                Some(id) => format!("subscriber {id}"),
+                None => "all subscribers".to_string(),
             };
+            let text = format!(
+                "kept {} logs of {whose} in {} (checked against a fresh count), then deleted them on the server",
+                kept.rows,
+                kept.path.display()
+            );
             output::result(
                 conn.json,
-                &json!({"deleted": true, "subscriberId": subscriber_id}),
+                &json!({
+                    "deleted": true,
+                    "subscriberId": subscriber_id,
+                    "archive": kept.path,
+                    "archivedRows": kept.rows,
+                }),
                 &text,
             );
             Ok(exit::OK)

@@ -144,6 +144,11 @@ async fn full_cycle_through_the_binary() {
     ))
     .await;
     assert_eq!(code(&o), 0, "{}", show(&o));
+    // The logs were kept before they were deleted: one complete copy in the archive folder.
+    let archived = csv_files(&work.join("store").join("outputFiles").join("archive"));
+    assert_eq!(archived.len(), 1, "{archived:?}: {}", show(&o));
+    assert!(!report_set(&archived[0]).is_empty());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("checked against a fresh count"));
     let mut args = vec!["-subscriberId", id, "--wait"];
     args.extend(FAST);
     let o = run(cmd(work, "find-staging-mismatch", &url, &args)).await;

@@ -16,6 +16,7 @@
 pub mod client;
 pub mod error;
 pub mod fsname;
+pub mod keep_then_delete;
 pub mod model;
 pub mod profile;
 pub mod report;
@@ -24,6 +25,7 @@ pub mod workflow;
 
 pub use client::{Client, ClientBuilder, RetryPolicy, TriggerKind, TriggerOutcome};
 pub use error::{Error, Result};
+pub use keep_then_delete::archive_then_delete_logs;
 pub use model::{Operation, OperationStatus, ResyncStatus, Subscriber};
 pub use profile::{Profile, Timeouts, TlsMode};
 pub use report::{fetch_report, FetchOptions, ReportMeta, ReportRequest};

@@ -140,3 +140,65 @@ async fn the_servers_own_default_page_size_applies_without_a_limit() {
     let rows = c.mismatches().list(Some(&pair.sub_id)).all().await.unwrap();
     assert_eq!(rows.len(), want.len());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_that_cannot_be_read_whole_are_not_deleted() {
+    let pair = pair_with(|c: &mut EnvConfig| {
+        c.paging.ignore_offset = true;
+        c.paging.limit_cap = Some(3);
+    })
+    .await;
+    let s = Sim::login(pair.subscriber.url()).await;
+    let want = break_subscriber(&s).await;
+    find_and_wait(&pair).await;
+    let c = client_for(pair.publisher.url());
+    let copy = pair.dir.path().join("archive/kept.csv");
+    let e = dx_staging::archive_then_delete_logs(
+        &c,
+        Some(&pair.sub_id),
+        &copy,
+        &Default::default(),
+        &Default::default(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code(), "paging_broken", "{e}");
+    // Every log is still on the server (read without paging: the cap is 3, so count by type).
+    let p = Sim::login(pair.publisher.url()).await;
+    let st = p.stats().await;
+    assert_eq!(st["findTriggers"], 1, "{st}");
+    let first = p
+        .send(
+            reqwest::Method::GET,
+            &format!(
+                "/dx/api/dam/v1/staging/mismatches?subscriberId={}",
+                pair.sub_id
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(first.as_array().map(Vec::len), Some(3.min(want.len())));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checked_complete_copy_is_kept_before_the_logs_are_deleted() {
+    let pair = pair_with(|c: &mut EnvConfig| c.paging.limit_cap = Some(2)).await;
+    let s = Sim::login(pair.subscriber.url()).await;
+    let want = break_subscriber(&s).await;
+    find_and_wait(&pair).await;
+    let c = client_for(pair.publisher.url());
+    let copy = pair.dir.path().join("archive/kept.csv");
+    let kept = dx_staging::archive_then_delete_logs(
+        &c,
+        Some(&pair.sub_id),
+        &copy,
+        &Default::default(),
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(kept.rows, want.len() as u64);
+    assert_eq!(report_set(&copy), want);
+    let left = c.mismatches().list(Some(&pair.sub_id)).all().await.unwrap();
+    assert!(left.is_empty(), "deleted after the copy: {left:?}");
+}

@@ -338,7 +338,7 @@ async fn trigger_sends_the_documented_body_once() {
 }
 
 #[tokio::test]
-async fn mismatch_pages_until_short_page_with_filters() {
+async fn mismatch_pages_until_an_empty_page_with_filters() {
     let mock = Mock::start(|req, n| {
         if req.path.ends_with("/auth/login") {
             return login_ok(n);
@@ -372,7 +372,100 @@ async fn mismatch_pages_until_short_page_with_filters() {
     assert_eq!(rows[6].log_id, "log6");
     assert_eq!(rows[0].subscriber_id, "s1");
     assert_eq!(rows[0].record_type, mismatch_report::RecordType::Rendition);
-    assert_eq!(mock.count("GET /dx/api/dam/v1/staging/mismatches"), 3);
+    // 3 + 3 + 1, then the empty page that ends the list.
+    assert_eq!(mock.count("GET /dx/api/dam/v1/staging/mismatches"), 4);
+}
+
+/// A mock publisher whose subscriber `s1` has `first` logs at the first reading and `later`
+/// at every reading after it (a find still writing); counts its DELETE calls.
+async fn logs_that_change(first: usize, later: usize) -> Mock {
+    Mock::start(move |req, n| {
+        if req.path.ends_with("/auth/login") {
+            return login_ok(n);
+        }
+        if req.path.ends_with("/staging/subscriber/s1") {
+            return axum::Json(subscriber(
+                "s1",
+                "FIND_MISMATCH_COMPLETED",
+                "2024-01-01T00:00:00Z",
+            ))
+            .into_response();
+        }
+        if req.method == Method::DELETE {
+            return StatusCode::NO_CONTENT.into_response();
+        }
+        let q: HashMap<String, String> = req
+            .query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let offset: usize = q["offset"].parse().unwrap();
+        let limit: usize = q["limit"].parse().unwrap();
+        // Requests at offset 0 start a reading: the first one sees `first` logs.
+        let total = if n == 1 || (offset > 0 && n <= 3) {
+            first
+        } else {
+            later
+        };
+        let rows: Vec<Value> = (offset..total.min(offset + limit))
+            .map(|i| {
+                json!({"id": format!("log{i}"), "subscriberId": "s1",
+                            "recordType": "RENDITION", "recordAction": "CREATE", "recordId": i})
+            })
+            .collect();
+        axum::Json(rows).into_response()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn logs_are_deleted_only_after_a_checked_complete_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = crate::report::FetchOptions {
+        page_size: 2,
+        concurrency: 1,
+        bom: false,
+    };
+    // Unchanged logs: kept, checked, deleted.
+    let mock = logs_that_change(3, 3).await;
+    let copy = dir.path().join("kept.csv");
+    let kept = crate::archive_then_delete_logs(
+        &mock.client(),
+        Some("s1"),
+        &copy,
+        &opts,
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(kept.rows, 3);
+    assert_eq!(
+        crate::report::read_meta(&copy).unwrap().complete,
+        Some(true)
+    );
+    assert_eq!(mock.count("DELETE /dx/api/dam/v1/staging/mismatches"), 1);
+
+    // A log more at the fresh count (a find still writing): refused, nothing deleted.
+    let mock = logs_that_change(3, 4).await;
+    let copy = dir.path().join("moved.csv");
+    let e = crate::archive_then_delete_logs(
+        &mock.client(),
+        Some("s1"),
+        &copy,
+        &opts,
+        &Default::default(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code(), "refused");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("holds 3 logs but the server now has 4") && msg.contains("not deleted"),
+        "{msg}"
+    );
+    assert!(copy.exists(), "the copy made so far is kept");
+    assert_eq!(mock.count("DELETE /dx/api/dam/v1/staging/mismatches"), 0);
 }
 
 #[tokio::test]
@@ -387,6 +480,9 @@ async fn operations_query_one_status_per_request() {
             .find_map(|kv| kv.strip_prefix("status="))
             .unwrap_or("")
             .to_string();
+        if !req.query.split('&').any(|kv| kv == "offset=0") {
+            return axum::Json(json!([])).into_response();
+        }
         axum::Json(
             json!([{"id": format!("op-{status}"), "triggerFunction": "syncStagingMediaContent",
             "inputs": {}, "status": status, "retryCounter": 0, "created": "t", "updated": "t"}]),

@@ -224,10 +224,29 @@ impl Runner {
                 Ok(p) => Event::Archived(p),
                 Err(e) => failed(e),
             },
-            Action::DeleteLogs => match self.publisher.mismatches().delete(Some(id)).await {
-                Ok(()) => Event::LogsDeleted,
-                Err(e) => failed(e),
-            },
+            // The server's logs go only once a complete copy of them is kept and checked
+            // (see `keep_then_delete`): in the run's archive folder, beside the archived report.
+            Action::DeleteLogs => {
+                let dir = s
+                    .config
+                    .archive_dir
+                    .clone()
+                    .unwrap_or_else(|| self.report_dir.join("archive"));
+                let copy = default_report_path(&dir, Some(id), Utc::now());
+                match crate::keep_then_delete::archive_then_delete_logs(
+                    &self.publisher,
+                    Some(id),
+                    &copy,
+                    &self.options.fetch,
+                    &self.cancel,
+                )
+                .await
+                {
+                    Ok(_) => Event::LogsDeleted,
+                    Err(Error::Cancelled) => return None,
+                    Err(e) => failed(e),
+                }
+            }
             Action::ReadBeforeTrigger(_) => match subs.get(id).await {
                 Ok(sub) => Event::BeforeTrigger(sub),
                 Err(e) => failed(e),
