@@ -17,9 +17,13 @@ pub enum TlsDto {
     Verify,
     /// Also trust the certificates of this PEM file.
     CustomCa {
-        /// Path of the PEM file.
+        /// Path of the PEM file. Once saved, the app's own copy in its data folder.
         #[serde(rename = "caPemPath")]
         ca_pem_path: String,
+        /// Where the file was chosen from, when `caPemPath` is the app's copy (shown only).
+        /// Null for a file chosen in the form and not saved yet.
+        #[serde(rename = "caOriginal", default)]
+        ca_original: Option<String>,
     },
     /// Accept any certificate (insecure, flagged everywhere).
     AcceptInvalid,
@@ -89,8 +93,12 @@ impl From<&Profile> for ProfileDto {
             dx_username: p.dx_username.clone(),
             tls: match &p.tls {
                 TlsMode::Verify => TlsDto::Verify,
-                TlsMode::CustomCa { ca_pem_path } => TlsDto::CustomCa {
+                TlsMode::CustomCa {
+                    ca_pem_path,
+                    ca_original,
+                } => TlsDto::CustomCa {
                     ca_pem_path: ca_pem_path.display().to_string(),
+                    ca_original: ca_original.as_ref().map(|p| p.display().to_string()),
                 },
                 TlsMode::AcceptInvalid => TlsDto::AcceptInvalid,
             },
@@ -118,8 +126,14 @@ impl From<ProfileDto> for Profile {
             dx_username: d.dx_username.trim().to_string(),
             tls: match d.tls {
                 TlsDto::Verify => TlsMode::Verify,
-                TlsDto::CustomCa { ca_pem_path } => TlsMode::CustomCa {
+                TlsDto::CustomCa {
+                    ca_pem_path,
+                    ca_original,
+                } => TlsMode::CustomCa {
                     ca_pem_path: PathBuf::from(ca_pem_path.trim()),
+                    ca_original: ca_original
+                        .filter(|o| !o.trim().is_empty())
+                        .map(PathBuf::from),
                 },
                 TlsDto::AcceptInvalid => TlsMode::AcceptInvalid,
             },
@@ -144,6 +158,22 @@ pub struct ProfileView {
     pub demo: bool,
     /// Certificate checking is off (shown as a warning).
     pub insecure: bool,
+    /// Plain `http://` to a host that is not this machine: the password crosses the network
+    /// unencrypted (shown as a warning, like `insecure`).
+    pub plaintext_remote: bool,
+}
+
+impl ProfileView {
+    /// The view of `profile`, its warnings derived from it.
+    pub fn new(profile: &Profile, password: PasswordPlace, demo: bool) -> Self {
+        ProfileView {
+            insecure: profile.tls.is_insecure(),
+            plaintext_remote: profile.is_plaintext_remote(),
+            profile: ProfileDto::from(profile),
+            password,
+            demo,
+        }
+    }
 }
 
 /// One problem of a profile, naming its field.
@@ -331,14 +361,16 @@ mod tests {
         let mut p = Profile::new("dx.example.com", "admin");
         p.id = "x".into();
         p.tls = TlsMode::CustomCa {
-            ca_pem_path: "/etc/ca.pem".into(),
+            ca_pem_path: "/data/ca/x.pem".into(),
+            ca_original: Some("/etc/ca.pem".into()),
         };
         p.subscriber_profile_id = Some("y".into());
         let d = ProfileDto::from(&p);
         let v = serde_json::to_value(&d).unwrap();
         assert_eq!(v["dxPort"], 443);
         assert_eq!(v["tls"]["mode"], "customCa");
-        assert_eq!(v["tls"]["caPemPath"], "/etc/ca.pem");
+        assert_eq!(v["tls"]["caPemPath"], "/data/ca/x.pem");
+        assert_eq!(v["tls"]["caOriginal"], "/etc/ca.pem");
         assert_eq!(Profile::from(d), p);
     }
 }

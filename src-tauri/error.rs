@@ -66,6 +66,25 @@ pub enum AppError {
     /// Long work was cancelled by the user.
     #[error("cancelled")]
     Cancelled,
+    /// A file path the window sent that did not come from a dialog or drop of this run of the
+    /// app and is not inside the app's library or export folder.
+    #[error("{path} is not allowed: choose the file with the app's dialog, drop it on the window, or use the library or export folder")]
+    PathNotAllowed {
+        /// The path as the window sent it.
+        path: String,
+    },
+    /// An export target that does not end in `.csv`.
+    #[error("{path} is not a .csv file: exports are CSV files")]
+    ExportNotCsv {
+        /// The target.
+        path: String,
+    },
+    /// An export target that exists, and replacing it was not confirmed.
+    #[error("{path} exists already: confirm to replace it")]
+    ExportExists {
+        /// The target.
+        path: String,
+    },
 }
 
 impl AppError {
@@ -83,6 +102,9 @@ impl AppError {
             AppError::Refused(_) => "refused",
             AppError::Report { .. } => "report",
             AppError::Cancelled => "cancelled",
+            AppError::PathNotAllowed { .. } => "path_not_allowed",
+            AppError::ExportNotCsv { .. } => "export_not_csv",
+            AppError::ExportExists { .. } => "export_exists",
         }
     }
 
@@ -177,5 +199,42 @@ mod tests {
         let v = serde_json::to_value(&e).unwrap();
         assert_eq!(v["code"], "password_needed");
         assert_eq!(v["field"], "dxPassword");
+    }
+
+    #[test]
+    fn file_errors_name_the_path() {
+        let e = AppError::PathNotAllowed {
+            path: "/etc/passwd".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            json!({
+                "code": "path_not_allowed",
+                "message": "/etc/passwd is not allowed: choose the file with the app's dialog, drop it on the window, or use the library or export folder",
+                "field": null
+            })
+        );
+        let e = AppError::ExportNotCsv {
+            path: "/x/out.txt".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            json!({
+                "code": "export_not_csv",
+                "message": "/x/out.txt is not a .csv file: exports are CSV files",
+                "field": null
+            })
+        );
+        let e = AppError::ExportExists {
+            path: "/x/out.csv".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            json!({
+                "code": "export_exists",
+                "message": "/x/out.csv exists already: confirm to replace it",
+                "field": null
+            })
+        );
     }
 }

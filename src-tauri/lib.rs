@@ -7,9 +7,11 @@ pub mod demo;
 pub mod dto;
 pub mod error;
 pub mod logging;
+pub mod paths;
 pub mod reports;
 pub mod runs;
 pub mod secrets;
+pub mod startup;
 pub mod state;
 pub mod store;
 pub mod workbench;
@@ -39,6 +41,18 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(specta.invoke_handler())
+        // A file dropped on the window may be opened: the drop comes from the system, never
+        // from the page, and reaches Rust before the page can ask for the file.
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                approve_dropped(window.app_handle(), paths);
+            }
+        })
+        .on_webview_event(|webview, event| {
+            if let tauri::WebviewEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                approve_dropped(webview.app_handle(), paths);
+            }
+        })
         .setup(move |app| {
             let paths = app.path();
             let data_dir = paths.app_data_dir()?;
@@ -48,6 +62,7 @@ pub fn run() {
                 app.manage(LogGuard(guard));
             }
             tracing::info!(version = env!("CARGO_PKG_VERSION"), demo, "starting");
+            startup::remove_leftover_temp_files(&data_dir);
             let store = ProfileStore::open(&data_dir)?;
             app.manage(AppState::new(
                 store,
@@ -77,6 +92,15 @@ pub fn run() {
             eprintln!("dam-staging-console: {e}");
             std::process::exit(1);
         });
+}
+
+/// Lets the window read the files the user dropped on it.
+fn approve_dropped(app: &tauri::AppHandle, paths: &[std::path::PathBuf]) {
+    if let Some(wb) = app.try_state::<workbench::Workbench>() {
+        for p in paths {
+            wb.paths.approve(p, paths::Access::Read);
+        }
+    }
 }
 
 /// Keeps the log writer flushing until the app ends.

@@ -8,15 +8,50 @@ use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::EnvFilter;
 
-/// Keys whose values are replaced by `***` wherever they appear as `key=value`, `key: value` or
-/// `"key":"value"` (ASCII case ignored).
+/// Keys whose values are replaced by `***` wherever they appear as `key=value`, `key: value`,
+/// `"key":"value"` or, inside a debug-printed string, `\"key\":\"value\"` (ASCII case
+/// ignored). `LtpaToken` is DX's older session cookie, `JSESSIONID` its application server's.
 const SECRET_KEYS: &[&str] = &[
     "ltpatoken2",
+    "ltpatoken",
+    "jsessionid",
     "password",
     "dxpassword",
     "cookie",
     "authorization",
 ];
+
+/// Where an unquoted value ends.
+fn ends_unquoted(b: u8) -> bool {
+    b == b';' || b == b',' || b == b'&' || b.is_ascii_whitespace() || b == b'"' || b == b'}'
+}
+
+/// The end of a quoted value starting at `j`. In a plain string the value ends at its closing
+/// quote (`\x` pairs are inside); in a debug-printed one (`escaped`) at `\"`, where `\\`
+/// and `\\\"` (a backslash, a quote of the value) are inside.
+fn quoted_end(bytes: &[u8], mut j: usize, escaped: bool) -> usize {
+    while j < bytes.len() {
+        let rest = &bytes[j..];
+        if escaped {
+            if rest.starts_with(br#"\\\""#) || rest.starts_with(br#"\\\'"#) {
+                j += 4;
+            } else if rest.starts_with(b"\\\\") {
+                j += 2;
+            } else if rest.starts_with(b"\\\"") || rest.starts_with(b"\\'") {
+                break;
+            } else {
+                j += 1;
+            }
+        } else if rest[0] == b'\\' {
+            j += 2;
+        } else if rest[0] == b'"' || rest[0] == b'\'' {
+            break;
+        } else {
+            j += 1;
+        }
+    }
+    j.min(bytes.len())
+}
 
 /// Replaces the values of secret-looking keys by `***`.
 pub fn redact(line: &str) -> String {
@@ -36,8 +71,9 @@ pub fn redact(line: &str) -> String {
         };
         let mut j = i + key.len();
         out.push_str(&line[i..j]);
-        // Closing quote of a JSON key, then the separator and spaces.
-        while j < line.len() && matches!(bytes[j], b'"' | b'\'' | b' ' | b':' | b'=') {
+        // Closing quote of a JSON key (escaped in a debug-printed string), then the separator
+        // and spaces.
+        while j < line.len() && matches!(bytes[j], b'"' | b'\'' | b'\\' | b' ' | b':' | b'=') {
             out.push(bytes[j] as char);
             j += 1;
         }
@@ -45,24 +81,28 @@ pub fn redact(line: &str) -> String {
             i = j;
             continue;
         }
-        let quoted = j > 0 && matches!(bytes[j - 1], b'"' | b'\'');
+        let sep = &bytes[i + key.len()..j];
+        let quoted = matches!(sep.last(), Some(b'"' | b'\''));
+        let escaped = quoted && sep.contains(&b'\\');
         let start = j;
-        while j < line.len() {
-            let b = bytes[j];
-            let end = if quoted {
-                b == b'"' || b == b'\''
-            } else {
-                b == b';'
-                    || b == b','
-                    || b == b'&'
-                    || b.is_ascii_whitespace()
-                    || b == b'"'
-                    || b == b'}'
-            };
-            if end {
-                break;
+        if quoted {
+            j = quoted_end(bytes, j, escaped);
+        } else {
+            while j < line.len() && !ends_unquoted(bytes[j]) {
+                j += 1;
             }
-            j += 1;
+            // `Authorization: Bearer abc`: the scheme, then the credentials.
+            let scheme = &line[start..j];
+            if *key == "authorization"
+                && !scheme.is_empty()
+                && scheme.bytes().all(|b| b.is_ascii_alphabetic())
+                && bytes.get(j) == Some(&b' ')
+            {
+                j += 1;
+                while j < line.len() && !ends_unquoted(bytes[j]) {
+                    j += 1;
+                }
+            }
         }
         if j > start {
             out.push_str("***");
@@ -101,10 +141,20 @@ impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for RedactingMakeWriter<M> {
 /// Starts logging to `dir/dam-staging-console.log.YYYY-MM-DD` (level from `DSC_LOG`, default
 /// `info`). Keep the guard alive for the life of the app.
 pub fn init(dir: &Path) -> Option<WorkerGuard> {
+    let filter = EnvFilter::try_from_env("DSC_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    init_with(dir, filter, true)
+}
+
+/// Like [`init`] with an explicit filter (`EnvFilter::new("trace")` logs everything, as the
+/// test that scans the logs for secrets does). `lossy`: drop lines rather than wait when the
+/// writer falls behind (the app); `false` keeps every line (that test). `None` when logging
+/// was set up already.
+pub fn init_with(dir: &Path, filter: EnvFilter, lossy: bool) -> Option<WorkerGuard> {
     std::fs::create_dir_all(dir).ok()?;
     let appender = tracing_appender::rolling::daily(dir, "dam-staging-console.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
-    let filter = EnvFilter::try_from_env("DSC_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(lossy)
+        .finish(appender);
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)
@@ -138,5 +188,37 @@ mod tests {
             "nothing secret here: 84 ms"
         );
         assert_eq!(redact("password_needed"), "password_needed");
+    }
+
+    #[test]
+    fn redacts_debug_printed_json_headers_and_other_cookies() {
+        // A JSON text inside a debug-printed string: the quotes are escaped.
+        assert_eq!(
+            redact(r#"json="{\"dxUsername\":\"a\",\"dxPassword\":\"s3\\\"cr\\\\et\",\"x\":1}""#),
+            r#"json="{\"dxUsername\":\"a\",\"dxPassword\":\"***\",\"x\":1}""#
+        );
+        // An escaped quote inside a plain JSON value stays inside the value.
+        assert_eq!(
+            redact(r#"{"password":"a\"b","next":1}"#),
+            r#"{"password":"***","next":1}"#
+        );
+        assert_eq!(
+            redact("Authorization: Bearer abc.def-ghi next"),
+            "Authorization: *** next"
+        );
+        assert_eq!(
+            redact("authorization=Basic d3Bz; x=1"),
+            "authorization=***; x=1"
+        );
+        assert_eq!(redact("authorization: abc123 x"), "authorization: *** x");
+        assert_eq!(
+            redact("cookie LtpaToken=old1; JSESSIONID=0000abc:1"),
+            "cookie ***; JSESSIONID=***"
+        );
+        assert_eq!(
+            redact("set-cookie: LtpaToken2=abc; Path=/; HttpOnly"),
+            "set-cookie: ***; Path=/; HttpOnly"
+        );
+        assert_eq!(redact("LtpaToken=xyz"), "LtpaToken=***");
     }
 }

@@ -9,6 +9,7 @@ use dx_staging::{Client, Profile, RetryPolicy, Secret};
 
 use crate::error::{AppError, AppResult};
 use crate::secrets::Secrets;
+use crate::startup::StartupNotice;
 use crate::store::ProfileStore;
 
 /// The app's state, managed by Tauri.
@@ -25,17 +26,26 @@ pub struct AppState {
     pub log_dir: PathBuf,
     /// Where demo data goes.
     pub cache_dir: PathBuf,
+    /// What the window tells the user once after the start.
+    notices: Mutex<Vec<StartupNotice>>,
 }
 
 impl AppState {
-    /// State over an opened store.
+    /// State over an opened store; a profiles file the store moved aside becomes a
+    /// [`StartupNotice`].
     pub fn new(
         store: ProfileStore,
         secrets: Secrets,
         log_dir: PathBuf,
         cache_dir: PathBuf,
     ) -> Self {
+        let notices = store
+            .moved_aside()
+            .map(StartupNotice::from)
+            .into_iter()
+            .collect();
         AppState {
+            notices: Mutex::new(notices),
             store: Mutex::new(store),
             secrets: Arc::new(secrets),
             clients: tokio::sync::Mutex::new(HashMap::new()),
@@ -44,6 +54,11 @@ impl AppState {
             log_dir,
             cache_dir,
         }
+    }
+
+    /// The start-up notices not shown yet; each is handed out once.
+    pub fn take_notices(&self) -> Vec<StartupNotice> {
+        std::mem::take(&mut *lock(&self.notices))
     }
 
     /// The profiles (short critical sections only; never held across `.await`).

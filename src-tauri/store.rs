@@ -1,7 +1,9 @@
 //! Saved connection profiles: one JSON file in the app's data folder, written to a temporary
 //! name and renamed so a crash never leaves a half file. Holds no secret.
 //!
-//! Demo profiles live beside the saved ones in memory only and are never written.
+//! Demo profiles live beside the saved ones in memory only and are never written. A file that is
+//! not a profiles file is moved aside (`profiles.json.corrupt-<time>`) and the app starts with
+//! no profiles; [`ProfileStore::moved_aside`] says so.
 
 use std::fs;
 use std::io::Write;
@@ -24,6 +26,17 @@ struct ProfilesFile {
     selected_profile_id: Option<String>,
 }
 
+/// A profiles file that could not be used and was moved aside when the store opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MovedAside {
+    /// Where the profiles file was.
+    pub path: PathBuf,
+    /// Where it is now.
+    pub moved_to: PathBuf,
+    /// Why it could not be used.
+    pub reason: String,
+}
+
 /// The profiles, saved and demo.
 #[derive(Debug)]
 pub struct ProfileStore {
@@ -31,21 +44,36 @@ pub struct ProfileStore {
     saved: Vec<Profile>,
     demo: Vec<Profile>,
     selected: Option<String>,
+    moved_aside: Option<MovedAside>,
 }
 
 impl ProfileStore {
-    /// Loads `profiles.json` from `dir` (an absent file is an empty store). A file that cannot be
-    /// read is an error naming it, and is left untouched.
+    /// Loads `profiles.json` from `dir` (an absent file is an empty store). A file that is not a
+    /// profiles file (corrupt JSON, not UTF-8, wrong shape) is renamed to
+    /// `profiles.json.corrupt-<UTC time>` and the store starts empty ([`Self::moved_aside`]).
+    /// A file that cannot be read at all is an error naming it, and is left untouched.
     pub fn open(dir: &Path) -> AppResult<Self> {
         let path = dir.join("profiles.json");
-        let file = match fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str::<ProfilesFile>(&text).map_err(|e| {
-                settings_err(
-                    &path,
-                    format!("not a profiles file ({e}); fix or move it away"),
-                )
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => ProfilesFile::default(),
+        let (file, moved_aside) = match fs::read(&path) {
+            Ok(bytes) => match serde_json::from_slice::<ProfilesFile>(&bytes) {
+                Ok(file) => (file, None),
+                Err(e) => {
+                    let moved_to = move_aside(&path).map_err(|io| {
+                        settings_err(
+                            &path,
+                            format!("not a profiles file ({e}) and it could not be moved aside ({io}); fix or move it away"),
+                        )
+                    })?;
+                    tracing::warn!(path = %path.display(), moved_to = %moved_to.display(), error = %e, "the profiles file was not readable and was moved aside");
+                    let moved = MovedAside {
+                        path: path.clone(),
+                        moved_to,
+                        reason: e.to_string(),
+                    };
+                    (ProfilesFile::default(), Some(moved))
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (ProfilesFile::default(), None),
             Err(e) => return Err(settings_err(&path, e.to_string())),
         };
         Ok(ProfileStore {
@@ -53,7 +81,13 @@ impl ProfileStore {
             saved: file.profiles,
             demo: Vec::new(),
             selected: file.selected_profile_id,
+            moved_aside,
         })
+    }
+
+    /// The profiles file that was moved aside when the store opened, if it was.
+    pub fn moved_aside(&self) -> Option<&MovedAside> {
+        self.moved_aside.as_ref()
     }
 
     /// The file the profiles are saved in.
@@ -163,8 +197,50 @@ fn settings_err(path: &Path, detail: impl Into<String>) -> AppError {
     }
 }
 
-/// Writes `bytes` to a temporary file beside `path`, flushes it to disk, closes it, then renames
-/// it over `path`. On Windows the rename (`MoveFileEx` with `REPLACE_EXISTING`) replaces the old
+/// Renames an unusable file to `<name>.corrupt-<UTC time>` (a free name: `-2`, `-3`... when
+/// taken) in its folder, then syncs the folder. Returns the new path.
+fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+    let mut n = 1u32;
+    let target = loop {
+        let suffix = if n == 1 {
+            format!(".corrupt-{stamp}")
+        } else {
+            format!(".corrupt-{stamp}-{n}")
+        };
+        let candidate = dir.join(dx_staging::fsname::portable_file_name(&name, &suffix));
+        if fs::symlink_metadata(&candidate).is_err() {
+            break candidate;
+        }
+        n += 1;
+    };
+    fs::rename(path, &target)?;
+    sync_dir(dir)?;
+    Ok(target)
+}
+
+/// Makes the entries of `dir` (a rename into it, a new file) durable: on Unix the folder is
+/// opened and synced. Elsewhere it does nothing (Windows cannot open a folder as a file
+/// without `FILE_FLAG_BACKUP_SEMANTICS`, and NTFS journals renames itself).
+pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        fs::File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+/// Writes `bytes` to a temporary file beside `path`, flushes it to disk, closes it, renames it
+/// over `path`, then syncs the folder ([`sync_dir`]). On Windows the rename (`MoveFileEx` with `REPLACE_EXISTING`) replaces the old
 /// file but fails while another program holds it open without sharing (the OS error is passed
 /// on).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -181,7 +257,8 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
             f.write_all(bytes)?;
             f.sync_all()?;
         } // closed before the rename: Windows cannot rename a file open without sharing
-        fs::rename(&tmp, path)
+        fs::rename(&tmp, path)?;
+        sync_dir(dir)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
@@ -244,14 +321,59 @@ mod tests {
     }
 
     #[test]
-    fn a_corrupt_file_is_reported_and_kept() {
+    fn a_corrupt_file_is_moved_aside_and_the_store_starts_empty() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("profiles.json");
-        fs::write(&path, "{not json").unwrap();
+        for (i, bad) in [&b"{not json"[..], b"\xff\xfe", b"[1,2]"]
+            .iter()
+            .enumerate()
+        {
+            fs::write(&path, bad).unwrap();
+            let s = ProfileStore::open(dir.path()).unwrap();
+            assert_eq!(s.all().count(), 0);
+            let moved = s.moved_aside().expect("moved aside").clone();
+            assert_eq!(moved.path, path);
+            assert!(!path.exists());
+            assert_eq!(fs::read(&moved.moved_to).unwrap(), *bad);
+            let name = moved
+                .moved_to
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            assert!(name.starts_with("profiles.json.corrupt-"), "{name}");
+            assert!(dx_staging::fsname::is_portable_name(&name), "{name}");
+            assert!(!moved.reason.is_empty());
+            // Several in the same second keep distinct names.
+            let count = fs::read_dir(dir.path()).unwrap().count();
+            assert_eq!(count, i + 1);
+        }
+        // The empty store saves a fresh file; the next start is clean.
+        let mut s = ProfileStore::open(dir.path()).unwrap();
+        assert!(s.moved_aside().is_none());
+        s.upsert(profile("a", "dx.example.com")).unwrap();
+        let s = ProfileStore::open(dir.path()).unwrap();
+        assert!(s.moved_aside().is_none());
+        assert_eq!(s.all().count(), 1);
+    }
+
+    #[test]
+    fn an_unreadable_file_is_an_error_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        // A folder where the file should be cannot be read as a file.
+        fs::create_dir(dir.path().join("profiles.json")).unwrap();
         let err = ProfileStore::open(dir.path()).unwrap_err();
         assert_eq!(err.code(), "settings_file");
         assert!(err.to_string().contains("profiles.json"));
-        assert_eq!(fs::read_to_string(&path).unwrap(), "{not json");
+        assert!(dir.path().join("profiles.json").is_dir());
+    }
+
+    #[test]
+    fn syncing_a_folder_works_on_a_real_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        sync_dir(dir.path()).unwrap();
+        #[cfg(unix)]
+        assert!(sync_dir(&dir.path().join("missing")).is_err());
     }
 
     #[test]

@@ -1,28 +1,52 @@
 //! The command layer against the `dam-sim` demo running in-process: what each command returns,
-//! its errors as `{code, message, field}`, and that a failed save leaves nothing behind.
+//! its errors as `{code, message, field}`, that a failed save leaves nothing behind, that every
+//! command taking a file path refuses one from outside the app's folders, and that a corrupt
+//! profiles file is moved aside at start.
 
-use dam_staging_console::commands::{data, profiles};
+use std::path::Path;
+use std::sync::Arc;
+
+use dam_staging_console::commands::runs::StartRunsRequest;
+use dam_staging_console::commands::{app, data, library, profiles, reports, runs};
 use dam_staging_console::demo::{self, DEMO_PUBLISHER_ID, DEMO_SUBSCRIBER_ID};
 use dam_staging_console::dto::{Environment, ProfileDto, TlsDto};
+use dam_staging_console::paths::Access;
+use dam_staging_console::reports::dto::ViewFilter;
+use dam_staging_console::runs::view::RunView;
+use dam_staging_console::runs::RunHost;
 use dam_staging_console::secrets::{PasswordPlace, Secrets};
+use dam_staging_console::startup::StartupNotice;
 use dam_staging_console::state::AppState;
 use dam_staging_console::store::ProfileStore;
+use dam_staging_console::workbench::Workbench;
 use serde_json::json;
 
 struct Fixture {
-    state: AppState,
+    state: Arc<AppState>,
     dir: tempfile::TempDir,
+}
+
+/// The app around the runs, without a window.
+#[derive(Clone)]
+struct Host(Arc<AppState>);
+
+impl RunHost for Host {
+    fn app_state(&self) -> &AppState {
+        &self.0
+    }
+    fn progress(&self, _view: &RunView) {}
+    fn notify(&self, _title: &str, _body: &str) {}
 }
 
 async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let store = ProfileStore::open(&dir.path().join("data")).unwrap();
-    let state = AppState::new(
+    let state = Arc::new(AppState::new(
         store,
         Secrets::memory_only(),
         dir.path().join("logs"),
         dir.path().join("cache"),
-    );
+    ));
     demo::ensure_started(&state).await.expect("demo starts");
     Fixture { state, dir }
 }
@@ -216,4 +240,172 @@ async fn operations_of_an_unlinked_profile_say_what_to_do() {
         serde_json::to_value(&err).unwrap()["code"],
         "unknown_profile"
     );
+}
+
+fn code(e: dam_staging_console::error::AppError) -> String {
+    serde_json::to_value(&e).unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn write_report(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(
+        path,
+        "subscriberId,recordType,recordAction,recordId\nsub-1,RENDITION,CREATE,r1\n",
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn every_command_taking_a_path_refuses_one_from_outside() {
+    let f = fixture().await;
+    let data = f.dir.path().join("data");
+    let exports = f.dir.path().join("Documents/store/outputFiles");
+    let wb = Workbench::new(&data, exports.clone());
+    let inside = data.join("reports/p1/inside.csv");
+    write_report(&inside);
+    let outside = f.dir.path().join("elsewhere/outside.csv");
+    write_report(&outside);
+    let (inside_s, outside_s) = (inside.display().to_string(), outside.display().to_string());
+    let refused = |e| {
+        let wire = serde_json::to_value(&e).unwrap();
+        assert_eq!(wire["code"], "path_not_allowed", "{wire}");
+        assert!(
+            wire["message"].as_str().unwrap().contains("elsewhere"),
+            "{wire}"
+        );
+    };
+
+    // open_report
+    refused(reports::open(&wb, &outside_s, "l1", &mut |_| {}).unwrap_err());
+    let sneaky = data.join("reports/../../elsewhere/outside.csv");
+    assert_eq!(
+        code(reports::open(&wb, &sneaky.display().to_string(), "l2", &mut |_| {}).unwrap_err()),
+        "path_not_allowed"
+    );
+    assert_eq!(
+        code(reports::open(&wb, "reports/p1/inside.csv", "l3", &mut |_| {}).unwrap_err()),
+        "path_not_allowed"
+    );
+    let info = reports::open(&wb, &inside_s, "l4", &mut |_| {}).unwrap();
+    assert_eq!(info.rows, 1);
+
+    // export_report: outside, not .csv, existing without and with the user's confirmation.
+    let all = ViewFilter::default();
+    let outside_out = f.dir.path().join("elsewhere/out.csv").display().to_string();
+    refused(reports::export(&wb, &info.handle, &all, None, &outside_out, true).unwrap_err());
+    assert!(!f.dir.path().join("elsewhere/out.csv").exists());
+    let txt = exports.join("out.txt").display().to_string();
+    assert_eq!(
+        code(reports::export(&wb, &info.handle, &all, None, &txt, true).unwrap_err()),
+        "export_not_csv"
+    );
+    let out = exports.join("out.CSV").display().to_string();
+    let written = reports::export(&wb, &info.handle, &all, None, &out, false).unwrap();
+    assert_eq!(written.rows, 1);
+    let again = reports::export(&wb, &info.handle, &all, None, &out, false).unwrap_err();
+    let wire = serde_json::to_value(&again).unwrap();
+    assert_eq!(wire["code"], "export_exists");
+    assert!(wire["message"].as_str().unwrap().contains("out.CSV"));
+    reports::export(&wb, &info.handle, &all, None, &out, true).unwrap();
+    // A library file is readable, not writable.
+    refused(reports::export(&wb, &info.handle, &all, None, &outside_out, true).unwrap_err());
+    assert_eq!(
+        code(reports::export(&wb, &info.handle, &all, None, &inside_s, true).unwrap_err()),
+        "path_not_allowed"
+    );
+
+    // compare_reports: either side outside.
+    refused(library::compare(&wb, &inside_s, &outside_s).unwrap_err());
+    refused(library::compare(&wb, &outside_s, &inside_s).unwrap_err());
+    library::compare(&wb, &inside_s, &out).unwrap();
+
+    // remove_library_report: only the library's own files, never a chosen one.
+    refused(library::remove(&wb, &outside_s).unwrap_err());
+    assert!(outside.exists());
+
+    // start_runs: a verify's previous report.
+    let host = Host(f.state.clone());
+    let request = StartRunsRequest {
+        profile_id: DEMO_PUBLISHER_ID.into(),
+        subscriber_ids: vec!["sub-1".into()],
+        kind: "verify".into(),
+        journey_id: None,
+        previous_report: Some(outside_s.clone()),
+        clear_stale_logs: None,
+    };
+    refused(runs::start(&host, &wb, request).unwrap_err());
+    assert!(wb.runs.list(None).is_empty(), "nothing was started");
+
+    // pick_export_path: a suggestion outside starts the dialog in the export folder.
+    let (dir, name) = reports::dialog_start(&wb, &outside_out);
+    assert_eq!(dir, exports);
+    assert_eq!(name.as_deref(), Some("out.csv"));
+    let (dir, _) = reports::dialog_start(&wb, &exports.join("sub/x.csv").display().to_string());
+    assert_eq!(dir, exports.join("sub"));
+
+    // What the user chose in a dialog (or dropped) is allowed, for that use only.
+    wb.paths.approve(&outside, Access::Read);
+    let opened = reports::open(&wb, &outside_s, "l5", &mut |_| {}).unwrap();
+    library::compare(&wb, &inside_s, &outside_s).unwrap();
+    refused(reports::export(&wb, &opened.handle, &all, None, &outside_s, true).unwrap_err());
+    refused(library::remove(&wb, &outside_s).unwrap_err());
+    let chosen = f.dir.path().join("elsewhere/chosen.csv");
+    wb.paths.approve(&chosen, Access::Write);
+    let chosen_s = chosen.display().to_string();
+    reports::export(&wb, &opened.handle, &all, None, &chosen_s, false).unwrap();
+    assert!(chosen.exists());
+}
+
+#[tokio::test]
+async fn a_corrupt_profiles_file_is_moved_aside_and_said_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(
+        data.join("profiles.json"),
+        "{\"version\": 1, \"profiles\": [tru",
+    )
+    .unwrap();
+    std::fs::write(data.join(".profiles.json.4242.tmp"), "half").unwrap();
+    assert_eq!(
+        dam_staging_console::startup::remove_leftover_temp_files(&data),
+        1
+    );
+    let store = ProfileStore::open(&data).unwrap();
+    let state = AppState::new(
+        store,
+        Secrets::memory_only(),
+        dir.path().join("logs"),
+        dir.path().join("cache"),
+    );
+    assert!(profiles::views(&state).await.unwrap().is_empty());
+    let notices = app::notices(&state);
+    assert_eq!(notices.len(), 1);
+    let StartupNotice::ProfilesMovedAside { path, moved_to, .. } = &notices[0];
+    assert!(path.ends_with("profiles.json"));
+    let moved = Path::new(moved_to);
+    assert_eq!(moved.parent(), Some(data.as_path()));
+    assert_eq!(
+        std::fs::read_to_string(moved).unwrap(),
+        "{\"version\": 1, \"profiles\": [tru"
+    );
+    let wire = serde_json::to_value(&notices[0]).unwrap();
+    assert_eq!(wire["kind"], "profilesMovedAside");
+    assert!(app::notices(&state).is_empty(), "said once");
+    // The app works on: a new profile is saved to a fresh file.
+    let mut p = dx_staging::Profile::new("dx.example.com", "admin");
+    p.id = "p1".into();
+    p.name = "New".into();
+    state.store().upsert(p).unwrap();
+    let text = std::fs::read_to_string(data.join("profiles.json")).unwrap();
+    assert!(text.contains("dx.example.com"));
+    let names: Vec<String> = std::fs::read_dir(&data)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
 }

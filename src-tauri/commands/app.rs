@@ -5,6 +5,7 @@ use tauri_plugin_opener::OpenerExt;
 
 use crate::dto::{AppInfo, ProfileView};
 use crate::error::{AppError, AppResult};
+use crate::startup::StartupNotice;
 use crate::state::AppState;
 
 /// Version, demo flag, keyring state and the last selected profile.
@@ -22,6 +23,20 @@ pub async fn app_info(app: AppHandle, state: State<'_, AppState>) -> AppResult<A
         selected_profile_id: state.store().selected().map(str::to_string),
         log_dir: state.log_dir.display().to_string(),
     })
+}
+
+/// What the user must know about the start (a profiles file moved aside, ...), each notice
+/// once: a second call returns what is new since.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all, err)]
+pub async fn startup_notices(state: State<'_, AppState>) -> AppResult<Vec<StartupNotice>> {
+    Ok(notices(&state))
+}
+
+/// The logic of [`startup_notices`].
+pub fn notices(state: &AppState) -> Vec<StartupNotice> {
+    state.take_notices()
 }
 
 /// Starts the demo (a simulated publisher and subscriber on loopback) if it is not running,

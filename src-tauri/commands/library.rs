@@ -1,11 +1,12 @@
 //! The report library: past reports per profile, compare two, remove a local copy.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use tauri::{AppHandle, Manager, State};
 use tauri_plugin_opener::OpenerExt;
 
 use crate::error::{AppError, AppResult};
+use crate::paths::Access;
 use crate::reports::dto::ComparisonDto;
 use crate::reports::library::{self, LibraryEntry};
 use crate::workbench::Workbench;
@@ -21,15 +22,22 @@ pub async fn list_library(
     Ok(library::list(wb.runs.library(), &profile_id))
 }
 
-/// Removes a local copy of a report (the server keeps its logs).
+/// Removes a local copy of a report (the server keeps its logs). Only files of the library can
+/// be removed (`path_not_allowed` otherwise), never a file chosen elsewhere.
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip(wb), err)]
 pub async fn remove_library_report(wb: State<'_, Workbench>, path: String) -> AppResult<()> {
-    library::remove(wb.runs.library(), &PathBuf::from(path))
+    remove(&wb, &path)
 }
 
-/// Compares two reports: only in A, only in B, in both; each side opens like any report.
+/// The logic of [`remove_library_report`].
+pub fn remove(wb: &Workbench, path: &str) -> AppResult<()> {
+    library::remove(wb.runs.library(), &PathBuf::from(path.trim()))
+}
+
+/// Compares two reports: only in A, only in B, in both; each side opens like any report. Both
+/// files must be in the library or the export folder, or chosen in a dialog or dropped.
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip(app), err)]
@@ -38,15 +46,19 @@ pub async fn compare_reports(
     path_a: String,
     path_b: String,
 ) -> AppResult<ComparisonDto> {
-    tokio::task::spawn_blocking(move || {
-        let wb = app.state::<Workbench>();
-        wb.reports
-            .compare_files(&PathBuf::from(path_a), &PathBuf::from(path_b))
-    })
-    .await
-    .map_err(|e| AppError::Report {
-        detail: format!("the comparison failed: {e}"),
-    })?
+    tokio::task::spawn_blocking(move || compare(&app.state::<Workbench>(), &path_a, &path_b))
+        .await
+        .map_err(|e| AppError::Report {
+            detail: format!("the comparison failed: {e}"),
+        })?
+}
+
+/// The logic of [`compare_reports`] (blocking).
+pub fn compare(wb: &Workbench, path_a: &str, path_b: &str) -> AppResult<ComparisonDto> {
+    wb.paths.check_str(path_a, Access::Read)?;
+    wb.paths.check_str(path_b, Access::Read)?;
+    wb.reports
+        .compare_files(Path::new(path_a.trim()), Path::new(path_b.trim()))
 }
 
 /// Opens the library folder of a profile in the system's file manager.

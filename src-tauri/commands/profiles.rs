@@ -1,9 +1,14 @@
 //! Profile commands: list, validate, save (password to the keyring), duplicate, delete, test,
 //! import DXClient settings.
+//!
+//! A profile's CA file is copied into the app's data folder when the profile is saved
+//! (`<data>/ca/<profile id>.pem`) and the profile points at the copy, so moving or deleting the
+//! original later does not break it; `caOriginal` remembers where it came from.
 
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use dx_staging::{Client, Profile, Secret};
+use dx_staging::{Client, Profile, Secret, TlsMode};
 use tauri::State;
 
 use super::blocking;
@@ -33,12 +38,7 @@ pub async fn views(state: &AppState) -> AppResult<Vec<ProfileView>> {
     blocking(move || {
         Ok(profiles
             .into_iter()
-            .map(|(p, demo)| ProfileView {
-                password: secrets.place(&p.id),
-                insecure: p.tls.is_insecure(),
-                profile: ProfileDto::from(&p),
-                demo,
-            })
+            .map(|(p, demo)| ProfileView::new(&p, secrets.place(&p.id), demo))
             .collect())
     })
     .await
@@ -164,6 +164,8 @@ pub async fn save(
         probe(&test_client(&profile, pw)?).await?;
     }
     let existed = state.store().get(&profile.id).is_ok();
+    let ca_copy = ca_copy_path(state, &profile.id);
+    let ca_before = keep_ca_copy(&mut profile, &ca_copy)?;
     let place = match new_password {
         Some(pw) => {
             let (secrets, id) = (state.secrets.clone(), profile.id.clone());
@@ -177,7 +179,14 @@ pub async fn save(
             let (secrets, id) = (state.secrets.clone(), profile.id.clone());
             let _ = blocking(move || secrets.delete(&id)).await;
         }
+        if let Some(before) = ca_before {
+            before.restore(&ca_copy);
+        }
         return Err(e);
+    }
+    if !matches!(&profile.tls, TlsMode::CustomCa { ca_pem_path, .. } if ca_pem_path == &ca_copy) {
+        // No CA file any more (or one elsewhere): the old copy is not used.
+        remove_ca_copy(&ca_copy);
     }
     state.forget_client(&profile.id).await;
     let (secrets, id) = (state.secrets.clone(), profile.id.clone());
@@ -186,12 +195,76 @@ pub async fn save(
         None => blocking(move || Ok(secrets.place(&id))).await?,
     };
     tracing::info!(id = %profile.id, ?password, "profile saved");
-    Ok(ProfileView {
-        password,
-        insecure: profile.tls.is_insecure(),
-        demo: state.store().is_demo(&profile.id),
-        profile: ProfileDto::from(&profile),
-    })
+    let demo = state.store().is_demo(&profile.id);
+    Ok(ProfileView::new(&profile, password, demo))
+}
+
+/// The app's copy of a profile's CA file: `<data folder>/ca/<profile id>.pem`, a file name valid
+/// on every system.
+pub fn ca_copy_path(state: &AppState, id: &str) -> PathBuf {
+    let data = state
+        .store()
+        .path()
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    data.join("ca").join(dx_staging::fsname::portable_file_name(
+        &dx_staging::fsname::portable_key(id),
+        ".pem",
+    ))
+}
+
+/// What the app's CA copy held before a save replaced it, to put back if the save fails.
+struct CaBefore(Option<Vec<u8>>);
+
+impl CaBefore {
+    fn restore(self, copy: &Path) {
+        match self.0 {
+            Some(bytes) => {
+                let _ = crate::store::write_atomically(copy, &bytes);
+            }
+            None => remove_ca_copy(copy),
+        }
+    }
+}
+
+/// Makes the profile's CA file the app's own copy at `copy`: checks the chosen file (PEM with at
+/// least one certificate; the error names `tls.caPemPath`), copies it, and points the profile at
+/// the copy with `caOriginal` set to the chosen path. Nothing to do when the profile has no CA
+/// file or already uses the copy. Answers what `copy` held before, when it was written.
+fn keep_ca_copy(profile: &mut Profile, copy: &Path) -> AppResult<Option<CaBefore>> {
+    let TlsMode::CustomCa {
+        ca_pem_path,
+        ca_original,
+    } = &mut profile.tls
+    else {
+        return Ok(None);
+    };
+    if ca_pem_path.as_path() == copy {
+        return Ok(None);
+    }
+    let bytes = dx_staging::profile::read_ca_file(ca_pem_path)?;
+    let settings_err = |e: std::io::Error| AppError::Settings {
+        path: copy.display().to_string(),
+        detail: format!("cannot keep a copy of the CA file: {e}"),
+    };
+    if let Some(dir) = copy.parent() {
+        std::fs::create_dir_all(dir).map_err(settings_err)?;
+    }
+    let before = CaBefore(std::fs::read(copy).ok());
+    crate::store::write_atomically(copy, &bytes).map_err(settings_err)?;
+    tracing::info!(from = %ca_pem_path.display(), to = %copy.display(), "CA file copied");
+    *ca_original = Some(std::mem::replace(ca_pem_path, copy.to_path_buf()));
+    Ok(Some(before))
+}
+
+/// Removes the app's CA copy of a profile, if there is one.
+fn remove_ca_copy(copy: &Path) {
+    match std::fs::remove_file(copy) {
+        Ok(()) => tracing::info!(path = %copy.display(), "CA copy removed"),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => tracing::warn!(path = %copy.display(), error = %e, "CA copy not removed"),
+    }
 }
 
 /// Deletes a profile and its keyring entry.
@@ -205,6 +278,7 @@ pub async fn delete_profile(state: State<'_, AppState>, id: String) -> AppResult
 /// The logic of [`delete_profile`].
 pub async fn delete(state: &AppState, id: String) -> AppResult<()> {
     state.store().remove(&id)?;
+    remove_ca_copy(&ca_copy_path(state, &id));
     state.forget_client(&id).await;
     let secrets = state.secrets.clone();
     blocking(move || secrets.delete(&id)).await
@@ -223,6 +297,23 @@ pub async fn duplicate(state: &AppState, id: String) -> AppResult<ProfileView> {
     let mut copy = state.profile(&id)?;
     copy.id = uuid::Uuid::new_v4().to_string();
     copy.name = format!("{} (copy)", copy.name);
+    // The copy gets its own CA copy, so deleting either profile leaves the other working.
+    let ca_original = match &copy.tls {
+        TlsMode::CustomCa { ca_original, .. } => ca_original.clone(),
+        _ => None,
+    };
+    let ca_copy = ca_copy_path(state, &copy.id);
+    match keep_ca_copy(&mut copy, &ca_copy) {
+        Ok(Some(_)) => {
+            if let TlsMode::CustomCa { ca_original: o, .. } = &mut copy.tls {
+                *o = ca_original.or(o.take());
+            }
+        }
+        Ok(None) => {}
+        // A CA file that is gone already: the copy points where the profile did, and says
+        // so when it is used, as the profile does.
+        Err(e) => tracing::warn!(error = %e, "CA file of the duplicated profile not copied"),
+    }
     let secrets = state.secrets.clone();
     let (from, to) = (id.clone(), copy.id.clone());
     let place = blocking(move || match secrets.get(&from)? {
@@ -234,14 +325,10 @@ pub async fn duplicate(state: &AppState, id: String) -> AppResult<ProfileView> {
     if let Err(e) = saved {
         let (secrets, id) = (state.secrets.clone(), copy.id.clone());
         let _ = blocking(move || secrets.delete(&id)).await;
+        remove_ca_copy(&ca_copy);
         return Err(e);
     }
-    Ok(ProfileView {
-        password: place,
-        insecure: copy.tls.is_insecure(),
-        demo: false,
-        profile: ProfileDto::from(&copy),
-    })
+    Ok(ProfileView::new(&copy, place, false))
 }
 
 /// Remembers the selected profile for the next start.
@@ -385,4 +472,149 @@ pub async fn store_password(
     let place = blocking(move || secrets.store(&pid, &Secret::new(password))).await?;
     state.forget_client(&id).await;
     Ok(place)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dto::TlsDto;
+    use crate::secrets::Secrets;
+    use crate::store::ProfileStore;
+
+    fn state(dir: &Path) -> AppState {
+        AppState::new(
+            ProfileStore::open(&dir.join("data")).unwrap(),
+            Secrets::memory_only(),
+            dir.join("logs"),
+            dir.join("cache"),
+        )
+    }
+
+    fn ca_pem() -> String {
+        let mut p = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        p.self_signed(&rcgen::KeyPair::generate().unwrap())
+            .unwrap()
+            .pem()
+    }
+
+    fn draft(name: &str, tls: TlsDto) -> ProfileDto {
+        let mut p = Profile::new("dx.example.com", "admin");
+        p.name = name.into();
+        let mut d = ProfileDto::from(&p);
+        d.tls = tls;
+        d
+    }
+
+    fn custom(path: &Path) -> TlsDto {
+        TlsDto::CustomCa {
+            ca_pem_path: path.display().to_string(),
+            ca_original: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_saved_ca_file_is_copied_into_the_data_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(dir.path());
+        let original = dir.path().join("elsewhere").join("corp CA.pem");
+        std::fs::create_dir_all(original.parent().unwrap()).unwrap();
+        let pem = ca_pem();
+        std::fs::write(&original, &pem).unwrap();
+
+        let view = save(
+            &state,
+            draft("A", custom(&original)),
+            Some("pw".into()),
+            None,
+            false,
+        )
+        .await
+        .unwrap();
+        let id = view.profile.id.clone();
+        let copy = dir.path().join("data").join("ca").join(format!("{id}.pem"));
+        assert_eq!(
+            view.profile.tls,
+            TlsDto::CustomCa {
+                ca_pem_path: copy.display().to_string(),
+                ca_original: Some(original.display().to_string()),
+            }
+        );
+        assert_eq!(std::fs::read_to_string(&copy).unwrap(), pem);
+
+        // The original moves away: the profile still validates and builds a client.
+        std::fs::remove_file(&original).unwrap();
+        let saved = state.profile(&id).unwrap();
+        saved.validate().unwrap();
+        Client::builder(&saved, Secret::new("pw")).build().unwrap();
+        // Saving it again unchanged keeps the copy and where it came from.
+        let again = save(&state, view.profile.clone(), None, None, false)
+            .await
+            .unwrap();
+        assert_eq!(again.profile.tls, view.profile.tls);
+
+        // A duplicate gets its own copy; deleting the first profile removes only its copy.
+        let dup = duplicate(&state, id.clone()).await.unwrap();
+        let dup_copy = ca_copy_path(&state, &dup.profile.id);
+        assert_ne!(dup_copy, copy);
+        assert_eq!(
+            dup.profile.tls,
+            TlsDto::CustomCa {
+                ca_pem_path: dup_copy.display().to_string(),
+                ca_original: Some(original.display().to_string()),
+            }
+        );
+        delete(&state, id).await.unwrap();
+        assert!(!copy.exists());
+        assert!(dup_copy.exists());
+
+        // Back to the OS store alone: the copy goes.
+        let mut plain = dup.profile.clone();
+        plain.tls = TlsDto::Verify;
+        save(&state, plain, None, None, false).await.unwrap();
+        assert!(!dup_copy.exists());
+    }
+
+    #[tokio::test]
+    async fn a_ca_file_that_is_not_pem_is_refused_naming_the_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(dir.path());
+        let bad = dir.path().join("ca.pem");
+        std::fs::write(&bad, "not a certificate").unwrap();
+        let err = save(
+            &state,
+            draft("B", custom(&bad)),
+            Some("pw".into()),
+            None,
+            false,
+        )
+        .await
+        .unwrap_err();
+        let wire = serde_json::to_value(&err).unwrap();
+        assert_eq!(wire["code"], "invalid_profile");
+        assert_eq!(wire["field"], "tls.caPemPath");
+        assert!(
+            wire["message"].as_str().unwrap().contains("ca.pem"),
+            "{wire}"
+        );
+        assert!(state.store().all().next().is_none());
+        assert!(!dir.path().join("data").join("ca").exists());
+    }
+
+    #[tokio::test]
+    async fn plain_http_to_another_host_is_flagged_in_the_view() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(dir.path());
+        let mut d = draft("C", TlsDto::Verify);
+        d.dx_protocol = "http".into();
+        let view = save(&state, d.clone(), Some("pw".into()), None, false)
+            .await
+            .unwrap();
+        assert!(view.plaintext_remote && !view.insecure);
+        d.id = view.profile.id.clone();
+        d.hostname = "127.0.0.1".into();
+        let view = save(&state, d, None, None, false).await.unwrap();
+        assert!(!view.plaintext_remote);
+        assert!(!views(&state).await.unwrap()[0].plaintext_remote);
+    }
 }

@@ -2,13 +2,14 @@
 //! action, one row, export, and one record compared on both environments. The report stays in
 //! Rust ([`crate::reports`]); the grid asks for windows.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
 
 use crate::error::{AppError, AppResult};
+use crate::paths::{check_export_target, Access};
 use crate::reports::dto::{
     ExportResult, GridWindow, LoadProgressDto, RecordComparison, ReportInfoDto, RowDetail,
     SummaryDto, ViewFilter, ViewSort, WindowRequest,
@@ -28,6 +29,7 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// Opens a report file; progress goes to `on_progress`; `cancel_report_load(load_id)` stops it.
+/// The file must be in the library or the export folder, or chosen in a dialog or dropped.
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip(app, on_progress), err)]
@@ -41,15 +43,26 @@ pub async fn open_report(
     blocking(move || {
         let wb = app.state::<Workbench>();
         let mut last = std::time::Instant::now();
-        wb.reports
-            .load_file(&PathBuf::from(path), &load_id, &mut |p| {
-                if last.elapsed().as_millis() >= 50 || p.bytes >= p.total_bytes {
-                    last = std::time::Instant::now();
-                    let _ = on_progress.send(p);
-                }
-            })
+        open(&wb, &path, &load_id, &mut |p| {
+            if last.elapsed().as_millis() >= 50 || p.bytes >= p.total_bytes {
+                last = std::time::Instant::now();
+                let _ = on_progress.send(p);
+            }
+        })
     })
     .await
+}
+
+/// The logic of [`open_report`] (blocking).
+pub fn open(
+    wb: &Workbench,
+    path: &str,
+    load_id: &str,
+    progress: &mut dyn FnMut(LoadProgressDto),
+) -> AppResult<ReportInfoDto> {
+    wb.paths.check_str(path, Access::Read)?;
+    wb.reports
+        .load_file(Path::new(path.trim()), load_id, progress)
 }
 
 /// Stops a load in progress.
@@ -60,21 +73,25 @@ pub async fn cancel_report_load(wb: State<'_, Workbench>, load_id: String) -> Ap
     Ok(wb.reports.cancel_load(&load_id))
 }
 
-/// The native "open" dialog for a CSV report; `None` when dismissed.
+/// The native "open" dialog for a CSV report; `None` when dismissed. The chosen file may then
+/// be opened or compared.
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip(app), err)]
 pub async fn pick_report_file(app: AppHandle) -> AppResult<Option<String>> {
+    use tauri::Manager;
     blocking(move || {
         let picked = app
             .dialog()
             .file()
             .set_title("Open a mismatch report")
             .add_filter("CSV reports", &["csv"])
-            .blocking_pick_file();
-        Ok(picked
-            .and_then(|f| f.into_path().ok())
-            .map(|p| p.display().to_string()))
+            .blocking_pick_file()
+            .and_then(|f| f.into_path().ok());
+        if let Some(p) = &picked {
+            app.state::<Workbench>().paths.approve(p, Access::Read);
+        }
+        Ok(picked.map(|p| p.display().to_string()))
     })
     .await
 }
@@ -141,33 +158,57 @@ pub async fn default_export_path(
         .to_string())
 }
 
-/// The native "save" dialog for an export; `None` when dismissed.
+/// The native "save" dialog for an export; `None` when dismissed. The dialog starts at
+/// `suggested` when that is in the export folder (created if missing), else in the export
+/// folder with the suggested name. The chosen file may then be written by [`export_report`].
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip(app), err)]
 pub async fn pick_export_path(app: AppHandle, suggested: String) -> AppResult<Option<String>> {
+    use tauri::Manager;
     blocking(move || {
-        let suggested = PathBuf::from(suggested);
+        let wb = app.state::<Workbench>();
+        let (dir, name) = dialog_start(&wb, &suggested);
         let mut d = app
             .dialog()
             .file()
             .set_title("Export the report")
             .add_filter("CSV", &["csv"]);
-        if let Some(dir) = suggested.parent() {
-            let _ = std::fs::create_dir_all(dir);
-            d = d.set_directory(dir);
+        let _ = std::fs::create_dir_all(&dir);
+        d = d.set_directory(&dir);
+        if let Some(name) = name {
+            d = d.set_file_name(name);
         }
-        if let Some(name) = suggested.file_name() {
-            d = d.set_file_name(name.to_string_lossy());
+        let picked = d.blocking_save_file().and_then(|f| f.into_path().ok());
+        if let Some(p) = &picked {
+            wb.paths.approve(p, Access::Write);
         }
-        Ok(d.blocking_save_file()
-            .and_then(|f| f.into_path().ok())
-            .map(|p| p.display().to_string()))
+        Ok(picked.map(|p| p.display().to_string()))
     })
     .await
 }
 
-/// Writes the rows matching `filter` (every row for an empty filter) to `path`.
+/// Where the save dialog starts for a suggested path: its folder when the window may write
+/// there (a suggestion elsewhere is not a place the app creates folders in), else the export
+/// folder; and the suggested file name, if any.
+pub fn dialog_start(wb: &Workbench, suggested: &str) -> (PathBuf, Option<String>) {
+    let suggested = PathBuf::from(suggested.trim());
+    let name = suggested
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    let dir = match wb.paths.check(&suggested, Access::Write) {
+        Ok(_) => suggested
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| wb.export_dir.clone()),
+        Err(_) => wb.export_dir.clone(),
+    };
+    (dir, name)
+}
+
+/// Writes the rows matching `filter` (every row for an empty filter) to `path`: a `.csv` file in
+/// the export folder or chosen in the save dialog. An existing file is replaced only with
+/// `overwrite` (the window asks the user first); otherwise the error is `export_exists`.
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip(app, filter, sort), err)]
@@ -177,19 +218,33 @@ pub async fn export_report(
     filter: ViewFilter,
     sort: Option<ViewSort>,
     path: String,
+    overwrite: bool,
 ) -> AppResult<ExportResult> {
     use tauri::Manager;
+    blocking(move || {
+        let wb = app.state::<Workbench>();
+        export(&wb, &handle, &filter, sort.as_ref(), &path, overwrite)
+    })
+    .await
+}
+
+/// The logic of [`export_report`] (blocking).
+pub fn export(
+    wb: &Workbench,
+    handle: &str,
+    filter: &ViewFilter,
+    sort: Option<&ViewSort>,
+    path: &str,
+    overwrite: bool,
+) -> AppResult<ExportResult> {
     if path.trim().is_empty() {
         return Err(AppError::Report {
             detail: "choose where to save the export".into(),
         });
     }
-    blocking(move || {
-        let wb = app.state::<Workbench>();
-        wb.reports
-            .export(&handle, &filter, sort.as_ref(), &PathBuf::from(path.trim()))
-    })
-    .await
+    check_export_target(&wb.paths, path, overwrite)?;
+    wb.reports
+        .export(handle, filter, sort, Path::new(path.trim()))
 }
 
 /// One record from the publisher and from the linked subscriber environment, field by field.

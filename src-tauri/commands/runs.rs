@@ -10,10 +10,11 @@ use tauri::{AppHandle, State};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{AppError, AppResult};
+use crate::paths::Access;
 use crate::reports::dto::clamp;
 use crate::reports::library;
-use crate::runs::drive;
 use crate::runs::view::{parse_kind, RunView};
+use crate::runs::{drive, RunHost};
 use crate::state::AppState;
 use crate::workbench::Workbench;
 
@@ -44,16 +45,28 @@ pub struct StartRunsRequest {
     pub journey_id: Option<String>,
     /// The report a verify compares with.
     pub previous_report: Option<String>,
+    /// Find: keep a checked copy of each subscriber's existing mismatch logs and delete them
+    /// before triggering (HCL's advice before re-running a find). `None`: yes.
+    pub clear_stale_logs: Option<bool>,
 }
 
 /// Starts the runs of a [`StartRunsRequest`]; they queue and run one at a time.
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(app, state, wb), err)]
+#[tracing::instrument(skip(app, wb), err)]
 pub async fn start_runs(
     app: AppHandle,
-    state: State<'_, AppState>,
     wb: State<'_, Workbench>,
+    request: StartRunsRequest,
+) -> AppResult<Vec<RunView>> {
+    start(&app, &wb, request)
+}
+
+/// The logic of [`start_runs`]: creates the runs and starts watching them on the current
+/// async runtime. A verify's `previous_report` must be a file the window may read.
+pub fn start<H: RunHost>(
+    host: &H,
+    wb: &Workbench,
     request: StartRunsRequest,
 ) -> AppResult<Vec<RunView>> {
     let StartRunsRequest {
@@ -62,13 +75,18 @@ pub async fn start_runs(
         kind,
         journey_id,
         previous_report,
+        clear_stale_logs,
     } = request;
     let kind = parse_kind(&kind).ok_or_else(|| {
         AppError::Refused(format!("{kind:?} is not a run kind (find, resync, verify)"))
     })?;
-    state.profile(&profile_id)?;
+    host.app_state().profile(&profile_id)?;
     if subscriber_ids.is_empty() {
         return Err(AppError::Refused("choose at least one subscriber".into()));
+    }
+    let previous_report = previous_report.filter(|p| !p.trim().is_empty());
+    if let Some(p) = &previous_report {
+        wb.paths.check_str(p, Access::Read)?;
     }
     let mut views = Vec::new();
     for sub in &subscriber_ids {
@@ -82,9 +100,10 @@ pub async fn start_runs(
             sub,
             kind,
             journey,
-            previous_report.clone().map(PathBuf::from),
+            previous_report.as_deref().map(|p| PathBuf::from(p.trim())),
+            clear_stale_logs.unwrap_or(true),
         )?;
-        tauri::async_runtime::spawn(drive(app.clone(), wb.runs.clone(), s.run_id.clone()));
+        tokio::spawn(drive(host.clone(), wb.runs.clone(), s.run_id.clone()));
         views.push(wb.runs.view(&s.run_id)?);
     }
     Ok(views)
@@ -109,7 +128,7 @@ pub async fn resume_run(
 ) -> AppResult<RunView> {
     let v = wb.runs.view(&run_id)?;
     if !v.done && !wb.runs.is_active(&run_id) {
-        tauri::async_runtime::spawn(drive(app, wb.runs.clone(), run_id.clone()));
+        tokio::spawn(drive(app, wb.runs.clone(), run_id.clone()));
     }
     wb.runs.view(&run_id)
 }

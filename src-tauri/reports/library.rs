@@ -118,10 +118,9 @@ pub fn remove(root: &Path, path: &Path) -> AppResult<()> {
         Some(f.starts_with(r) && f.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")))
     };
     if inside(path) != Some(true) {
-        return Err(AppError::Refused(format!(
-            "{} is not a report of the library; only the app's local copies can be removed",
-            path.display()
-        )));
+        return Err(AppError::PathNotAllowed {
+            path: path.display().to_string(),
+        });
     }
     std::fs::remove_file(path).map_err(|e| AppError::Report {
         detail: format!("{}: {e}", path.display()),
@@ -222,7 +221,7 @@ mod tests {
         let outside = tempfile::NamedTempFile::new().unwrap();
         assert_eq!(
             remove(root.path(), outside.path()).unwrap_err().code(),
-            "refused"
+            "path_not_allowed"
         );
     }
 }

@@ -90,8 +90,14 @@ impl RunManager {
         kind: RunKind,
         journey_id: Option<String>,
         previous_report: Option<PathBuf>,
+        clear_stale_logs: bool,
     ) -> AppResult<RunState> {
         let mut config = RunConfig::default();
+        if kind == RunKind::Find && clear_stale_logs {
+            // The old logs are kept in the profile's archive before they are deleted.
+            config.clear_stale_logs = true;
+            config.archive_dir = Some(library::archive_dir(&self.library, profile_id));
+        }
         if kind == RunKind::Verify {
             config.previous_report = previous_report
                 .filter(|p| p.exists())
@@ -230,27 +236,50 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> AppResult<()> {
         .tempfile_in(dir)
         .map_err(|e| file_err(dir, e))?;
     tmp.write_all(bytes).map_err(|e| file_err(path, e))?;
+    tmp.as_file().sync_all().map_err(|e| file_err(path, e))?;
     tmp.persist(path).map_err(|e| file_err(path, e.error))?;
+    // The rename is durable only once the folder's entry is on disk.
+    crate::store::sync_dir(dir).map_err(|e| file_err(dir, e))?;
     Ok(())
 }
 
-fn emit(app: &AppHandle, runs: &RunManager, run_id: &str) {
-    if let Ok(v) = runs.view(run_id) {
-        let _ = app.emit(RUN_EVENT, v);
+/// What a watched run needs from around it: the app's profiles and clients, and somewhere to
+/// tell how it goes. The app is the Tauri [`AppHandle`]; tests drive runs without a window.
+pub trait RunHost: Clone + Send + Sync + 'static {
+    /// The profiles, passwords and DX clients.
+    fn app_state(&self) -> &AppState;
+    /// A run moved: every window gets its view.
+    fn progress(&self, view: &RunView);
+    /// A step ended: a desktop notification when the window is not in front.
+    fn notify(&self, title: &str, body: &str);
+}
+
+impl RunHost for AppHandle {
+    fn app_state(&self) -> &AppState {
+        self.state::<AppState>().inner()
+    }
+
+    fn progress(&self, view: &RunView) {
+        let _ = self.emit(RUN_EVENT, view);
+    }
+
+    fn notify(&self, title: &str, body: &str) {
+        use tauri_plugin_notification::NotificationExt;
+        let focused = self
+            .get_webview_window("main")
+            .and_then(|w| w.is_focused().ok())
+            .unwrap_or(true);
+        if !focused {
+            if let Err(e) = self.notification().builder().title(title).body(body).show() {
+                tracing::warn!(error = %e, "notification not shown");
+            }
+        }
     }
 }
 
-/// Shows a desktop notification when the main window is not focused.
-fn notify_if_unfocused(app: &AppHandle, title: &str, body: &str) {
-    use tauri_plugin_notification::NotificationExt;
-    let focused = app
-        .get_webview_window("main")
-        .and_then(|w| w.is_focused().ok())
-        .unwrap_or(true);
-    if !focused {
-        if let Err(e) = app.notification().builder().title(title).body(body).show() {
-            tracing::warn!(error = %e, "notification not shown");
-        }
+fn emit<H: RunHost>(host: &H, runs: &RunManager, run_id: &str) {
+    if let Ok(v) = runs.view(run_id) {
+        host.progress(&v);
     }
 }
 
@@ -271,7 +300,7 @@ fn step_title(kind: &str, phase: &str) -> String {
 
 /// Watches a run until it ends or is cancelled: waits its turn (one run at a time per
 /// publisher), connects, drives it with `dx-staging`'s runner, and emits every step.
-pub async fn drive(app: AppHandle, runs: Arc<RunManager>, run_id: String) {
+pub async fn drive<H: RunHost>(app: H, runs: Arc<RunManager>, run_id: String) {
     let token = CancellationToken::new();
     {
         let mut tokens = lock(&runs.tokens);
@@ -306,13 +335,13 @@ pub async fn drive(app: AppHandle, runs: Arc<RunManager>, run_id: String) {
                 .outcome
                 .as_ref()
                 .map_or(String::new(), |o| o.summary.clone());
-            notify_if_unfocused(&app, &step_title(&v.kind, "done"), &body);
+            app.notify(&step_title(&v.kind, "done"), &body);
         }
     }
 }
 
-async fn drive_inner(
-    app: &AppHandle,
+async fn drive_inner<H: RunHost>(
+    app: &H,
     runs: &Arc<RunManager>,
     run_id: &str,
     token: CancellationToken,
@@ -338,7 +367,7 @@ async fn drive_inner(
         l.message = Some("connecting".into());
     });
     emit(app, runs, run_id);
-    let st = app.state::<AppState>();
+    let st = app.app_state();
     let publisher = st.client(&owner.profile_id).await?;
     let linked = st.profile(&owner.profile_id)?.subscriber_profile_id;
     let subscriber_env = match linked {
@@ -380,7 +409,7 @@ async fn drive_inner(
             }
             if moved && !last_phase.is_empty() && p.phase != "done" {
                 let kind = view::kind_name(p.kind);
-                notify_if_unfocused(&fwd_app, &step_title(kind, &p.phase), &p.message);
+                fwd_app.notify(&step_title(kind, &p.phase), &p.message);
             }
             last_phase = p.phase;
         }
@@ -393,8 +422,8 @@ async fn drive_inner(
 
 /// Starts watching runs that had not ended when the app last closed (their profile must still
 /// exist; demo runs end with their demo).
-pub fn resume_unfinished(app: &AppHandle, runs: &Arc<RunManager>) {
-    let st = app.state::<AppState>();
+pub fn resume_unfinished<H: RunHost>(app: &H, runs: &Arc<RunManager>) {
+    let st = app.app_state();
     for r in runs.unfinished() {
         if st.profile(&r.profile_id).is_err() {
             continue;
@@ -412,11 +441,21 @@ mod tests {
     fn creates_lists_and_removes_runs() {
         let dir = tempfile::tempdir().unwrap();
         let m = RunManager::new(dir.path().join("runs"), dir.path().join("reports"));
-        let a = m.create("p1", "sub-1", RunKind::Find, None, None).unwrap();
-        let b = m
-            .create("p1", "sub-1", RunKind::Verify, Some(a.run_id.clone()), None)
+        let a = m
+            .create("p1", "sub-1", RunKind::Find, None, None, true)
             .unwrap();
-        m.create("p2", "sub-9", RunKind::Find, None, None).unwrap();
+        let b = m
+            .create(
+                "p1",
+                "sub-1",
+                RunKind::Verify,
+                Some(a.run_id.clone()),
+                None,
+                false,
+            )
+            .unwrap();
+        m.create("p2", "sub-9", RunKind::Find, None, None, false)
+            .unwrap();
         let list = m.list(Some("p1"));
         assert_eq!(list.len(), 2);
         let vb = list.iter().find(|v| v.run_id == b.run_id).unwrap();
@@ -461,7 +500,7 @@ mod tests {
         )
         .unwrap();
         let v = m
-            .create("p1", "sub-1", RunKind::Verify, None, None)
+            .create("p1", "sub-1", RunKind::Verify, None, None, false)
             .unwrap();
         assert_eq!(v.config.previous_report.as_deref(), Some(report.as_path()));
         assert_eq!(v.config.archive_dir, Some(library::archive_dir(&lib, "p1")));

@@ -212,6 +212,9 @@ pub struct RunView {
     pub rows_fetched: u32,
     /// `sync*` operations not yet complete on the subscriber.
     pub operations_pending: Option<u32>,
+    /// Other `sync*` operations not yet complete on the subscriber (created before this
+    /// resync's trigger): shown apart, not waited for.
+    pub operations_others: Option<u32>,
     /// The most seen not complete (for the progress bar).
     pub operations_max: u32,
     /// The last progress line, in the user's words.
@@ -298,6 +301,7 @@ pub fn view_of(s: &RunState, owner: &RunOwner, live: &Live) -> RunView {
                 .map_or(live.rows_fetched, |r| r.rows.max(live.rows_fetched)),
         ),
         operations_pending: pending,
+        operations_others: s.operations_others.map(clamp),
         operations_max: clamp(live.operations_max).max(pending.unwrap_or(0)),
         message,
         watching: live.watching,

@@ -91,9 +91,16 @@ impl Home {
             .prefix("dsc-home-")
             .tempdir()
             .expect("temp home");
-        for sub in [".local/share", ".config", ".cache", "runtime"] {
+        for sub in [".local/share", ".config", ".cache", "runtime", "Documents"] {
             std::fs::create_dir_all(dir.path().join(sub)).expect("xdg dir");
         }
+        // A desktop's user folders, as xdg-user-dirs writes them: the app's export folder is
+        // Documents/store/outputFiles.
+        std::fs::write(
+            dir.path().join(".config/user-dirs.dirs"),
+            "XDG_DOCUMENTS_DIR=\"$HOME/Documents\"\n",
+        )
+        .expect("user-dirs.dirs");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

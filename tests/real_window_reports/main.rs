@@ -161,7 +161,10 @@ async fn find_browse_export_resync_verify_and_restart() {
         .build()
         .unwrap();
     let driver = Driver::start(&home);
-    let export = home.path().join("exports/renditions.csv");
+    // Exports go only inside the app's export folder (or to a file chosen in the dialog).
+    let export = home
+        .path()
+        .join("Documents/store/outputFiles/renditions.csv");
 
     let (dx2, export2, sub2) = (dx.clone(), export.clone(), subscriber_id.clone());
     session(&driver, &[], |c| async move {

@@ -97,6 +97,11 @@ pub enum Command {
         /// With `--wait`: where the report goes (a folder, or a `.csv` file). Default store/outputFiles/.
         #[arg(long = "reportPath")]
         report_path: Option<PathBuf>,
+        /// Leave the subscriber's existing mismatch logs on the server. By default they are
+        /// first kept in store/outputFiles/archive (checked against a fresh count) and deleted,
+        /// as HCL advises before re-running a find, so the new report holds only this find's logs.
+        #[arg(long = "keep-old-logs")]
+        keep_old_logs: bool,
         /// Following the run.
         #[command(flatten)]
         wait: WaitArgs,

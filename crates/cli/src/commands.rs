@@ -104,6 +104,7 @@ fn profile(conn: &Connection) -> Profile {
         (_, true) => TlsMode::AcceptInvalid,
         (Some(ca), false) => TlsMode::CustomCa {
             ca_pem_path: ca.clone(),
+            ca_original: None,
         },
         (None, false) => TlsMode::Verify,
     };
@@ -112,11 +113,32 @@ fn profile(conn: &Connection) -> Profile {
 
 fn client(conn: &Connection, password: &Secret) -> Outcome<Client> {
     let p = profile(conn);
+    warn_plaintext(conn.json, &p, "-hostname");
     let c = Client::builder(&p, password.clone()).build()?;
-    if c.is_insecure() && !conn.json {
-        eprintln!("dam-staging: WARNING: TLS certificates are not checked (--insecure-accept-invalid-certs)");
+    if c.is_insecure() {
+        output::warning(
+            conn.json,
+            "tls_not_checked",
+            "TLS certificates are not checked (--insecure-accept-invalid-certs)",
+        );
     }
     Ok(c)
+}
+
+/// Warns on stderr (text or a JSON line) when `p` sends the password over plain http to a host
+/// that is not this machine; `flag` names the option that set the host.
+fn warn_plaintext(json: bool, p: &Profile, flag: &str) {
+    if p.is_plaintext_remote() {
+        output::warning(
+            json,
+            "plaintext_remote",
+            &format!(
+                "-dxProtocol http to {} ({flag}), not this machine: the password and the session \
+                 cookie cross the network unencrypted; use https",
+                p.hostname.trim()
+            ),
+        );
+    }
 }
 
 fn subscriber_client(
@@ -135,8 +157,10 @@ fn subscriber_client(
     if let Some(ca) = &wait.subscriber_ca_file {
         p.tls = TlsMode::CustomCa {
             ca_pem_path: ca.clone(),
+            ca_original: None,
         };
     }
+    warn_plaintext(conn.json, &p, "--subscriber-hostname");
     Ok(Some(Client::builder(&p, password.clone()).build()?))
 }
 
@@ -302,6 +326,7 @@ async fn dispatch(command: Command) -> Outcome<u8> {
             conn,
             subscriber_id,
             report_path: path_arg,
+            keep_old_logs,
             wait,
         } => {
             if wait.wait || wait.resume.is_some() {
@@ -309,8 +334,12 @@ async fn dispatch(command: Command) -> Outcome<u8> {
                     Some(p) => Some(report_path(Some(p), subscriber_id.as_deref())?),
                     None => None,
                 };
-                follow(RunKind::Find, &conn, subscriber_id, path, &wait).await
+                let clear = !keep_old_logs;
+                follow(RunKind::Find, &conn, subscriber_id, path, clear, &wait).await
             } else {
+                if !keep_old_logs {
+                    clear_stale_logs(&conn, subscriber_id.as_deref()).await?;
+                }
                 trigger_only(&conn, subscriber_id, dx_staging::TriggerKind::Find).await
             }
         }
@@ -320,7 +349,7 @@ async fn dispatch(command: Command) -> Outcome<u8> {
             wait,
         } => {
             if wait.wait || wait.resume.is_some() {
-                follow(RunKind::Resync, &conn, subscriber_id, None, &wait).await
+                follow(RunKind::Resync, &conn, subscriber_id, None, false, &wait).await
             } else {
                 trigger_only(&conn, subscriber_id, dx_staging::TriggerKind::Resync).await
             }
@@ -354,11 +383,36 @@ async fn trigger_only(
     Ok(exit::OK)
 }
 
+/// Before a find without `--wait`: keeps a checked copy of the subscriber's existing logs in
+/// store/outputFiles/archive and deletes them (see `dx_staging::keep_then_delete`).
+async fn clear_stale_logs(conn: &Connection, subscriber_id: Option<&str>) -> Outcome<()> {
+    let id = subscriber_id.ok_or_else(|| Failure::Usage("-subscriberId is required".into()))?;
+    let c = client(conn, &password(conn)?)?;
+    let copy = default_report_path(&default_output_dir().join("archive"), Some(id), Utc::now());
+    let kept = dx_staging::archive_then_delete_logs(
+        &c,
+        Some(id),
+        &copy,
+        &FetchOptions::default(),
+        &CancellationToken::new(),
+    )
+    .await?;
+    if kept.rows > 0 && !conn.json {
+        eprintln!(
+            "kept the {} mismatch logs of an earlier find in {} and deleted them on the server",
+            kept.rows,
+            kept.path.display()
+        );
+    }
+    Ok(())
+}
+
 async fn follow(
     kind: RunKind,
     conn: &Connection,
     subscriber_id: Option<String>,
     report: Option<PathBuf>,
+    clear_stale_logs: bool,
     wait: &WaitArgs,
 ) -> Outcome<u8> {
     let password = password(conn)?;
@@ -392,6 +446,7 @@ async fn follow(
             let config = RunConfig {
                 stuck_limit_secs: wait.stuck_limit_secs,
                 report_path: report,
+                clear_stale_logs,
                 ..RunConfig::default()
             };
             let state = RunState::new(kind, id, config, Utc::now());

@@ -24,6 +24,19 @@ pub fn usage(json: bool, message: &str) {
     }
 }
 
+/// Prints a warning on stderr: `dam-staging: WARNING: …`, or with `--json` a JSON line
+/// `{"warning":{"code","message"}}` (stdout stays the result alone).
+pub fn warning(json: bool, code: &str, message: &str) {
+    if json {
+        eprintln!(
+            "{}",
+            serde_json::json!({"warning": {"code": code, "message": message}})
+        );
+    } else {
+        eprintln!("dam-staging: WARNING: {message}");
+    }
+}
+
 /// Prints a result on stdout: JSON with `--json`, else the text.
 pub fn result<T: Serialize>(json: bool, value: &T, text: &str) {
     if json {

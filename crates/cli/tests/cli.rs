@@ -309,3 +309,135 @@ async fn https_needs_the_ca_file() {
     .await;
     assert_eq!(code(&o), 0, "{}", show(&o));
 }
+
+/// The cycle find → report → resync → delete → find, 20 times, with 30 % of the publisher's
+/// answers (logins and trigger PATCHes included) a 500, 502, 503 or 504 (a fixed seed) and every
+/// session token expiring after 3 s: each cycle completes, and exactly one trigger per step
+/// lands (the simulator counts the triggers it accepted).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_cycles_through_transient_errors_and_expiring_tokens() {
+    const CYCLES: u64 = 20;
+    let pair = pair_with(|c| {
+        if c.role == dam_sim::Role::Publisher {
+            c.token_ttl = Duration::from_secs(3);
+        }
+    })
+    .await;
+    let work = pair.dir.path();
+    let url = pair.publisher.url().to_string();
+    let sub_port = pair.subscriber.port().to_string();
+    let id = pair.sub_id.as_str();
+    let p = Sim::login(&url).await;
+    p.faults(serde_json::json!({
+        "errorRate": 0.3,
+        "errorStatuses": [500, 502, 503, 504],
+        "seed": 20261130
+    }))
+    .await;
+    for cycle in 1..=CYCLES {
+        let s = Sim::login(pair.subscriber.url()).await;
+        let want = s.mutate("KEYWORD", "alter", 2).await;
+        let mut find = vec!["-subscriberId", id, "--wait", "--json"];
+        find.extend(FAST);
+        let o = run(cmd(work, "find-staging-mismatch", &url, &find)).await;
+        assert_eq!(code(&o), 10, "cycle {cycle}, find: {}", show(&o));
+        let state: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let report = state["report"]["path"].as_str().unwrap();
+        assert!(
+            want.is_subset(&report_set(&work.join(report))),
+            "cycle {cycle}"
+        );
+
+        let mut resync = vec![
+            "-subscriberId",
+            id,
+            "--wait",
+            "--subscriber-hostname",
+            "127.0.0.1",
+            "--subscriber-port",
+            &sub_port,
+        ];
+        resync.extend(FAST);
+        let o = run(cmd(work, "start-staging-resync", &url, &resync)).await;
+        assert_eq!(code(&o), 0, "cycle {cycle}, resync: {}", show(&o));
+
+        let o = run(cmd(
+            work,
+            "delete-staging-mismatch",
+            &url,
+            &["-subscriberId", id],
+        ))
+        .await;
+        assert_eq!(code(&o), 0, "cycle {cycle}, delete: {}", show(&o));
+
+        let o = run(cmd(work, "find-staging-mismatch", &url, &find)).await;
+        assert_eq!(
+            code(&o),
+            0,
+            "cycle {cycle}, in sync after resync: {}",
+            show(&o)
+        );
+    }
+    let p = Sim::login(&url).await;
+    let st = p.stats().await;
+    assert_eq!(st["findTriggers"], 2 * CYCLES, "{st}");
+    assert_eq!(st["resyncTriggers"], CYCLES, "{st}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_to_another_host_is_flagged_on_stderr() {
+    let pair = pair().await;
+    let work = pair.dir.path();
+    let url = pair.publisher.url().to_string();
+    let port = reqwest::Url::parse(&url).unwrap().port().unwrap();
+    let remote_url = format!("http://dx.example.com:{port}");
+    // A host that is not this machine, reached through the simulator acting as the HTTP proxy
+    // (the client honours HTTP_PROXY), so the command succeeds.
+    let remote = |extra: &[&str]| {
+        let mut c = cmd(work, "get-all-subscribers", &remote_url, extra);
+        c.env("HTTP_PROXY", &url)
+            .env("http_proxy", &url)
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy");
+        c
+    };
+
+    let o = run(remote(&["--json"])).await;
+    assert_eq!(code(&o), 0, "{}", show(&o));
+    let list: Value = serde_json::from_slice(&o.stdout).expect("stdout is JSON only");
+    assert_eq!(list.as_array().unwrap().len(), 1, "{}", show(&o));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let warning: Value = stderr
+        .lines()
+        .find_map(|l| {
+            serde_json::from_str::<Value>(l)
+                .ok()
+                .filter(|v| v.get("warning").is_some())
+        })
+        .unwrap_or_else(|| panic!("no JSON warning line: {}", show(&o)));
+    assert_eq!(warning["warning"]["code"], "plaintext_remote");
+    assert!(
+        warning["warning"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("dx.example.com"),
+        "{warning}"
+    );
+
+    let o = run(remote(&[])).await;
+    assert_eq!(code(&o), 0, "{}", show(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("WARNING: -dxProtocol http to dx.example.com"),
+        "{}",
+        show(&o)
+    );
+
+    // Loopback over http is not flagged.
+    let o = run(cmd(work, "get-all-subscribers", &url, &["--json"])).await;
+    assert_eq!(code(&o), 0, "{}", show(&o));
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("warning"),
+        "{}",
+        show(&o)
+    );
+}

@@ -96,6 +96,10 @@ pub struct EnvConfig {
     pub max_retries: u32,
     /// Timeout of one publisher ⇄ subscriber HTTP call. Default 30 s.
     pub peer_timeout: Duration,
+    /// Keep a subscriber's old mismatch logs when a new find starts (as a real DX server may:
+    /// HCL tells administrators to delete them before re-running a find). Default false: a find
+    /// replaces them.
+    pub keep_logs_on_find: bool,
     /// Paging of the list endpoints. Default: strict (limit 1..=100,000, default 1000, exact
     /// offsets).
     pub paging: PagingQuirks,
@@ -130,6 +134,7 @@ impl EnvConfig {
             success_retention: Duration::from_secs(2),
             max_retries: 3,
             peer_timeout: Duration::from_secs(30),
+            keep_logs_on_find: false,
             paging: PagingQuirks::default(),
         }
     }

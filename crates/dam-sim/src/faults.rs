@@ -1,9 +1,15 @@
 //! Injected faults: latency, a share of 5xx answers, dropped connections, and one-shot job faults.
+//! With a `seed`, which requests fail is the same on every run (a reproducible fault test).
 
 use std::sync::Mutex;
 use std::time::Duration;
 
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
+
+/// The status of an injected server error when `errorStatuses` is not given.
+const DEFAULT_ERROR_STATUS: u16 = 503;
 
 /// The fault settings, as `POST /sim/v1/faults` takes them (every field optional; absent fields
 /// keep their current value).
@@ -12,7 +18,11 @@ use serde::Deserialize;
 pub(crate) struct FaultRequest {
     pub latency_ms: Option<u64>,
     pub error_rate: Option<f64>,
+    /// The statuses injected errors answer with, picked at random (each 500–599).
+    pub error_statuses: Option<Vec<u16>>,
     pub drop_rate: Option<f64>,
+    /// Seeds the choice of failing requests (reproducible runs).
+    pub seed: Option<u64>,
     pub fail_next_find: Option<bool>,
     pub stall_next_find: Option<bool>,
     pub fail_next_resync: Option<bool>,
@@ -25,7 +35,9 @@ pub(crate) struct FaultRequest {
 pub(crate) struct FaultState {
     pub latency_ms: u64,
     pub error_rate: f64,
+    pub error_statuses: Vec<u16>,
     pub drop_rate: f64,
+    pub seed: Option<u64>,
     pub fail_next_find: bool,
     pub stall_next_find: bool,
     pub fail_next_resync: bool,
@@ -36,12 +48,18 @@ pub(crate) struct FaultState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RequestFault {
     None,
-    ServerError,
+    /// Answer with this 5xx status.
+    ServerError(u16),
     Drop,
 }
 
+/// The active faults, the operations doomed to fail, and the seeded random source (if any).
 #[derive(Default)]
-pub(crate) struct Faults(Mutex<FaultState>, Mutex<std::collections::HashSet<String>>);
+pub(crate) struct Faults(
+    Mutex<FaultState>,
+    Mutex<std::collections::HashSet<String>>,
+    Mutex<Option<ChaCha8Rng>>,
+);
 
 impl Faults {
     fn lock(&self) -> std::sync::MutexGuard<'_, FaultState> {
@@ -57,7 +75,22 @@ impl Faults {
                 }
             }
         }
+        if let Some(statuses) = &r.error_statuses {
+            if let Some(bad) = statuses.iter().find(|c| !(500..=599).contains(*c)) {
+                return Err(format!(
+                    "errorStatuses must be server error statuses (500-599), got {bad}"
+                ));
+            }
+        }
         let mut s = self.lock();
+        if let Some(seed) = r.seed {
+            s.seed = Some(seed);
+            *self.2.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some(ChaCha8Rng::seed_from_u64(seed));
+        }
+        if let Some(v) = r.error_statuses {
+            s.error_statuses = v;
+        }
         if let Some(v) = r.latency_ms {
             s.latency_ms = v;
         }
@@ -85,6 +118,7 @@ impl Faults {
     pub fn clear(&self) {
         *self.lock() = FaultState::default();
         self.1.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        *self.2.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     pub fn snapshot(&self) -> FaultState {
@@ -95,11 +129,29 @@ impl Faults {
     pub fn for_request(&self) -> (Duration, RequestFault) {
         let s = self.lock();
         let latency = Duration::from_millis(s.latency_ms);
-        let roll: f64 = rand::random();
-        let fault = if roll < s.drop_rate {
+        if s.drop_rate == 0.0 && s.error_rate == 0.0 {
+            return (latency, RequestFault::None);
+        }
+        let mut seeded = self.2.lock().unwrap_or_else(|p| p.into_inner());
+        let mut roll = |n: usize| -> (f64, usize) {
+            match seeded.as_mut() {
+                Some(rng) => (rng.gen(), rng.gen_range(0..n.max(1))),
+                None => {
+                    let mut rng = rand::thread_rng();
+                    (rng.gen(), rng.gen_range(0..n.max(1)))
+                }
+            }
+        };
+        let (p, pick) = roll(s.error_statuses.len());
+        let fault = if p < s.drop_rate {
             RequestFault::Drop
-        } else if roll < s.drop_rate + s.error_rate {
-            RequestFault::ServerError
+        } else if p < s.drop_rate + s.error_rate {
+            RequestFault::ServerError(
+                s.error_statuses
+                    .get(pick)
+                    .copied()
+                    .unwrap_or(DEFAULT_ERROR_STATUS),
+            )
         } else {
             RequestFault::None
         };
@@ -153,10 +205,42 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        assert_eq!(f.for_request().1, RequestFault::ServerError);
+        assert_eq!(f.for_request().1, RequestFault::ServerError(503));
         assert!(f.take_fail_next_find());
         assert!(!f.take_fail_next_find());
         f.clear();
         assert_eq!(f.for_request().1, RequestFault::None);
+    }
+
+    #[test]
+    fn a_seed_makes_the_same_requests_fail_with_the_given_statuses() {
+        let pattern = || {
+            let f = Faults::default();
+            f.set(FaultRequest {
+                error_rate: Some(0.3),
+                error_statuses: Some(vec![500, 502, 503, 504]),
+                seed: Some(7),
+                ..Default::default()
+            })
+            .unwrap();
+            (0..200).map(|_| f.for_request().1).collect::<Vec<_>>()
+        };
+        let a = pattern();
+        assert_eq!(a, pattern());
+        let failed = a.iter().filter(|x| **x != RequestFault::None).count();
+        assert!((30..=90).contains(&failed), "{failed} of 200");
+        for code in [500, 502, 503, 504] {
+            assert!(
+                a.contains(&RequestFault::ServerError(code)),
+                "{code} never picked"
+            );
+        }
+        let e = Faults::default()
+            .set(FaultRequest {
+                error_statuses: Some(vec![404]),
+                ..Default::default()
+            })
+            .unwrap_err();
+        assert!(e.contains("errorStatuses"), "{e}");
     }
 }

@@ -63,6 +63,7 @@ pub(crate) async fn start(env: &SharedEnv, sub: Subscriber) -> Result<Subscriber
     };
     let sub_id = sub.id.clone();
     let target = sub.target_host.clone();
+    let keep_old_logs = env.cfg.keep_logs_on_find;
     let created = env
         .db
         .call(move |c| {
@@ -72,7 +73,9 @@ pub(crate) async fn start(env: &SharedEnv, sub: Subscriber) -> Result<Subscriber
                 FIND_TRIGGER,
                 &json!({"subscriberId": sub_id, "targetHost": target}),
             )?;
-            tx.execute("DELETE FROM mismatches WHERE subscriber_id = ?1", [&sub_id])?;
+            if !keep_old_logs {
+                tx.execute("DELETE FROM mismatches WHERE subscriber_id = ?1", [&sub_id])?;
+            }
             Subscriber::set_resync_status(&tx, &sub_id, FIND_START, false)?;
             let s = Subscriber::load(&tx, &sub_id)?;
             tx.commit()?;

@@ -86,6 +86,9 @@ enum Command {
         /// Ignore `offset` on the list endpoints: every page starts at the first row.
         #[arg(long)]
         ignore_offset: bool,
+        /// Keep a subscriber's old mismatch logs when a new find starts (as a real DX may).
+        #[arg(long)]
+        keep_logs_on_find: bool,
     },
 }
 
@@ -147,6 +150,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             default_page_size,
             page_cap,
             ignore_offset,
+            keep_logs_on_find,
         } => {
             let role = match role {
                 RoleArg::Publisher => Role::Publisher,
@@ -164,6 +168,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             cfg.paging.default_limit = default_page_size;
             cfg.paging.limit_cap = page_cap;
             cfg.paging.ignore_offset = ignore_offset;
+            cfg.keep_logs_on_find = keep_logs_on_find;
             let env = start(cfg).await.map_err(|e| e.to_string())?;
             print_line(&serde_json::json!({"url": env.url(), "role": role.as_str()}).to_string());
             let _ = tokio::signal::ctrl_c().await;

@@ -3,147 +3,13 @@
 
 mod common;
 
-use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
+use common::spec::{message, validator, Checked, Spec};
 use common::*;
 use dam_sim::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-
-fn reference(file: &str) -> Value {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("spec")
-        .join(file);
-    let text =
-        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()));
-    serde_json::from_str(&text).expect("OpenAPI JSON")
-}
-
-/// Validates answers against the response schemas of an OpenAPI document.
-struct Spec {
-    doc: Value,
-    prefix: &'static str,
-    cache: HashMap<String, jsonschema::Validator>,
-    checked: usize,
-}
-
-impl Spec {
-    fn new(file: &str, prefix: &'static str) -> Spec {
-        Spec {
-            doc: reference(file),
-            prefix,
-            cache: HashMap::new(),
-            checked: 0,
-        }
-    }
-
-    /// The schema of `status` for `method template`; for a status HCL does not document on that
-    /// operation (the 403/409 cases), the operation's 400 error schema.
-    fn schema(&self, method: &str, template: &str, status: u16) -> Option<Value> {
-        let op = &self.doc["paths"][template][method];
-        assert!(op.is_object(), "{method} {template} is not in HCL's spec");
-        let responses = &op["responses"];
-        let r = &responses[status.to_string()];
-        let r = if r.is_object() {
-            r
-        } else {
-            assert!(
-                status >= 400,
-                "{method} {template}: status {status} is not documented"
-            );
-            ["400", "401", "404", "500"]
-                .iter()
-                .map(|s| &responses[*s])
-                .find(|v| v.is_object())
-                .expect("an error schema")
-        };
-        r["content"]["application/json"]["schema"]
-            .as_object()
-            .map(|s| {
-                let mut s = s.clone();
-                s.insert("components".into(), self.doc["components"].clone());
-                Value::Object(s)
-            })
-    }
-
-    fn check(&mut self, method: &str, template: &str, status: StatusCode, body: &Value) {
-        let key = format!("{method} {template} {}", status.as_u16());
-        if !self.cache.contains_key(&key) {
-            let Some(schema) = self.schema(method, template, status.as_u16()) else {
-                assert!(
-                    body.is_null() || status == StatusCode::OK,
-                    "{key}: no schema but a body {body}"
-                );
-                return;
-            };
-            let v = jsonschema::validator_for(&schema)
-                .unwrap_or_else(|e| panic!("{key}: schema does not compile: {e}"));
-            self.cache.insert(key.clone(), v);
-        }
-        let v = &self.cache[&key];
-        let errors: Vec<String> = v
-            .iter_errors(body)
-            .map(|e| format!("{} at {}", e, e.instance_path))
-            .collect();
-        assert!(
-            errors.is_empty(),
-            "{key} answer {body} violates HCL's schema: {errors:?}"
-        );
-        self.checked += 1;
-    }
-}
-
-/// A client that checks every answer against the spec.
-struct Checked<'a> {
-    api: &'a Api,
-    dam: Spec,
-    ring: Spec,
-}
-
-impl Checked<'_> {
-    async fn call(
-        &mut self,
-        method: Method,
-        template: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        self.raw(
-            method,
-            template,
-            path,
-            body.map(|b| b.to_string()).as_deref(),
-        )
-        .await
-    }
-
-    async fn raw(
-        &mut self,
-        method: Method,
-        template: &str,
-        path: &str,
-        body: Option<&str>,
-    ) -> (StatusCode, Value) {
-        let (s, v) = self.api.raw(method.clone(), path, body).await;
-        let m = method.as_str().to_lowercase();
-        if let Some(t) = template.strip_prefix(RING) {
-            self.ring.check(&m, t, s, &v);
-        } else {
-            let t = template.strip_prefix(self.dam.prefix).expect("DAM path");
-            self.dam.check(&m, t, s, &v);
-        }
-        (s, v)
-    }
-}
-
-fn message(v: &Value) -> String {
-    v["error"]["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_follow_hcl_schemas_and_bad_input_is_refused() {
@@ -164,8 +30,8 @@ async fn answers_follow_hcl_schemas_and_bad_input_is_refused() {
 
     let mut c = Checked {
         api: &p,
-        dam: Spec::new("hcl-dx-dam-api.openapi.json", DAM),
-        ring: Spec::new("hcl-dx-ring-api.openapi.json", RING),
+        dam: Spec::dam(),
+        ring: Spec::ring(),
     };
     let sub_t = format!("{DAM}/staging/subscriber");
     let one_t = format!("{DAM}/staging/subscriber/{{subscriber_id}}");
@@ -453,8 +319,8 @@ async fn answers_follow_hcl_schemas_and_bad_input_is_refused() {
     // Records endpoints on the subscriber (as the find job uses them) and on the publisher.
     let mut cs = Checked {
         api: &s,
-        dam: Spec::new("hcl-dx-dam-api.openapi.json", DAM),
-        ring: Spec::new("hcl-dx-ring-api.openapi.json", RING),
+        dam: Spec::dam(),
+        ring: Spec::ring(),
     };
     let rec_t = format!("{DAM}/staging/records");
     let hash_t = format!("{DAM}/staging/records/{{recordType}}");
@@ -603,8 +469,8 @@ async fn answers_follow_hcl_schemas_and_bad_input_is_refused() {
     // Auth failures: missing cookie, non-admin, expired token.
     let mut nobody = Checked {
         api: &Api::new(publisher.url()),
-        dam: Spec::new("hcl-dx-dam-api.openapi.json", DAM),
-        ring: Spec::new("hcl-dx-ring-api.openapi.json", RING),
+        dam: Spec::dam(),
+        ring: Spec::ring(),
     };
     let (st, v) = nobody.call(Method::GET, &sub_t, &sub_t, None).await;
     assert_eq!(st, StatusCode::UNAUTHORIZED, "missing cookie: {v}");
@@ -616,8 +482,8 @@ async fn answers_follow_hcl_schemas_and_bad_input_is_refused() {
     .await;
     let mut nonadmin = Checked {
         api: &user,
-        dam: Spec::new("hcl-dx-dam-api.openapi.json", DAM),
-        ring: Spec::new("hcl-dx-ring-api.openapi.json", RING),
+        dam: Spec::dam(),
+        ring: Spec::ring(),
     };
     let (st, _) = nonadmin.call(Method::GET, &sub_t, &sub_t, None).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "non-admin");
@@ -664,8 +530,8 @@ async fn answers_follow_hcl_schemas_and_bad_input_is_refused() {
     let mut p2 = Api::admin(publisher.url()).await;
     let mut c2 = Checked {
         api: &p2,
-        dam: Spec::new("hcl-dx-dam-api.openapi.json", DAM),
-        ring: Spec::new("hcl-dx-ring-api.openapi.json", RING),
+        dam: Spec::dam(),
+        ring: Spec::ring(),
     };
     let (st, _) = c2
         .call(
@@ -695,7 +561,7 @@ async fn answers_follow_hcl_schemas_and_bad_input_is_refused() {
         .dam
         .schema("get", "/operations/{operation_id}", 200)
         .unwrap();
-    let v = jsonschema::validator_for(&op_schema).unwrap();
+    let v = validator(&op_schema);
     let good = json!({"id": "1", "triggerFunction": "t", "inputs": {}, "status": "TODO", "retryCounter": 0, "created": "2024-01-01T00:00:00.000Z", "updated": "2024-01-01T00:00:00.000Z"});
     assert!(v.is_valid(&good));
     let mut extra = good.clone();
@@ -704,6 +570,11 @@ async fn answers_follow_hcl_schemas_and_bad_input_is_refused() {
     let mut null = good.clone();
     null["errorInfo"] = Value::Null;
     assert!(!v.is_valid(&null));
+    for bad_time in ["Ⱦ", "2024-01-01T12:99:00Z", "2024-01-01T24:00:00Z"] {
+        let mut t = good.clone();
+        t["created"] = json!(bad_time);
+        assert!(!v.is_valid(&t), "formats are validated: {bad_time}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -112,6 +112,19 @@ pub enum Error {
         /// The first characters of the answer.
         excerpt: String,
     },
+    /// An answer was larger than the client's cap on one answer (see
+    /// [`ClientBuilder::max_answer_bytes`](crate::ClientBuilder::max_answer_bytes); 64 MiB by
+    /// default): reading stopped there, so a hostile or broken server or proxy cannot fill the
+    /// memory. `url` is the address without its query; the cookie is never part of it.
+    #[error("the answer of {url} is larger than {}, the most this client reads from one answer: this is not a DX answer of normal size (a proxy or a broken server?); check the server, or raise the limit", human_bytes(*.limit))]
+    AnswerTooLarge {
+        /// `scheme://host:port/path` of the request (no query).
+        url: String,
+        /// The cap in bytes.
+        limit: u64,
+        /// The size the server announced (`Content-Length`), when it announced one.
+        announced: Option<u64>,
+    },
     /// A list endpoint's pages do not fit together: a page held only rows already received, so
     /// the server ignores `offset` (or the list changed while it was read). Reading stops rather
     /// than loop or keep a report that repeats or misses rows.
@@ -166,6 +179,7 @@ impl Error {
             Error::ConnectionRefused { .. } => "connection_refused",
             Error::Network { .. } => "network",
             Error::Undecodable { .. } => "undecodable_answer",
+            Error::AnswerTooLarge { .. } => "answer_too_large",
             Error::PagingBroken { .. } => "paging_broken",
             Error::Refused { .. } => "refused",
             Error::File { .. } => "file",
@@ -174,11 +188,12 @@ impl Error {
         }
     }
 
-    /// Whether a read may be retried after this error (timeouts, broken connections, 502/503/504).
+    /// Whether a read may be retried after this error: timeouts, broken connections, 500 (which
+    /// HCL documents as "the portal server is not reachable") and 502–504.
     pub fn is_transient(&self) -> bool {
         match self {
             Error::Timeout { .. } | Error::ConnectionRefused { .. } | Error::Network { .. } => true,
-            Error::Server { status, .. } => matches!(status, 502..=504),
+            Error::Server { status, .. } => matches!(status, 500 | 502..=504),
             _ => false,
         }
     }
@@ -225,6 +240,19 @@ impl Serialize for Error {
     }
 }
 
+/// `n` bytes in words: whole MiB or KiB when exact, else bytes.
+fn human_bytes(n: u64) -> String {
+    const KIB: u64 = 1 << 10;
+    const MIB: u64 = 1 << 20;
+    if n >= MIB && n % MIB == 0 {
+        format!("{} MiB", n / MIB)
+    } else if n >= KIB && n % KIB == 0 {
+        format!("{} KiB", n / KIB)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
 /// Result alias of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -260,7 +288,12 @@ mod tests {
             status: 500,
             message: "x".into(),
         };
-        assert!(!s500.is_transient() && s500.is_unclear_outcome());
+        assert!(s500.is_transient() && s500.is_unclear_outcome());
+        let s501 = Error::Server {
+            status: 501,
+            message: "x".into(),
+        };
+        assert!(!s501.is_transient() && !s501.is_unclear_outcome());
         assert!(!Error::NotAdmin { message: "".into() }.is_transient());
     }
 
@@ -272,5 +305,26 @@ mod tests {
         };
         assert!(e.to_string().contains("custom CA"));
         assert_eq!(e.code(), "tls");
+    }
+
+    #[test]
+    fn answer_too_large_serialises_with_url_and_limit() {
+        let e = Error::AnswerTooLarge {
+            url: "https://dx.example:443/dx/api/dam/v1/staging/mismatches".into(),
+            limit: 64 << 20,
+            announced: Some(100 << 20),
+        };
+        assert!(!e.is_transient() && !e.is_unclear_outcome() && !e.is_auth());
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["code"], "answer_too_large");
+        let m = v["message"].as_str().unwrap();
+        assert!(
+            m.contains("https://dx.example:443/dx/api/dam/v1/staging/mismatches"),
+            "{m}"
+        );
+        assert!(m.contains("64 MiB"), "{m}");
+        assert_eq!(v.as_object().unwrap().len(), 2);
+        assert_eq!(human_bytes(1000), "1000 bytes");
+        assert_eq!(human_bytes(2048), "2 KiB");
     }
 }

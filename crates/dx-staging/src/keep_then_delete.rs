@@ -25,7 +25,8 @@ use crate::workflow::state::ReportInfo;
 pub const ARCHIVE_INCOMPLETE: &str = "archive_incomplete";
 
 /// Archives the mismatch logs of `subscriber_id` (all subscribers with `None`) into `archive`,
-/// checks the copy against a fresh count, then deletes them on the server. Returns the copy.
+/// checks the copy against a fresh count, then deletes them on the server. Returns the copy;
+/// when there were no logs, nothing is kept or deleted (`rows` is 0 and no file is left).
 pub async fn archive_then_delete_logs(
     client: &Client,
     subscriber_id: Option<&str>,
@@ -38,6 +39,12 @@ pub async fn archive_then_delete_logs(
         ..ReportRequest::default()
     };
     let kept = fetch_report(client, &req, archive, opts, |_| {}, cancel).await?;
+    if kept.rows == 0 && count_logs(client, subscriber_id, opts).await? == 0 {
+        // Nothing to keep and nothing to delete: no empty archive file, no DELETE.
+        let _ = std::fs::remove_file(archive);
+        let _ = std::fs::remove_file(crate::report::meta_path(archive));
+        return Ok(kept);
+    }
     let whose = match subscriber_id {
         Some(id) => format!("subscriber {id}"),
         None => "all subscribers".to_string(),

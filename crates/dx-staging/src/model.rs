@@ -171,8 +171,9 @@ pub struct Operation {
     /// Its inputs.
     #[serde(default)]
     pub inputs: Value,
-    /// Its status.
-    #[serde(default = "unknown_status")]
+    /// Its status (`null`, a number or a value unknown to this version are kept as
+    /// [`OperationStatus::Other`], never a decoding error).
+    #[serde(default = "unknown_status", deserialize_with = "lenient_status")]
     pub status: OperationStatus,
     /// Error details, when it failed.
     #[serde(default)]
@@ -190,6 +191,15 @@ pub struct Operation {
 
 fn unknown_status() -> OperationStatus {
     OperationStatus::Other(String::new())
+}
+
+fn lenient_status<'de, D: Deserializer<'de>>(d: D) -> Result<OperationStatus, D::Error> {
+    Ok(match lenient_string(d)? {
+        None => unknown_status(),
+        Some(s) => {
+            serde_json::from_value(Value::String(s.clone())).unwrap_or(OperationStatus::Other(s))
+        }
+    })
 }
 
 impl Operation {
@@ -313,6 +323,15 @@ mod tests {
         assert!(OperationStatus::Retry.is_in_progress());
         let op: Operation = serde_json::from_value(json!({"status": "PAUSED"})).unwrap();
         assert_eq!(op.status, OperationStatus::Other("PAUSED".into()));
+        // A status left null or sent as a number decodes, unknown, with the rest kept.
+        let op: Operation =
+            serde_json::from_value(json!({"id": "n", "status": null, "retryCounter": 1})).unwrap();
+        assert_eq!(op.status, OperationStatus::Other(String::new()));
+        assert_eq!(op.retry_counter, Some(1));
+        let op: Operation = serde_json::from_value(json!({"status": 3})).unwrap();
+        assert_eq!(op.status, OperationStatus::Other("3".into()));
+        let op: Operation = serde_json::from_value(json!({"status": "RETRY"})).unwrap();
+        assert_eq!(op.status, OperationStatus::Retry);
         assert!(!op.is_sync());
     }
 

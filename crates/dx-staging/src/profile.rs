@@ -1,8 +1,11 @@
 //! Connection profiles: what DXClient's flags hold, plus TLS, timeouts and a link to the
 //! subscriber environment's profile. Passwords are never part of a profile.
 
-use std::path::PathBuf;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -13,14 +16,26 @@ use crate::secret::Secret;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(tag = "mode", rename_all = "camelCase")]
 pub enum TlsMode {
-    /// Verify against the built-in web PKI roots (the default).
+    /// Verify against the operating system's trust store (the default): the platform verifier
+    /// on Windows and macOS, the system CA bundle on Linux (`SSL_CERT_FILE` / `SSL_CERT_DIR`
+    /// replace it when set). No root list is compiled into the binary.
     #[default]
     Verify,
-    /// Also trust the certificate(s) in this PEM file (a private CA or a self-signed server).
+    /// Trust the OS store and also the certificate(s) in this PEM file (a private CA, or a
+    /// self-signed server certificate given as its own CA).
     CustomCa {
-        /// Path of the PEM file.
+        /// Path of the PEM file that is read when connecting. The app keeps its own copy and
+        /// points here at the copy.
         #[serde(rename = "caPemPath")]
         ca_pem_path: PathBuf,
+        /// Where the file was chosen from, when `caPemPath` is a copy kept by the app. Shown to
+        /// the user only; never read.
+        #[serde(
+            rename = "caOriginal",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        ca_original: Option<PathBuf>,
     },
     /// Accept any certificate. Insecure; shown as a visible warning wherever the profile is used.
     AcceptInvalid,
@@ -179,7 +194,7 @@ impl Profile {
         if self.dx_username.trim().is_empty() {
             out.push(Error::invalid("dxUsername", "is empty"));
         }
-        if let TlsMode::CustomCa { ca_pem_path } = &self.tls {
+        if let TlsMode::CustomCa { ca_pem_path, .. } = &self.tls {
             if let Err(e) = load_ca(ca_pem_path) {
                 out.push(e);
             }
@@ -199,6 +214,13 @@ impl Profile {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+
+    /// Whether this profile talks plain `http://` to a host that is not this machine (not
+    /// `localhost`, 127.0.0.0/8 or `::1`): the password and the session cookie then cross the
+    /// network unencrypted. Flagged like [`TlsMode::is_insecure`] wherever the profile is used.
+    pub fn is_plaintext_remote(&self) -> bool {
+        self.dx_protocol.trim().eq_ignore_ascii_case("http") && !is_loopback_host(&self.hostname)
     }
 
     fn host_for_url(&self) -> String {
@@ -288,6 +310,22 @@ fn is_api_version(v: &str) -> bool {
         && v[1..].chars().all(|c| c.is_ascii_alphanumeric())
 }
 
+/// `localhost` (with or without a trailing dot), an address in 127.0.0.0/8, `::1` (bracketed
+/// or not) or an IPv4-mapped loopback address.
+fn is_loopback_host(host: &str) -> bool {
+    let h = host.trim();
+    let h = h.strip_suffix('.').unwrap_or(h);
+    if h.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let bare = h
+        .strip_prefix('[')
+        .and_then(|x| x.strip_suffix(']'))
+        .unwrap_or(h);
+    bare.parse::<IpAddr>()
+        .is_ok_and(|ip| ip.to_canonical().is_loopback())
+}
+
 fn check_hostname(h: &str) -> Result<()> {
     let field = "hostname";
     if h.trim().is_empty() {
@@ -326,33 +364,62 @@ fn check_hostname(h: &str) -> Result<()> {
     Ok(())
 }
 
-/// Reads and parses a PEM CA file; the error names the `tls.caPemPath` field and the path.
-pub(crate) fn load_ca(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>> {
-    let field = "tls.caPemPath";
+/// The name of the CA file field, for errors.
+const CA_FIELD: &str = "tls.caPemPath";
+
+/// Reads a CA file and checks it: PEM holding at least one certificate, each one usable as a
+/// trust anchor. Answers the file's bytes (to keep a copy of exactly what was checked); the error
+/// names the `tls.caPemPath` field and the path.
+pub fn read_ca_file(path: &Path) -> Result<Vec<u8>> {
+    read_checked(path).map(|(bytes, _)| bytes)
+}
+
+/// Reads and parses a PEM CA file into the certificates to trust; errors as [`read_ca_file`].
+pub(crate) fn load_ca(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
+    read_checked(path).map(|(_, certs)| certs)
+}
+
+fn read_checked(path: &Path) -> Result<(Vec<u8>, Vec<CertificateDer<'static>>)> {
     let bytes = std::fs::read(path).map_err(|e| {
         Error::invalid(
-            field,
+            CA_FIELD,
             format!("cannot read CA file {}: {e}", path.display()),
         )
     })?;
-    if !bytes
-        .windows(b"-----BEGIN CERTIFICATE-----".len())
-        .any(|w| w == b"-----BEGIN CERTIFICATE-----")
-    {
+    let certs = CertificateDer::pem_slice_iter(&bytes)
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| {
+            Error::invalid(
+                CA_FIELD,
+                format!(
+                    "{} is not a valid PEM certificate file: {e}",
+                    path.display()
+                ),
+            )
+        })?;
+    if certs.is_empty() {
         return Err(Error::invalid(
-            field,
-            format!("{} holds no PEM certificate", path.display()),
-        ));
-    }
-    reqwest::Certificate::from_pem_bundle(&bytes).map_err(|e| {
-        Error::invalid(
-            field,
+            CA_FIELD,
             format!(
-                "{} is not a valid PEM certificate file: {e}",
+                "{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
                 path.display()
             ),
-        )
-    })
+        ));
+    }
+    let mut anchors = rustls::RootCertStore::empty();
+    for (i, cert) in certs.iter().enumerate() {
+        anchors.add(cert.clone()).map_err(|e| {
+            Error::invalid(
+                CA_FIELD,
+                format!(
+                    "certificate {} of {} cannot be trusted as a CA: {e}",
+                    i + 1,
+                    path.display()
+                ),
+            )
+        })?;
+    }
+    Ok((bytes, certs))
 }
 
 #[cfg(test)]
@@ -433,6 +500,7 @@ mod tests {
         let p = Profile {
             tls: TlsMode::CustomCa {
                 ca_pem_path: "/nonexistent/ca.pem".into(),
+                ca_original: None,
             },
             ..good()
         };
@@ -444,10 +512,67 @@ mod tests {
         let f = dir.path().join("ca.pem");
         std::fs::write(&f, "not a cert").unwrap();
         let p = Profile {
-            tls: TlsMode::CustomCa { ca_pem_path: f },
+            tls: TlsMode::CustomCa {
+                ca_pem_path: f.clone(),
+                ca_original: None,
+            },
             ..good()
         };
         assert_eq!(field_of(&p.validate().unwrap_err()), "tls.caPemPath");
+
+        // PEM armour around bytes that are not a certificate.
+        std::fs::write(
+            &f,
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let e = read_ca_file(&f).unwrap_err();
+        assert_eq!(field_of(&e), "tls.caPemPath");
+        assert!(e.to_string().contains("ca.pem"), "{e}");
+        // A private key alone is PEM but holds no certificate.
+        std::fs::write(
+            &f,
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        let e = read_ca_file(&f).unwrap_err();
+        assert!(e.to_string().contains("holds no PEM certificate"), "{e}");
+    }
+
+    #[test]
+    fn plaintext_to_another_host_is_flagged() {
+        let http = |host: &str| Profile {
+            dx_protocol: "http".into(),
+            hostname: host.into(),
+            ..good()
+        };
+        for remote in [
+            "dx.example.com",
+            "10.0.0.5",
+            "[2001:db8::1]",
+            "localhost.example.com",
+            "128.0.0.1",
+        ] {
+            assert!(http(remote).is_plaintext_remote(), "{remote}");
+        }
+        for local in [
+            "localhost",
+            "LOCALHOST",
+            "localhost.",
+            "127.0.0.1",
+            "127.5.6.7",
+            "[::1]",
+            "::1",
+            "[::ffff:127.0.0.1]",
+        ] {
+            assert!(!http(local).is_plaintext_remote(), "{local}");
+        }
+        let upper = Profile {
+            dx_protocol: "HTTP".into(),
+            ..good()
+        };
+        assert!(upper.is_plaintext_remote());
+        assert!(!good().is_plaintext_remote(), "https is never flagged");
     }
 
     #[test]
@@ -475,9 +600,21 @@ mod tests {
         assert_eq!(
             custom,
             TlsMode::CustomCa {
-                ca_pem_path: "/x.pem".into()
+                ca_pem_path: "/x.pem".into(),
+                ca_original: None,
             }
         );
+        let copied = TlsMode::CustomCa {
+            ca_pem_path: "/data/ca/p.pem".into(),
+            ca_original: Some("/home/me/ca.pem".into()),
+        };
+        let v = serde_json::to_value(&copied).unwrap();
+        assert_eq!(v["caOriginal"], "/home/me/ca.pem");
+        assert_eq!(serde_json::from_value::<TlsMode>(v).unwrap(), copied);
+        assert!(serde_json::to_value(&custom)
+            .unwrap()
+            .get("caOriginal")
+            .is_none());
         assert!(TlsMode::AcceptInvalid.is_insecure());
     }
 

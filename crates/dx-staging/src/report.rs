@@ -90,6 +90,21 @@ pub struct ReportMeta {
     /// `limit` cap.
     #[serde(default)]
     pub complete: Option<bool>,
+    /// When the find that wrote these logs was started, if known (see
+    /// [`record_find_start`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub find_started_at: Option<DateTime<Utc>>,
+}
+
+/// Records in a report's sidecar when the find that wrote its logs was started, so that logs
+/// left from an earlier find (created before it) can be told apart.
+pub fn record_find_start(report: &Path, started: DateTime<Utc>) -> Result<()> {
+    let Some(mut meta) = read_meta(report) else {
+        return Ok(());
+    };
+    meta.find_started_at = Some(started);
+    let json = serde_json::to_vec_pretty(&meta).map_err(|e| Error::file(report, e))?;
+    write_atomic(&meta_path(report), &json)
 }
 
 /// The sidecar path of a report.
@@ -167,12 +182,16 @@ enum ToWriter {
     Finish,
 }
 
+/// Writes the rows it receives into the report at `path`. The header's extra columns are the
+/// extra fields of the first page; a field first seen on a later page is kept aside with its row
+/// number, and at the end the report is rewritten once with that column added (so nothing the
+/// server sent is dropped, and the common case costs no second pass).
 fn writer_thread(
     path: PathBuf,
     bom: bool,
     mut rx: tokio::sync::mpsc::Receiver<ToWriter>,
 ) -> Result<u64> {
-    let mut writer: Option<ReportWriter> = None;
+    let report_err = |e: mismatch_report::ReportError| Error::Report(e.to_string());
     let open = |extra: Vec<String>| {
         ReportWriter::create(
             &path,
@@ -182,26 +201,31 @@ fn writer_thread(
                 ..WriterOptions::default()
             },
         )
-        .map_err(|e| Error::Report(e.to_string()))
+        .map_err(report_err)
     };
+    let mut writer: Option<ReportWriter> = None;
+    let mut header_extra: Vec<String> = Vec::new();
+    let mut late = LateFields::default();
+    let mut written = 0u64;
     while let Some(msg) = rx.blocking_recv() {
         match msg {
             ToWriter::Rows(rows) => {
                 if writer.is_none() {
                     // The header's extra columns: every extra field of the first page, in order.
-                    let mut extra: Vec<String> = Vec::new();
                     for r in &rows {
                         for (k, _) in &r.extra {
-                            if !extra.contains(k) {
-                                extra.push(k.clone());
+                            if !header_extra.contains(k) {
+                                header_extra.push(k.clone());
                             }
                         }
                     }
-                    writer = Some(open(extra)?);
+                    writer = Some(open(header_extra.clone())?);
                 }
                 if let Some(w) = writer.as_mut() {
-                    for r in &rows {
-                        w.write_row(r).map_err(|e| Error::Report(e.to_string()))?;
+                    for mut r in rows {
+                        late.take_from(&mut r, written, &header_extra);
+                        w.write_row(&r).map_err(report_err)?;
+                        written += 1;
                     }
                 }
             }
@@ -210,13 +234,79 @@ fn writer_thread(
                     Some(w) => w,
                     None => open(Vec::new())?,
                 };
-                let summary = w.finish().map_err(|e| Error::Report(e.to_string()))?;
+                let summary = w.finish().map_err(report_err)?;
+                if !late.is_empty() {
+                    late.rewrite(&path, bom, header_extra)?;
+                }
                 return Ok(summary.rows);
             }
         }
     }
     // The sender went away without Finish: dropping the writer removes the temporary file.
     Err(Error::Cancelled)
+}
+
+/// Extra fields that were not in the report's header when their row was written.
+#[derive(Default)]
+struct LateFields {
+    /// Their names, in order of first appearance.
+    names: Vec<String>,
+    /// Row number → its late fields.
+    by_row: std::collections::HashMap<u64, Vec<(String, String)>>,
+}
+
+impl LateFields {
+    fn is_empty(&self) -> bool {
+        self.by_row.is_empty()
+    }
+
+    /// Moves the fields of `row` that the header lacks into this set.
+    fn take_from(&mut self, row: &mut MismatchRow, index: u64, header: &[String]) {
+        if row.extra.iter().all(|(k, _)| header.contains(k)) {
+            return;
+        }
+        let (keep, late): (Vec<_>, Vec<_>) = std::mem::take(&mut row.extra)
+            .into_iter()
+            .partition(|(k, _)| header.contains(k));
+        row.extra = keep;
+        for (k, _) in &late {
+            if !self.names.contains(k) {
+                self.names.push(k.clone());
+            }
+        }
+        self.by_row.insert(index, late);
+    }
+
+    /// Rewrites the finished report at `path` with the late columns added after the header's.
+    fn rewrite(mut self, path: &Path, bom: bool, mut columns: Vec<String>) -> Result<()> {
+        let report_err = |e: mismatch_report::ReportError| Error::Report(e.to_string());
+        tracing::info!(
+            columns = ?self.names,
+            "fields first seen on a later page: rewriting the report with them"
+        );
+        columns.extend(self.names.iter().cloned());
+        let reader =
+            mismatch_report::ReportReader::open(path, Default::default()).map_err(report_err)?;
+        let mut out = ReportWriter::create(
+            path,
+            WriterOptions {
+                bom,
+                extra_columns: Some(columns),
+                ..WriterOptions::default()
+            },
+        )
+        .map_err(report_err)?;
+        for (i, row) in reader.enumerate() {
+            let mut row = row.map_err(report_err)?;
+            if let Some(fields) = self.by_row.remove(&(i as u64)) {
+                row.extra.extend(fields);
+            }
+            out.write_row(&row).map_err(report_err)?;
+        }
+        // The reader is done (and its file closed) before the new file replaces it.
+        out.finish().map_err(report_err)?;
+        Ok(())
+    }
 }
 
 /// Fetches the logs `req` selects into a CSV at `path` (appears only when complete), then
@@ -297,6 +387,7 @@ pub async fn fetch_report(
         possibly_inaccurate,
         status_at_fetch: status_at_fetch.clone(),
         complete: Some(true),
+        find_started_at: None,
     };
     let json = serde_json::to_vec_pretty(&meta).map_err(|e| Error::file(path, e))?;
     write_atomic(&meta_path(path), &json)?;
@@ -305,6 +396,7 @@ pub async fn fetch_report(
         rows,
         possibly_inaccurate,
         status_at_fetch,
+        find_started_at: None,
     })
 }
 

@@ -87,6 +87,34 @@ pub enum ReportError {
         /// Which limit.
         what: String,
     },
+    /// The file is larger than [`ReaderOptions::max_bytes`](crate::ReaderOptions::max_bytes);
+    /// refused before its rows are read or memory is reserved for them.
+    #[error("{path} is larger than {}, the limit for opening a report (it has {size} bytes or more); raise ReaderOptions::max_bytes to open it", human_bytes(*.limit))]
+    FileTooLarge {
+        /// The file (`the report` for a stream).
+        path: PathBuf,
+        /// Its size, or the bytes read when reading stopped (a stream).
+        size: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The header has more columns than [`crate::reader::MAX_COLUMNS`].
+    #[error("line 1: the header has {columns} columns or more, more than the {limit} a report may have: this is not a mismatch report")]
+    TooManyColumns {
+        /// The columns found (counting stopped past the limit).
+        columns: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A record (a line, or several when a quoted field holds line ends) is longer than
+    /// [`ReaderOptions::max_line_bytes`](crate::ReaderOptions::max_line_bytes).
+    #[error("line {line}: a record longer than {}, the limit for one line of a report (a line without its end, an unclosed quote, or not a CSV report?)", human_bytes(*.limit))]
+    LineTooLong {
+        /// 1-based line number where the record starts.
+        line: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// A query named a column the report does not have.
     #[error("the report has no column {column}")]
     NoSuchColumn {
@@ -113,18 +141,100 @@ impl ReportError {
     }
 }
 
-/// Shortens a record for an error message.
+/// The most characters of a file's text quoted in an error message, the ellipsis included.
+pub const MAX_EXCERPT_CHARS: usize = 200;
+
+/// `text` cut to at most [`MAX_EXCERPT_CHARS`] characters on a character boundary, ending with
+/// `…` when cut (or when `more` says text follows).
+fn shorten_with(text: &str, more: bool) -> String {
+    if !more && text.chars().nth(MAX_EXCERPT_CHARS).is_none() {
+        return text.to_string();
+    }
+    let end = text
+        .char_indices()
+        .nth(MAX_EXCERPT_CHARS - 1)
+        .map_or(text.len(), |(i, _)| i);
+    format!("{}…", &text[..end])
+}
+
+/// `text` cut to at most [`MAX_EXCERPT_CHARS`] characters, for error messages that quote a file.
+pub(crate) fn shorten(text: &str) -> String {
+    shorten_with(text, false)
+}
+
+/// A record as comma-separated text for an error message, at most [`MAX_EXCERPT_CHARS`]
+/// characters (only as many bytes as needed are decoded).
 pub(crate) fn show_record(fields: &[&[u8]]) -> String {
-    let mut s = String::new();
+    // A character takes at most 4 bytes (an invalid byte becomes one U+FFFD).
+    let budget = MAX_EXCERPT_CHARS * 4;
+    let mut raw: Vec<u8> = Vec::with_capacity(budget.min(256));
+    let mut more = false;
     for (i, f) in fields.iter().enumerate() {
         if i > 0 {
-            s.push(',');
+            raw.push(b',');
         }
-        s.push_str(&String::from_utf8_lossy(f));
-        if s.chars().count() > 200 {
-            let cut: String = s.chars().take(200).collect();
-            return cut + "…";
+        let room = budget.saturating_sub(raw.len());
+        if f.len() > room || (raw.len() >= budget && i + 1 < fields.len()) {
+            raw.extend_from_slice(&f[..room.min(f.len())]);
+            more = true;
+            break;
+        }
+        raw.extend_from_slice(f);
+    }
+    shorten_with(&String::from_utf8_lossy(&raw), more)
+}
+
+/// `n` bytes in words: whole GiB, MiB or KiB when exact, else bytes.
+pub(crate) fn human_bytes(n: u64) -> String {
+    for (unit, name) in [(1u64 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")] {
+        if n >= unit && n % unit == 0 {
+            return format!("{} {name}", n / unit);
         }
     }
-    s
+    format!("{n} bytes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_are_at_most_200_characters() {
+        assert_eq!(show_record(&[b"a", b"b"]), "a,b");
+        let exact = "é".repeat(MAX_EXCERPT_CHARS);
+        assert_eq!(show_record(&[exact.as_bytes()]), exact);
+        assert_eq!(shorten(&exact), exact);
+        let long = "€".repeat(10_000);
+        let s = show_record(&[b"x", long.as_bytes(), b"y"]);
+        assert_eq!(s.chars().count(), MAX_EXCERPT_CHARS);
+        assert!(s.starts_with("x,€") && s.ends_with('…'), "{s}");
+        assert_eq!(shorten(&long).chars().count(), MAX_EXCERPT_CHARS);
+        // Many short fields, invalid bytes, a cut inside a character: never more, never a panic.
+        let many: Vec<&[u8]> = vec![b"ab"; 5000];
+        let s = show_record(&many);
+        assert_eq!(s.chars().count(), MAX_EXCERPT_CHARS);
+        let bad = [0xffu8; 3000];
+        assert_eq!(show_record(&[&bad]).chars().count(), MAX_EXCERPT_CHARS);
+        let emoji = "😀".repeat(MAX_EXCERPT_CHARS);
+        let s = show_record(&[emoji.as_bytes(), b"z"]);
+        assert_eq!(s.chars().count(), MAX_EXCERPT_CHARS);
+        assert!(s.ends_with('…'));
+    }
+
+    #[test]
+    fn limits_read_in_words() {
+        assert_eq!(human_bytes(8 << 30), "8 GiB");
+        assert_eq!(human_bytes(1 << 20), "1 MiB");
+        assert_eq!(human_bytes(1000), "1000 bytes");
+        let e = ReportError::FileTooLarge {
+            path: "r.csv".into(),
+            size: 2000,
+            limit: 1024,
+        };
+        let m = e.to_string();
+        assert!(
+            m.contains("r.csv") && m.contains("1 KiB") && m.contains("max_bytes"),
+            "{m}"
+        );
+    }
 }

@@ -1,6 +1,6 @@
 //! Matching a CSV header to the mismatch row's columns, whatever its spelling and order.
 
-use crate::error::ReportError;
+use crate::error::{shorten, ReportError};
 use crate::model::CANONICAL_HEADER;
 
 /// A column of a mismatch report: one of the canonical ten, or an extra column by position.
@@ -112,8 +112,8 @@ impl HeaderMap {
                     if let Some(first) = seen[k] {
                         return Err(ReportError::DuplicateColumn {
                             column: CANONICAL_HEADER[k],
-                            first: cells[first].clone(),
-                            second: cell.clone(),
+                            first: shorten(&cells[first]),
+                            second: shorten(cell),
                         });
                     }
                     seen[k] = Some(i);
@@ -130,7 +130,7 @@ impl HeaderMap {
         }
         if seen.iter().all(Option::is_none) {
             return Err(ReportError::UnrecognisedHeader {
-                found: cells.join(","),
+                found: shorten(&cells.join(",")),
             });
         }
         for c in [Column::RecordType, Column::RecordAction, Column::RecordId] {

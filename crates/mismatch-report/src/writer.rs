@@ -209,7 +209,7 @@ impl ReportWriter {
                 None => {
                     return Err(ReportError::UnknownExtraColumn {
                         row: self.rows + 1,
-                        column: k.clone(),
+                        column: crate::error::shorten(k),
                     })
                 }
             }

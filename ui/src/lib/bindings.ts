@@ -9,6 +9,11 @@ import { invoke as __TAURI_INVOKE, Channel } from "@tauri-apps/api/core";
 export const commands = {
 	/**  Version, demo flag, keyring state and the last selected profile. */
 	appInfo: () => __TAURI_INVOKE<AppInfo>("app_info"),
+	/**
+	 *  What the user must know about the start (a profiles file moved aside, ...), each notice
+	 *  once: a second call returns what is new since.
+	 */
+	startupNotices: () => __TAURI_INVOKE<StartupNotice[]>("startup_notices"),
 	/**  Every profile with where its password is. */
 	listProfiles: () => __TAURI_INVOKE<ProfileView[]>("list_profiles"),
 	/**  Every problem of a profile draft, each naming its field (empty when it can be saved). */
@@ -69,11 +74,17 @@ export const commands = {
 	 *  the library.
 	 */
 	deleteMismatchLogs: (profileId: string, subscriberId: string | null) => __TAURI_INVOKE<DeleteLogsResult>("delete_mismatch_logs", { profileId, subscriberId }),
-	/**  Opens a report file; progress goes to `on_progress`; `cancel_report_load(load_id)` stops it. */
+	/**
+	 *  Opens a report file; progress goes to `on_progress`; `cancel_report_load(load_id)` stops it.
+	 *  The file must be in the library or the export folder, or chosen in a dialog or dropped.
+	 */
 	openReport: (path: string, loadId: string, onProgress: Channel<LoadProgressDto>) => __TAURI_INVOKE<ReportInfoDto>("open_report", { path, loadId, onProgress }),
 	/**  Stops a load in progress. */
 	cancelReportLoad: (loadId: string) => __TAURI_INVOKE<boolean>("cancel_report_load", { loadId }),
-	/**  The native "open" dialog for a CSV report; `None` when dismissed. */
+	/**
+	 *  The native "open" dialog for a CSV report; `None` when dismissed. The chosen file may then
+	 *  be opened or compared.
+	 */
 	pickReportFile: () => __TAURI_INVOKE<string | null>("pick_report_file"),
 	/**  A window of filtered, sorted rows. */
 	reportWindow: (handle: string, request: WindowRequest) => __TAURI_INVOKE<GridWindow>("report_window", { handle, request }),
@@ -85,17 +96,31 @@ export const commands = {
 	closeReport: (handle: string) => __TAURI_INVOKE<null>("close_report", { handle }),
 	/**  Where an export goes by default: `<documents>/store/outputFiles/<report>-filtered.csv`. */
 	defaultExportPath: (handle: string, filtered: boolean) => __TAURI_INVOKE<string>("default_export_path", { handle, filtered }),
-	/**  The native "save" dialog for an export; `None` when dismissed. */
+	/**
+	 *  The native "save" dialog for an export; `None` when dismissed. The dialog starts at
+	 *  `suggested` when that is in the export folder (created if missing), else in the export
+	 *  folder with the suggested name. The chosen file may then be written by [`export_report`].
+	 */
 	pickExportPath: (suggested: string) => __TAURI_INVOKE<string | null>("pick_export_path", { suggested }),
-	/**  Writes the rows matching `filter` (every row for an empty filter) to `path`. */
-	exportReport: (handle: string, filter: ViewFilter, sort: ViewSort | null, path: string) => __TAURI_INVOKE<ExportResult>("export_report", { handle, filter, sort, path }),
+	/**
+	 *  Writes the rows matching `filter` (every row for an empty filter) to `path`: a `.csv` file in
+	 *  the export folder or chosen in the save dialog. An existing file is replaced only with
+	 *  `overwrite` (the window asks the user first); otherwise the error is `export_exists`.
+	 */
+	exportReport: (handle: string, filter: ViewFilter, sort: ViewSort | null, path: string, overwrite: boolean) => __TAURI_INVOKE<ExportResult>("export_report", { handle, filter, sort, path, overwrite }),
 	/**  One record from the publisher and from the linked subscriber environment, field by field. */
 	compareRecord: (profileId: string, recordType: string, recordId: string) => __TAURI_INVOKE<RecordComparison>("compare_record", { profileId, recordType, recordId }),
 	/**  The reports of a profile, newest first. */
 	listLibrary: (profileId: string) => __TAURI_INVOKE<LibraryEntry[]>("list_library", { profileId }),
-	/**  Removes a local copy of a report (the server keeps its logs). */
+	/**
+	 *  Removes a local copy of a report (the server keeps its logs). Only files of the library can
+	 *  be removed (`path_not_allowed` otherwise), never a file chosen elsewhere.
+	 */
 	removeLibraryReport: (path: string) => __TAURI_INVOKE<null>("remove_library_report", { path }),
-	/**  Compares two reports: only in A, only in B, in both; each side opens like any report. */
+	/**
+	 *  Compares two reports: only in A, only in B, in both; each side opens like any report. Both
+	 *  files must be in the library or the export folder, or chosen in a dialog or dropped.
+	 */
 	compareReports: (pathA: string, pathB: string) => __TAURI_INVOKE<ComparisonDto>("compare_reports", { pathA, pathB }),
 	/**  Opens the library folder of a profile in the system's file manager. */
 	openLibraryFolder: (profileId: string) => __TAURI_INVOKE<null>("open_library_folder", { profileId }),
@@ -422,6 +447,11 @@ export type ProfileView = {
 	demo: boolean,
 	/**  Certificate checking is off (shown as a warning). */
 	insecure: boolean,
+	/**
+	 *  Plain `http://` to a host that is not this machine: the password crosses the network
+	 *  unencrypted (shown as a warning, like `insecure`).
+	 */
+	plaintextRemote: boolean,
 };
 
 /**  A record as the publisher and the linked subscriber environment see it. */
@@ -534,6 +564,11 @@ export type RunView = {
 	rowsFetched: number,
 	/**  `sync*` operations not yet complete on the subscriber. */
 	operationsPending: number | null,
+	/**
+	 *  Other `sync*` operations not yet complete on the subscriber (created before this
+	 *  resync's trigger): shown apart, not waited for.
+	 */
+	operationsOthers: number | null,
 	/**  The most seen not complete (for the progress bar). */
 	operationsMax: number,
 	/**  The last progress line, in the user's words. */
@@ -574,7 +609,26 @@ export type StartRunsRequest = {
 	journeyId: string | null,
 	/**  The report a verify compares with. */
 	previousReport: string | null,
+	/**
+	 *  Find: keep a checked copy of each subscriber's existing mismatch logs and delete them
+	 *  before triggering (HCL's advice before re-running a find). `None`: yes.
+	 */
+	clearStaleLogs: boolean | null,
 };
+
+/**  Something the window tells the user once after the start. */
+export type StartupNotice = 
+/**
+ *  The profiles file could not be used: it was moved aside and the app started without
+ *  saved profiles.
+ */
+{ kind: "profilesMovedAside"; 
+/**  Where the profiles file was. */
+path: string; 
+/**  Where it is now. */
+movedTo: string; 
+/**  Why it could not be used. */
+reason: string };
 
 /**  How many operations have one status. */
 export type StatusCount = {
@@ -642,8 +696,13 @@ export type TlsDto =
 { mode: "verify" } | 
 /**  Also trust the certificates of this PEM file. */
 { mode: "customCa"; 
-/**  Path of the PEM file. */
-caPemPath: string } | 
+/**  Path of the PEM file. Once saved, the app's own copy in its data folder. */
+caPemPath: string; 
+/**
+ *  Where the file was chosen from, when `caPemPath` is the app's copy (shown only).
+ *  Null for a file chosen in the form and not saved yet.
+ */
+caOriginal?: string | null } | 
 /**  Accept any certificate (insecure, flagged everywhere). */
 { mode: "acceptInvalid" };
 

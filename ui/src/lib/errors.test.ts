@@ -20,4 +20,9 @@ describe("errors", () => {
     expect(nextStep("tls")).toMatch(/CA file/);
     expect(nextStep("no_such_code")).toBeNull();
   });
+  it("says what to do about a refused file", () => {
+    expect(nextStep("path_not_allowed")).toMatch(/Open CSV/);
+    expect(nextStep("export_not_csv")).toMatch(/\.csv/);
+    expect(nextStep("export_exists")).toMatch(/replace/);
+  });
 });

@@ -37,6 +37,9 @@ const NEXT_STEPS: Record<string, string> = {
   server_error: "DX reported a problem; try again, and look at the DX server logs if it persists.",
   unknown_profile: "The profile was removed; pick another one.",
   settings_file: "Fix or move the settings file named above, then restart the app.",
+  path_not_allowed: "Choose the file with Open CSV… or Browse…, drop it on the window, or use the library or the export folder.",
+  export_not_csv: "End the file name with .csv.",
+  export_exists: "Confirm to replace the file, or choose another name.",
 };
 
 /** The next thing the user can do about an error, in plain words. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { copyProfile, emptyProfile, portValue, problemsByField } from "./profileDraft";
+import { copyProfile, emptyProfile, fileName, isPlaintextRemote, portValue, problemsByField } from "./profileDraft";
 
 describe("profile drafts", () => {
   it("start from DXClient's defaults", () => {
@@ -17,5 +17,16 @@ describe("profile drafts", () => {
     expect(portValue("70000")).toBe(70000);
     expect(portValue("12x")).toBe(0);
     expect(portValue("-1")).toBe(0);
+  });
+  it("flags plain http to a host that is not this machine", () => {
+    const http = (hostname: string) => isPlaintextRemote({ dxProtocol: "http", hostname });
+    for (const remote of ["dx.example.com", "10.0.0.5", "[2001:db8::1]", "localhost.example.com", "128.0.0.1"]) expect(http(remote), remote).toBe(true);
+    for (const local of ["localhost", "LOCALHOST", "localhost.", "127.0.0.1", "127.5.6.7", "[::1]", "::1", "[::ffff:127.0.0.1]"]) expect(http(local), local).toBe(false);
+    expect(isPlaintextRemote({ dxProtocol: "HTTP", hostname: "dx.example.com" })).toBe(true);
+    expect(isPlaintextRemote({ dxProtocol: "https", hostname: "dx.example.com" })).toBe(false);
+  });
+  it("names a file of a path", () => {
+    expect(fileName("/home/me/corp CA.pem")).toBe("corp CA.pem");
+    expect(fileName("C:\\certs\\ca.pem")).toBe("ca.pem");
   });
 });

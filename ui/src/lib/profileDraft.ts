@@ -38,3 +38,29 @@ export function portValue(text: string): number {
   const n = Number(text);
   return Number.isInteger(n) && n >= 0 && n <= 4294967295 ? n : 0;
 }
+
+/**
+ * Plain `http` to a host that is not this machine (not `localhost`, 127.0.0.0/8 or `::1`): the
+ * password crosses the network unencrypted. The same rule as `Profile::is_plaintext_remote` in
+ * Rust, which decides the header's flag; this one follows the form as it is typed.
+ */
+export function isPlaintextRemote(p: Pick<ProfileDto, "dxProtocol" | "hostname">): boolean {
+  if (p.dxProtocol.trim().toLowerCase() !== "http") return false;
+  let h = p.hostname.trim().toLowerCase();
+  if (h.endsWith(".")) h = h.slice(0, -1);
+  if (h === "") return false;
+  if (h === "localhost") return false;
+  if (h.startsWith("[") && h.endsWith("]")) h = h.slice(1, -1);
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) && h.split(".").every((x) => Number(x) <= 255)) return false;
+  if (h.startsWith("::ffff:")) {
+    const v4 = h.slice(7);
+    if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4)) return false;
+  }
+  return !/^(0{0,4}:){2,7}0{0,3}1$/.test(h) && h !== "::1";
+}
+
+/** The last part of a path, `/` or `\` separated (a file's name for display). */
+export function fileName(path: string): string {
+  const parts = path.split(/[\\/]/);
+  return parts[parts.length - 1] || path;
+}

@@ -6,7 +6,7 @@ function run(p: Partial<RunView>): RunView {
   return {
     runId: "r1", journeyId: "j1", profileId: "p", kind: "find", subscriberId: "s1", phase: "preflight", job: null,
     status: null, startedAt: "2024-01-01T00:00:00Z", triggeredAt: null, elapsedSecs: 0, rowsFetched: 0,
-    operationsPending: null, operationsMax: 0, message: "", watching: true, queued: false, done: false, outcome: null,
+    operationsPending: null, operationsOthers: null, operationsMax: 0, message: "", watching: true, queued: false, done: false, outcome: null,
     warnings: [], report: null, previousReport: null, archivedReport: null, problem: null, ...p,
   };
 }
@@ -62,6 +62,9 @@ describe("timeline", () => {
     expect(s[4].state).toBe("done");
     expect(s[5]).toMatchObject({ id: "operations", state: "active" });
     expect(s[5].progress).toBeCloseTo(0.75);
+    expect(s[5].detail).not.toContain("other");
+    const withOthers = timeline([f, { ...r, operationsOthers: 2 }]);
+    expect(withOthers[5].detail).toContain("2 other sync operations from before this resync, not counted");
     const rDone = { ...r, done: true, phase: "done", operationsPending: 0, outcome: outcome({ result: "resyncDone", operationsWatched: true, operationsFailed: 0 }) };
     const v = run({ runId: "r3", kind: "verify", startedAt: "2024-01-01T00:02:00Z", done: true, phase: "done", outcome: outcome({ result: "verified", rows: 0 }) });
     expect(states([f, rDone, v]).slice(3)).toEqual(["review:done", "resync:done", "operations:done", "verify:done"]);

@@ -151,7 +151,9 @@ export function timeline(runs: RunView[]): Step[] {
       const max = Math.max(r.operationsMax, r.operationsPending ?? 0);
       const pending = r.operationsPending ?? max;
       const progress = max > 0 ? (max - pending) / max : 0;
-      steps.push(step("operations", "active", `${formatCount(pending)} sync operations not yet complete on the subscriber${idle(r)}`, { progress, runId: r.runId }));
+      const others = r.operationsOthers ?? 0;
+      const apart = others > 0 ? ` · ${formatCount(others)} other sync operation${others === 1 ? "" : "s"} from before this resync, not counted` : "";
+      steps.push(step("operations", "active", `${formatCount(pending)} sync operations of this resync not yet complete on the subscriber${apart}${idle(r)}`, { progress, runId: r.runId }));
     } else if (o?.result === "resyncDone" && o.operationsWatched === false) {
       steps.push(step("operations", "warn", "Not watched: no subscriber environment profile is linked. Check its operations in DX.", { runId: r.runId }));
     } else if (o?.result === "resyncDone" && (o.operationsFailed ?? 0) > 0) {

@@ -39,8 +39,8 @@ export async function watchRuns(): Promise<void> {
 }
 
 /** Starts runs and shows the first one's wizard. */
-export async function startRuns(profileId: string, subscriberIds: string[], kind: "find" | "resync" | "verify", journeyId: string | null = null, previousReport: string | null = null): Promise<RunView[]> {
-  const started = await api.startRuns({ profileId, subscriberIds, kind, journeyId, previousReport });
+export async function startRuns(profileId: string, subscriberIds: string[], kind: "find" | "resync" | "verify", journeyId: string | null = null, previousReport: string | null = null, clearStaleLogs: boolean | null = null): Promise<RunView[]> {
+  const started = await api.startRuns({ profileId, subscriberIds, kind, journeyId, previousReport, clearStaleLogs });
   for (const v of started) upsert(v);
   if (started[0]) runs.journey = started[0].journeyId;
   return started;

@@ -11,10 +11,10 @@ vi.mock("../lib/bindings", () => ({ commands }));
 import ProfileForm from "./ProfileForm.svelte";
 import { emptyProfile } from "../lib/profileDraft";
 
-function setup() {
+function setup(initial = emptyProfile()) {
   const onSaved = vi.fn();
   const onCancel = vi.fn();
-  render(ProfileForm, { initial: emptyProfile(), onSaved, onCancel });
+  render(ProfileForm, { initial, onSaved, onCancel });
   return { onSaved, onCancel };
 }
 
@@ -50,7 +50,7 @@ describe("ProfileForm", () => {
     await waitFor(() => expect(screen.getByTestId("error").textContent).toContain("rejected the user name or password"));
     expect(screen.getByTestId("error").textContent).toContain("Check the user name and password");
     expect(commands.saveProfile).toHaveBeenCalledWith(expect.anything(), "wrong", null, true);
-    const view = { profile: emptyProfile(), password: "keyring", demo: false, insecure: false };
+    const view = { profile: emptyProfile(), password: "keyring", demo: false, insecure: false, plaintextRemote: false };
     commands.saveProfile.mockResolvedValueOnce(view);
     await fireEvent.click(screen.getByTestId("save-anyway"));
     await waitFor(() => expect(onSaved).toHaveBeenCalledWith(view));
@@ -63,5 +63,32 @@ describe("ProfileForm", () => {
     setup();
     await fireEvent.click(screen.getByTestId("test-draft"));
     await waitFor(() => expect(screen.getByTestId("test-result").textContent).toMatch(/2 subscribers · 84 ms/));
+  });
+
+  it("warns beside the protocol when http goes to another host", async () => {
+    commands.validateProfile.mockResolvedValue([]);
+    setup();
+    await fireEvent.input(screen.getByLabelText("Host name"), { target: { value: "dx.example.com" } });
+    expect(screen.queryByTestId("plaintext-warning")).toBeNull();
+    await fireEvent.change(screen.getByLabelText("Protocol"), { target: { value: "http" } });
+    const warning = await screen.findByTestId("plaintext-warning");
+    expect(warning.textContent).toContain("dx.example.com");
+    expect(warning.textContent).toContain("unencrypted");
+    await fireEvent.input(screen.getByLabelText("Host name"), { target: { value: "127.0.0.1" } });
+    await waitFor(() => expect(screen.queryByTestId("plaintext-warning")).toBeNull());
+  });
+
+  it("shows the CA file's original name and that the app keeps a copy", async () => {
+    commands.validateProfile.mockResolvedValue([]);
+    const p = emptyProfile();
+    p.id = "p1";
+    p.name = "prod";
+    p.tls = { mode: "customCa", caPemPath: "/data/ca/p1.pem", caOriginal: "/home/me/corp CA.pem" };
+    setup(p);
+    const note = screen.getByTestId("ca-copy");
+    expect(note.textContent).toContain("corp CA.pem");
+    expect(note.textContent).toContain("does not affect this profile");
+    await fireEvent.input(screen.getByLabelText("CA file path"), { target: { value: "/tmp/other.pem" } });
+    await waitFor(() => expect(screen.getByTestId("ca-copy").textContent).toContain("kept in the app's data folder when you save"));
   });
 });

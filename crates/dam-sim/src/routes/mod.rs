@@ -6,12 +6,13 @@ mod records;
 mod ring;
 mod sim;
 mod subscribers;
+mod validate;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
@@ -30,6 +31,16 @@ pub(crate) type Params =
 pub(crate) fn params(p: Params) -> Result<HashMap<String, String>, ApiError> {
     p.map(|Query(m)| m)
         .map_err(|e| ApiError::bad_request(format!("malformed query string: {e}")))
+}
+
+/// Path parameters as given (`Path` rejections, such as a percent-encoded segment that is not
+/// UTF-8, become DAM 400 answers instead of axum's plain-text ones).
+pub(crate) type PathParams<T> = Result<Path<T>, axum::extract::rejection::PathRejection>;
+
+/// The path parameters, or a DAM 400 naming the problem.
+pub(crate) fn path_params<T>(p: PathParams<T>) -> Result<T, ApiError> {
+    p.map(|Path(v)| v)
+        .map_err(|e| ApiError::bad_request(format!("malformed path parameter: {e}")))
 }
 
 /// An optional non-negative integer parameter; the error names it.
@@ -170,10 +181,14 @@ async fn faults_and_counting(State(env): State<SharedEnv>, req: Request, next: N
     }
     match fault {
         RequestFault::None => next.run(req).await,
-        RequestFault::ServerError => {
+        RequestFault::ServerError(status) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
             let e = ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "injected fault: service unavailable",
+                status,
+                format!(
+                    "injected fault: {}",
+                    status.canonical_reason().unwrap_or("server error")
+                ),
             );
             family_error(req.uri().path(), e).into_response()
         }

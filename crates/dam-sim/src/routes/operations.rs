@@ -2,13 +2,14 @@
 //! `POST /eventlogs`, which turns staging events into `sync*` operations.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rusqlite::types::Value as SqlValue;
 use serde_json::{json, Value};
 
-use super::{paging, params, Params};
+use super::validate::{self, req, Prop, Ty};
+use super::{paging, params, path_params, Params, PathParams};
 use crate::api_error::{parse_body, ApiError};
 use crate::model::{Operation, OPERATION_STATUSES, OP_COLS};
 use crate::records::RecordType;
@@ -76,8 +77,9 @@ pub(crate) async fn list(State(env): State<SharedEnv>, q: Params) -> Result<Resp
 
 pub(crate) async fn one(
     State(env): State<SharedEnv>,
-    Path(id): Path<String>,
+    id: PathParams<String>,
 ) -> Result<Response, ApiError> {
+    let id = path_params(id)?;
     let id2 = id.clone();
     let op = env.db.call(move |c| Ok(Operation::load(c, &id2)?)).await?;
     let op = op.ok_or_else(|| ApiError::not_found(format!("no operation with id `{id}`")))?;
@@ -93,58 +95,63 @@ struct Event {
     host: String,
 }
 
-const EVENT_FIELDS: [&str; 5] = ["eventData", "host", "type", "action", "created"];
+/// The properties of `SubscriberInterfaceReq`, all required.
+const EVENT: [Prop; 5] = [
+    req("eventData", Ty::Obj),
+    req("host", Ty::Str),
+    req("type", Ty::Str),
+    req("action", Ty::Str),
+    req("created", Ty::DateTime),
+];
 
+/// Checks event `i` against `SubscriberInterfaceReq` (types, `created` a date-time, required
+/// and unknown properties) and what the simulator needs of it: a known record `type`, an
+/// `action` of CREATE/UPDATE/DELETE, `eventData.id` (and `eventData.collectionId`, if given)
+/// strings. Errors name the event and the property.
 fn event(i: usize, v: &Value) -> Result<Event, ApiError> {
-    let bad = |m: String| ApiError::bad_request(format!("event {i}: {m}"));
-    let m = v
-        .as_object()
-        .ok_or_else(|| bad("must be a SubscriberInterfaceReq object".into()))?;
-    if let Some(k) = m.keys().find(|k| !EVENT_FIELDS.contains(&k.as_str())) {
-        return Err(bad(format!(
-            "unknown property `{k}` (allowed: {})",
-            EVENT_FIELDS.join(", ")
-        )));
-    }
-    let text = |k: &str| -> Result<String, ApiError> {
+    let ctx = format!("event {i}: ");
+    let bad = |m: String| ApiError::bad_request(format!("{ctx}{m}"));
+    let m = validate::object(v, "SubscriberInterfaceReq", &EVENT, &ctx)?;
+    let text = |k: &str| {
         m.get(k)
             .and_then(Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| bad(format!("property `{k}` is required and must be a string")))
+            .unwrap_or_default()
+            .to_string()
     };
-    let t = text("type")?;
+    let t = text("type");
     let rtype = RecordType::parse(&t).ok_or_else(|| {
         bad(format!(
             "property `type` has an unknown value `{t}` (allowed: {})",
             RecordType::valid_list()
         ))
     })?;
-    let action = text("action")?;
+    let action = text("action");
     if !["CREATE", "UPDATE", "DELETE"].contains(&action.as_str()) {
         return Err(bad(format!(
             "property `action` must be CREATE, UPDATE or DELETE, got `{action}`"
         )));
     }
-    let host = text("host")?;
-    text("created")?;
-    let data = m
-        .get("eventData")
-        .and_then(Value::as_object)
-        .ok_or_else(|| bad("property `eventData` is required and must be an object".into()))?;
+    let data = m.get("eventData").and_then(Value::as_object);
     let id = data
-        .get("id")
+        .and_then(|d| d.get("id"))
         .and_then(Value::as_str)
         .ok_or_else(|| bad("property `eventData.id` is required and must be a string".into()))?
         .to_string();
+    let collection_id = match data.and_then(|d| d.get("collectionId")) {
+        None => None,
+        Some(Value::String(c)) => Some(c.clone()),
+        Some(other) => {
+            return Err(bad(format!(
+                "property `eventData.collectionId` must be a string, got {other}"
+            )))
+        }
+    };
     Ok(Event {
         rtype,
         action,
         id,
-        collection_id: data
-            .get("collectionId")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        host,
+        collection_id,
+        host: text("host"),
     })
 }
 

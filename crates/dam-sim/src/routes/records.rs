@@ -2,14 +2,14 @@
 //! The path/query enums of HCL's spec list ten types; the simulator also accepts `PERMISSION`
 //! and `RESOURCE` so its find job can compare them the same way.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use rusqlite::OptionalExtension;
 use serde_json::json;
 
-use super::{params, uint_param, Params};
+use super::{params, path_params, uint_param, Params, PathParams};
 use crate::api_error::ApiError;
 use crate::records::{range_hash, Record, RecordType};
 use crate::state::SharedEnv;
@@ -81,9 +81,10 @@ async fn window_hash_answer(
 
 pub(crate) async fn window_hash(
     State(env): State<SharedEnv>,
-    Path(rt): Path<String>,
+    rt: PathParams<String>,
     q: Params,
 ) -> Result<Response, ApiError> {
+    let rt = path_params(rt)?;
     let rtype = record_type(&rt, "path parameter `recordType`")?;
     let q = params(q)?;
     let offset = uint_param(&q, "offset")?
@@ -146,8 +147,9 @@ pub(crate) async fn hash_list(
 /// `GET /staging/records/{recordType}/summary` → `{"count": n}`.
 pub(crate) async fn summary(
     State(env): State<SharedEnv>,
-    Path(rt): Path<String>,
+    rt: PathParams<String>,
 ) -> Result<Response, ApiError> {
+    let rt = path_params(rt)?;
     let rtype = record_type(&rt, "path parameter `recordType`")?;
     let n: i64 = env
         .db
@@ -166,9 +168,10 @@ pub(crate) async fn summary(
 /// `StagingRecordDetailsResponseDto`, 204 when it exists and details are not asked, 404 otherwise.
 pub(crate) async fn record(
     State(env): State<SharedEnv>,
-    Path((rt, id)): Path<(String, String)>,
+    p: PathParams<(String, String)>,
     q: Params,
 ) -> Result<Response, ApiError> {
+    let (rt, id) = path_params(p)?;
     let rtype = record_type(&rt, "path parameter `recordType`")?;
     let q = params(q)?;
     let details = match q.get("details").map(String::as_str) {

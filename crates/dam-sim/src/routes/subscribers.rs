@@ -1,70 +1,45 @@
 //! `/staging/subscriber…`: register, list, read, update (find and resync triggers), deregister.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{Map, Value};
 
+use super::validate::{self, opt, req, Prop, Ty};
+use super::{path_params, PathParams};
 use crate::api_error::{parse_body, ApiError};
 use crate::model::{Subscriber, FIND_START, RESYNC_START};
 use crate::state::SharedEnv;
 use crate::{find, resync, timefmt};
 
-#[derive(Clone, Copy)]
-enum Kind {
-    Str,
-    Num,
-    Bool,
-}
-
-/// The properties of `SubscriberRegistrationReq` (and its partial form).
-const REQ_FIELDS: [(&str, Kind); 10] = [
-    ("targetHost", Kind::Str),
-    ("cycleLength", Kind::Num),
-    ("status", Kind::Bool),
-    ("lastSyncTime", Kind::Str),
-    ("syncStatus", Kind::Str),
-    ("resyncStatus", Kind::Str),
-    ("lastResyncTime", Kind::Str),
-    ("syncFailureLogs", Kind::Str),
-    ("created", Kind::Str),
-    ("updated", Kind::Str),
+/// The properties of `SubscriberRegistrationReq` (`targetHost` required) as HCL types them.
+const REQ: [Prop; 10] = [
+    req("targetHost", Ty::Str),
+    opt("cycleLength", Ty::Num),
+    opt("status", Ty::Bool),
+    opt("lastSyncTime", Ty::DateTime),
+    opt("syncStatus", Ty::Str),
+    opt("resyncStatus", Ty::Str),
+    opt("lastResyncTime", Ty::DateTime),
+    opt("syncFailureLogs", Ty::Str),
+    opt("created", Ty::DateTime),
+    opt("updated", Ty::DateTime),
 ];
 
-/// Checks a request body against `SubscriberRegistrationReq`'s properties; errors name the property.
-fn checked_body(body: &[u8], schema: &str) -> Result<Map<String, Value>, ApiError> {
+/// `SubscriberRegistrationReqPartial`: the same properties, none required.
+const REQ_PARTIAL: [Prop; 10] = {
+    let mut p = REQ;
+    p[0].required = false;
+    p
+};
+
+/// Checks a request body against `SubscriberRegistrationReq` (or its partial form): types,
+/// date-time formats, required and unknown properties; errors name the property.
+fn checked_body(body: &[u8], schema: &str, props: &[Prop]) -> Result<Map<String, Value>, ApiError> {
     let v: Value = parse_body(body)?;
-    let Value::Object(m) = v else {
-        return Err(ApiError::bad_request(format!(
-            "the request body must be a {schema} JSON object"
-        )));
-    };
-    for (k, v) in &m {
-        let Some((_, kind)) = REQ_FIELDS.iter().find(|(n, _)| n == k) else {
-            let allowed: Vec<&str> = REQ_FIELDS.iter().map(|(n, _)| *n).collect();
-            return Err(ApiError::bad_request(format!(
-                "unknown property `{k}` in {schema} (allowed: {})",
-                allowed.join(", ")
-            )));
-        };
-        let ok = match kind {
-            Kind::Str => v.is_string(),
-            Kind::Num => v.is_number(),
-            Kind::Bool => v.is_boolean(),
-        };
-        if !ok {
-            let want = match kind {
-                Kind::Str => "a string",
-                Kind::Num => "a number",
-                Kind::Bool => "a boolean",
-            };
-            return Err(ApiError::bad_request(format!(
-                "property `{k}` must be {want}, got {v}"
-            )));
-        }
-    }
+    let mut m = validate::object(&v, schema, props, "")?.clone();
     if let Some(h) = m.get("targetHost").and_then(Value::as_str) {
         if h.trim().is_empty() || h.chars().any(char::is_whitespace) {
             return Err(ApiError::bad_request(format!(
@@ -72,6 +47,9 @@ fn checked_body(body: &[u8], schema: &str) -> Result<Map<String, Value>, ApiErro
             )));
         }
     }
+    // `created` and `updated` are the simulator's to set; checked above, not stored.
+    m.remove("created");
+    m.remove("updated");
     Ok(m)
 }
 
@@ -93,8 +71,9 @@ pub(crate) async fn list(State(env): State<SharedEnv>) -> Result<Response, ApiEr
 
 pub(crate) async fn one(
     State(env): State<SharedEnv>,
-    Path(id): Path<String>,
+    id: PathParams<String>,
 ) -> Result<Response, ApiError> {
+    let id = path_params(id)?;
     let id2 = id.clone();
     let sub = env.db.call(move |c| Ok(Subscriber::load(c, &id2)?)).await?;
     let sub = sub.ok_or_else(|| not_found(&id))?;
@@ -105,7 +84,7 @@ pub(crate) async fn create(
     State(env): State<SharedEnv>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let m = checked_body(&body, "SubscriberRegistrationReq")?;
+    let m = checked_body(&body, "SubscriberRegistrationReq", &REQ)?;
     let target = s(&m, "targetHost")
         .ok_or_else(|| ApiError::bad_request("property `targetHost` is required"))?;
     let now = timefmt::now();
@@ -149,10 +128,11 @@ pub(crate) async fn create(
 
 pub(crate) async fn update(
     State(env): State<SharedEnv>,
-    Path(id): Path<String>,
+    id: PathParams<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let m = checked_body(&body, "SubscriberRegistrationReqPartial")?;
+    let id = path_params(id)?;
+    let m = checked_body(&body, "SubscriberRegistrationReqPartial", &REQ_PARTIAL)?;
     let trigger = s(&m, "resyncStatus");
     if let Some(t) = &trigger {
         if t != FIND_START && t != RESYNC_START {
@@ -215,8 +195,9 @@ pub(crate) async fn update(
 
 pub(crate) async fn remove(
     State(env): State<SharedEnv>,
-    Path(id): Path<String>,
+    id: PathParams<String>,
 ) -> Result<Response, ApiError> {
+    let id = path_params(id)?;
     let id2 = id.clone();
     let found = env
         .db

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: environments on port 0 and a small cookie client.
 #![allow(dead_code)]
 
+pub mod spec;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};

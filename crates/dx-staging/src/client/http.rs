@@ -53,19 +53,99 @@ impl<'a> Call<'a> {
     }
 }
 
-const EXCERPT_CHARS: usize = 160;
+/// The most characters of a server's text quoted in an error message, the ellipsis included.
+pub(crate) const EXCERPT_CHARS: usize = 200;
 
-/// The first characters of an answer, for error messages.
+/// The most bytes of an error answer (a status other than 2xx) read for DX's message; the rest
+/// is left unread. A DX error body is a few hundred bytes; proxies' error pages a few KiB.
+const ERROR_BODY_BYTES: u64 = 64 << 10;
+
+/// The most bytes reserved ahead from an announced `Content-Length` (the rest grows as it comes,
+/// so a size announced but never sent costs nothing).
+const RESERVE_AHEAD_BYTES: u64 = 4 << 20;
+
+/// `text` cut to at most [`EXCERPT_CHARS`] characters (on a character boundary, ending with `…`
+/// when cut); `more` says the text is already a cut of a longer one.
+fn shorten_with(text: &str, more: bool) -> String {
+    if !more && text.chars().nth(EXCERPT_CHARS).is_none() {
+        return text.to_string();
+    }
+    let end = text
+        .char_indices()
+        .nth(EXCERPT_CHARS - 1)
+        .map_or(text.len(), |(i, _)| i);
+    format!("{}…", &text[..end])
+}
+
+/// `text` cut to at most [`EXCERPT_CHARS`] characters, for error messages that quote a server.
+pub(crate) fn shorten(text: &str) -> String {
+    shorten_with(text, false)
+}
+
+/// The first characters of an answer (at most [`EXCERPT_CHARS`]), for error messages.
 pub(crate) fn excerpt(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(EXCERPT_CHARS * 4)]);
-    let mut out: String = text.chars().take(EXCERPT_CHARS).collect();
-    if text.chars().count() > EXCERPT_CHARS {
-        out.push('…');
-    }
+    // A character takes at most 4 bytes (an invalid byte becomes one U+FFFD), so these bytes
+    // hold more characters than are shown.
+    let head = &bytes[..bytes.len().min(EXCERPT_CHARS * 4)];
+    let out = shorten_with(&String::from_utf8_lossy(head), head.len() < bytes.len());
     if out.is_empty() {
-        out.push_str("(empty)");
+        "(empty)".to_string()
+    } else {
+        out
     }
-    out
+}
+
+/// The address of a request for messages: scheme, host, port and path (no query, no user).
+fn answer_url(url: &reqwest::Url) -> String {
+    let mut u = url.clone();
+    u.set_query(None);
+    u.set_fragment(None);
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.to_string()
+}
+
+/// Reads an answer's body as a stream, never more than `limit` bytes.
+///
+/// A successful answer that announces (`Content-Length`) or sends more is
+/// [`Error::AnswerTooLarge`], naming the address; an error answer (any other status) is read up
+/// to [`ERROR_BODY_BYTES`] (and `limit`) and cut there, so its status still decides the error.
+pub(crate) async fn read_body(
+    mut resp: reqwest::Response,
+    limit: u64,
+    host: &str,
+) -> Result<(StatusCode, Vec<u8>)> {
+    let status = resp.status();
+    let fail = status.is_success();
+    let announced = resp.content_length();
+    let too_large = |resp: &reqwest::Response| Error::AnswerTooLarge {
+        url: answer_url(resp.url()),
+        limit,
+        announced,
+    };
+    if fail && announced.is_some_and(|n| n > limit) {
+        return Err(too_large(&resp));
+    }
+    let cap = if fail {
+        limit
+    } else {
+        limit.min(ERROR_BODY_BYTES)
+    };
+    let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+    let reserve = announced.unwrap_or(0).min(RESERVE_AHEAD_BYTES);
+    let mut body = Vec::with_capacity(usize::try_from(reserve).unwrap_or(0).min(cap));
+    while let Some(chunk) = resp.chunk().await.map_err(|e| transport_error(&e, host))? {
+        let room = cap - body.len();
+        if chunk.len() > room {
+            if fail {
+                return Err(too_large(&resp));
+            }
+            body.extend_from_slice(&chunk[..room]);
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((status, body))
 }
 
 /// DX's own message from a DAM (`{"error":{"statusCode","message","name","details"}}`) or Ring
@@ -82,12 +162,13 @@ pub(crate) fn dx_message(bytes: &[u8]) -> Option<String> {
     };
     let message = text("message");
     let extra = text("details").or_else(|| text("reason"));
-    match (message, extra) {
-        (Some(m), Some(d)) if d != m => Some(format!("{m} ({d})")),
-        (Some(m), _) => Some(m),
-        (None, Some(d)) => Some(d),
-        (None, None) => None,
-    }
+    let joined = match (message, extra) {
+        (Some(m), Some(d)) if d != m => format!("{m} ({d})"),
+        (Some(m), _) => m,
+        (None, Some(d)) => d,
+        (None, None) => return None,
+    };
+    Some(shorten(&joined))
 }
 
 /// Maps a non-success, non-401 status to an error.
@@ -184,6 +265,9 @@ fn parse_ltpa(resp: &reqwest::Response) -> Option<Secret> {
     None
 }
 
+/// Quick retries of a login that renews an expired session, inside one attempt of a call.
+const LOGIN_RETRIES: usize = 3;
+
 impl Client {
     pub(crate) fn backoff(&self) -> ExponentialBuilder {
         let r = self.inner.retry;
@@ -203,9 +287,20 @@ impl Client {
                 return Ok((token.clone(), session.generation));
             }
         }
-        // Not retried here: reads retry around the whole call (login included), so a retry
-        // here would multiply; `Client::login` retries on its own.
-        let token = self.login_once().await?;
+        // A session that expired mid-call is renewed here, inside one attempt of the call: a
+        // few quick tries on transient errors (the login is idempotent), so that one lost login
+        // answer does not cost the call a whole retry with back-off.
+        let token = (|| self.login_once())
+            .retry(
+                ExponentialBuilder::default()
+                    .with_min_delay(self.inner.retry.min_delay / 4)
+                    .with_max_delay(self.inner.retry.min_delay)
+                    .with_max_times(LOGIN_RETRIES)
+                    .with_jitter(),
+            )
+            .when(Error::is_transient)
+            .notify(|e, d| tracing::debug!(code = e.code(), "login again in {d:?}: {e}"))
+            .await?;
         session.generation += 1;
         session.token = Some(token.clone());
         Ok((token, session.generation))
@@ -239,10 +334,7 @@ impl Client {
                 excerpt: String::new(),
             });
         }
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| transport_error(&e, &inner.ring_host))?;
+        let (_, bytes) = read_body(resp, inner.max_answer_bytes, &inner.ring_host).await?;
         Err(status_error(status, &bytes, &NotFound::Other))
     }
 
@@ -277,12 +369,7 @@ impl Client {
             .send()
             .await
             .map_err(|e| transport_error(&e, &inner.dam_host))?;
-        let status = resp.status();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| transport_error(&e, &inner.dam_host))?;
-        Ok((status, bytes.to_vec()))
+        read_body(resp, inner.max_answer_bytes, &inner.dam_host).await
     }
 
     /// Sends once with the session, logging in again once on 401 and retrying once.
@@ -333,18 +420,15 @@ impl Client {
 pub(crate) fn undecodable(what: &str, bytes: &[u8], detail: &str) -> Error {
     Error::Undecodable {
         what: what.to_string(),
-        detail: detail.to_string(),
+        detail: shorten(detail),
         excerpt: excerpt(bytes),
     }
 }
 
 /// Decodes JSON, with an excerpt of the answer on failure.
 pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| Error::Undecodable {
-        what: what.to_string(),
-        detail: e.to_string(),
-        excerpt: excerpt(bytes),
-    })
+    // serde's messages quote the offending value (`invalid type: string "…"`), so they are cut too.
+    serde_json::from_slice(bytes).map_err(|e| undecodable(what, bytes, &e.to_string()))
 }
 
 #[cfg(test)]
@@ -368,7 +452,65 @@ mod tests {
     fn excerpt_is_short() {
         let long = "x".repeat(1000);
         let e = excerpt(long.as_bytes());
-        assert!(e.chars().count() <= EXCERPT_CHARS + 1);
+        assert_eq!(e.chars().count(), EXCERPT_CHARS);
+        assert!(e.ends_with('…'));
         assert_eq!(excerpt(b""), "(empty)");
+        assert_eq!(excerpt(b"short"), "short");
+    }
+
+    #[test]
+    fn excerpts_cut_on_char_boundaries_at_200() {
+        // Exactly 200 characters: kept whole.
+        let exact = "é".repeat(EXCERPT_CHARS);
+        assert_eq!(excerpt(exact.as_bytes()), exact);
+        assert_eq!(shorten(&exact), exact);
+        // 201 multi-byte characters: 199 of them and an ellipsis.
+        let over = "€".repeat(EXCERPT_CHARS + 1);
+        let e = excerpt(over.as_bytes());
+        assert_eq!(e.chars().count(), EXCERPT_CHARS);
+        assert_eq!(e, format!("{}…", "€".repeat(EXCERPT_CHARS - 1)));
+        assert_eq!(shorten(&over), e);
+        // 200 four-byte characters fill the bytes looked at; more follow: still marked as cut.
+        let emoji = "😀".repeat(EXCERPT_CHARS + 50);
+        let e = excerpt(emoji.as_bytes());
+        assert_eq!(e.chars().count(), EXCERPT_CHARS);
+        assert!(e.ends_with('…'));
+        // A cut inside a character and invalid bytes never panic.
+        let mut bad = "a".repeat(799).into_bytes();
+        bad.extend_from_slice("€€".as_bytes());
+        bad.extend_from_slice(&[0xff; 10]);
+        assert_eq!(excerpt(&bad).chars().count(), EXCERPT_CHARS);
+        assert_eq!(excerpt(&[0xff, 0xfe]), "\u{fffd}\u{fffd}");
+    }
+
+    #[test]
+    fn dx_messages_and_decode_details_are_cut() {
+        let body = serde_json::json!({"error": {"message": "m".repeat(5000), "details": "d"}});
+        let m = dx_message(body.to_string().as_bytes()).unwrap();
+        assert_eq!(m.chars().count(), EXCERPT_CHARS);
+        assert!(m.ends_with('…'));
+        // serde quotes the bad value in its message; the error's text stays short.
+        let bytes = format!("{{\"n\": \"{}\"}}", "v".repeat(10_000));
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct N {
+            n: u64,
+        }
+        let e = decode::<N>(bytes.as_bytes(), "test").unwrap_err();
+        let Error::Undecodable {
+            detail, excerpt, ..
+        } = &e
+        else {
+            panic!("{e:?}")
+        };
+        assert!(detail.chars().count() <= EXCERPT_CHARS, "{detail}");
+        assert!(excerpt.chars().count() <= EXCERPT_CHARS, "{excerpt}");
+        assert!(e.to_string().chars().count() < 600);
+    }
+
+    #[test]
+    fn answer_url_has_no_query_or_user() {
+        let u = reqwest::Url::parse("https://u:p@dx.example/dx/api/x?offset=5&limit=9#f").unwrap();
+        assert_eq!(answer_url(&u), "https://dx.example/dx/api/x");
     }
 }

@@ -99,10 +99,23 @@ impl<'a> MismatchQuery<'a> {
     }
 
     /// Fetches one page (`offset`, `limit`).
+    ///
+    /// A 404 for one subscriber's logs is told apart by reading the subscriber: a server may
+    /// answer 404 for a subscriber that exists but has no logs (then this is an empty page),
+    /// or for one that does not exist (then [`crate::Error::UnknownSubscriber`]).
     pub async fn send(&self) -> Result<Vec<MismatchRow>> {
         let call = self.call();
-        let bytes = self.client.send(&call).await?;
-        parse_page(&bytes)
+        match self.client.send(&call).await {
+            Ok(bytes) => parse_page(&bytes),
+            Err(e @ crate::Error::UnknownSubscriber { .. }) => match &self.subscriber_id {
+                Some(id) => match self.client.subscribers().get(id).await {
+                    Ok(_) => Ok(Vec::new()),
+                    Err(_) => Err(e),
+                },
+                None => Err(e),
+            },
+            Err(e) => Err(e),
+        }
     }
 
     /// Fetches every log the query selects (its `limit` is the first page's size; `offset` is

@@ -5,7 +5,7 @@ use serde_json::Value;
 use super::http::{decode, undecodable, Call, NotFound};
 use super::subscribers::encode_segment;
 use super::Client;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{list_items, Operation, OperationStatus};
 
 /// Page size used when listing all operations.
@@ -99,11 +99,8 @@ impl<'a> OperationsQuery<'a> {
         items
             .into_iter()
             .map(|item| {
-                serde_json::from_value(item).map_err(|e| Error::Undecodable {
-                    what: call.what.into(),
-                    detail: e.to_string(),
-                    excerpt: super::http::excerpt(&bytes),
-                })
+                serde_json::from_value(item)
+                    .map_err(|e| super::http::undecodable(call.what, &bytes, &e.to_string()))
             })
             .collect()
     }

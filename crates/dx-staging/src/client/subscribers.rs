@@ -90,11 +90,8 @@ impl Subscribers<'_> {
         items
             .into_iter()
             .map(|item| {
-                serde_json::from_value(item).map_err(|e| Error::Undecodable {
-                    what: call.what.into(),
-                    detail: e.to_string(),
-                    excerpt: super::http::excerpt(&bytes),
-                })
+                serde_json::from_value(item)
+                    .map_err(|e| super::http::undecodable(call.what, &bytes, &e.to_string()))
             })
             .collect()
     }
@@ -132,8 +129,10 @@ impl Subscribers<'_> {
     }
 
     /// Starts a job without ever retrying blindly: reads the subscriber, sends the PATCH once,
-    /// and when the answer is lost (timeout, broken connection, 5xx) reads the subscriber again;
-    /// only if that read proves the PATCH did not land is it sent once more.
+    /// and when the answer is lost (timeout, broken connection, 500, 502–504) reads the
+    /// subscriber again (a read, retried with back-off); only if that read proves the PATCH did
+    /// not land is it sent again, after a pause, up to [`MAX_TRIGGER_SENDS`] sends in all, each
+    /// logged.
     pub async fn trigger(&self, id: &str, kind: TriggerKind) -> Result<TriggerOutcome> {
         let before = self.get(id).await?;
         self.trigger_after(id, kind, &before).await
@@ -148,8 +147,20 @@ impl Subscribers<'_> {
     ) -> Result<TriggerOutcome> {
         let mut patches_sent = 0;
         let mut first_error = None;
-        while patches_sent < 2 {
+        let mut pauses = backon::BackoffBuilder::build(self.client.backoff());
+        while patches_sent < MAX_TRIGGER_SENDS {
+            if patches_sent > 0 {
+                // Proven not to have landed: wait a little before sending again.
+                let pause = pauses.next().unwrap_or(self.client.inner.retry.max_delay);
+                tokio::time::sleep(pause).await;
+            }
             patches_sent += 1;
+            tracing::info!(
+                subscriber = id,
+                job = ?kind,
+                attempt = patches_sent,
+                "sending the trigger (PATCH resyncStatus)"
+            );
             match self.patch_resync_status(id, &kind.start_status()).await {
                 Ok(answer) => {
                     let subscriber = match serde_json::from_value::<Subscriber>(answer) {
@@ -165,6 +176,7 @@ impl Subscribers<'_> {
                 Err(e) if e.is_unclear_outcome() => {
                     tracing::warn!(
                         code = e.code(),
+                        attempt = patches_sent,
                         "trigger answer lost; re-reading status: {e}"
                     );
                     let after = self.get(id).await?;
@@ -183,6 +195,9 @@ impl Subscribers<'_> {
         Err(first_error.unwrap_or(Error::Cancelled))
     }
 }
+
+/// Most PATCHes one trigger sends, each only after a re-read proved the previous did not land.
+pub const MAX_TRIGGER_SENDS: u32 = 5;
 
 fn subscriber_path(id: &str) -> String {
     format!("/staging/subscriber/{}", encode_segment(id))

@@ -288,7 +288,7 @@ async fn lost_trigger_answer_is_confirmed_by_rereading_not_resent() {
 }
 
 #[tokio::test]
-async fn trigger_that_did_not_land_is_sent_once_more_then_gives_up() {
+async fn trigger_that_did_not_land_is_sent_again_up_to_five_times_then_gives_up() {
     let mock = Mock::start(|req, n| {
         if req.path.ends_with("/auth/login") {
             return login_ok(n);
@@ -306,7 +306,12 @@ async fn trigger_that_did_not_land_is_sent_once_more_then_gives_up() {
         .await
         .unwrap_err();
     assert!(matches!(e, Error::Server { status: 504, .. }));
-    assert_eq!(mock.count(&format!("PATCH {SUBS}/s1")), 2);
+    // Every send after the first only after a re-read proved the previous did not land.
+    assert_eq!(
+        mock.count(&format!("PATCH {SUBS}/s1")),
+        MAX_TRIGGER_SENDS as usize
+    );
+    assert!(mock.count(&format!("GET {SUBS}/s1")) > MAX_TRIGGER_SENDS as usize);
 }
 
 #[tokio::test]
@@ -560,4 +565,269 @@ fn client_debug_hides_password() {
     let b = format!("{:?}", Client::builder(&p, "s3cret-pw"));
     assert!(!format!("{c:?}").contains("s3cret"));
     assert!(!b.contains("s3cret"));
+}
+
+#[tokio::test]
+async fn a_404_for_the_logs_of_an_existing_subscriber_means_no_logs() {
+    let mock = Mock::start(|req, n| {
+        if req.path.ends_with("/auth/login") {
+            return login_ok(n);
+        }
+        if req.path.ends_with("/staging/subscriber/s1") {
+            return axum::Json(subscriber("s1", "FIND_MISMATCH_COMPLETED", "t1")).into_response();
+        }
+        // Every other read (the logs of s1 and s2, subscriber s2) answers 404.
+        dam_error(StatusCode::NOT_FOUND, "Not Found")
+    })
+    .await;
+    let c = mock.client();
+    let rows = c.mismatches().list(Some("s1")).all().await.unwrap();
+    assert!(rows.is_empty());
+    let e = c.mismatches().list(Some("s2")).all().await.unwrap_err();
+    assert_eq!(e.code(), "unknown_subscriber", "{e}");
+}
+
+#[tokio::test]
+async fn a_field_first_seen_on_a_later_page_is_kept_as_a_column() {
+    let mock = Mock::start(|req, n| {
+        if req.path.ends_with("/auth/login") {
+            return login_ok(n);
+        }
+        if req.path.ends_with("/staging/subscriber/s1") {
+            return axum::Json(subscriber("s1", "FIND_MISMATCH_COMPLETED", "t1")).into_response();
+        }
+        let offset: usize = req
+            .query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("offset="))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        // Rows 0-1 without `tenant`, rows 2-3 with it (a later DX release, a mixed cluster).
+        let rows: Vec<Value> = (offset..4.min(offset + 2))
+            .map(|i| {
+                let mut r = json!({"id": format!("log{i}"), "subscriberId": "s1",
+                    "recordType": "RENDITION", "recordAction": "CREATE", "recordId": format!("r{i}")});
+                if i >= 2 {
+                    r["tenant"] = json!(format!("t{i}"));
+                }
+                r
+            })
+            .collect();
+        axum::Json(rows).into_response()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("late.csv");
+    let req = crate::report::ReportRequest {
+        subscriber_id: Some("s1".into()),
+        ..Default::default()
+    };
+    let opts = crate::report::FetchOptions {
+        page_size: 2,
+        concurrency: 2,
+        bom: false,
+    };
+    let info = crate::report::fetch_report(
+        &mock.client(),
+        &req,
+        &path,
+        &opts,
+        |_| {},
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(info.rows, 4);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].ends_with(",tenant"), "{}", lines[0]);
+    assert!(lines[1].ends_with(','), "no tenant on row 0: {}", lines[1]);
+    assert!(
+        lines[3].ends_with(",t2") && lines[4].ends_with(",t3"),
+        "{text}"
+    );
+    assert!(crate::report::read_meta(&path).unwrap().complete == Some(true));
+}
+
+/// A client of `mock` that reads at most `cap` bytes of one answer.
+fn capped_client(mock: &Mock, cap: u64) -> Client {
+    let mut p = Profile::new("127.0.0.1", "admin");
+    p.dx_protocol = "http".into();
+    p.ring_api_port = mock.addr.port().into();
+    p.dam_api_port = mock.addr.port().into();
+    p.timeouts.request_secs = 5;
+    Client::builder(&p, "pw")
+        .retry(RetryPolicy {
+            min_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(20),
+            max_retries: 2,
+        })
+        .max_answer_bytes(cap)
+        .build()
+        .unwrap()
+}
+
+/// A JSON list of subscribers of about `bytes` bytes.
+fn big_subscriber_list(bytes: usize) -> Vec<u8> {
+    let one = subscriber("s", "SUCCESS", "2024-01-01T00:00:00Z").to_string();
+    let n = bytes / (one.len() + 1) + 1;
+    format!("[{}]", vec![one; n].join(",")).into_bytes()
+}
+
+/// An answer streamed in pieces, without `Content-Length` (chunked).
+fn streamed(status: StatusCode, body: Vec<u8>) -> Response {
+    let pieces: Vec<std::result::Result<Bytes, std::io::Error>> = body
+        .chunks(1000)
+        .map(|c| Ok(Bytes::copy_from_slice(c)))
+        .collect();
+    let mut r = Response::new(axum::body::Body::from_stream(futures::stream::iter(pieces)));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert("content-type", "application/json".parse().unwrap());
+    r
+}
+
+#[tokio::test]
+async fn an_answer_over_the_cap_is_refused_with_or_without_content_length() {
+    const CAP: u64 = 4096;
+    let mock = Mock::start(|req, n| {
+        if req.path.ends_with("/auth/login") {
+            return login_ok(n);
+        }
+        let body = big_subscriber_list(3 * CAP as usize);
+        match req.path.as_str() {
+            // axum sets Content-Length for a body it holds whole.
+            p if p.ends_with("/subscriber") => {
+                (StatusCode::OK, [("content-type", "application/json")], body).into_response()
+            }
+            p if p.ends_with("/subscriber/streamed") => streamed(StatusCode::OK, body),
+            p if p.ends_with("/subscriber/small") => {
+                axum::Json(subscriber("small", "SUCCESS", "t")).into_response()
+            }
+            _ => StatusCode::IM_A_TEAPOT.into_response(),
+        }
+    })
+    .await;
+    let c = capped_client(&mock, CAP);
+
+    let e = c.subscribers().list().await.unwrap_err();
+    assert_eq!(e.code(), "answer_too_large", "{e}");
+    assert!(
+        matches!(&e, Error::AnswerTooLarge { limit: CAP, announced: Some(n), .. } if *n > CAP),
+        "{e:?}"
+    );
+    let m = e.to_string();
+    assert!(
+        m.contains(&format!("127.0.0.1:{}{SUBS}", mock.addr.port())),
+        "{m}"
+    );
+    assert!(m.contains("4 KiB"), "{m}");
+    assert!(!m.contains("LtpaToken2") && !m.contains("tok1"), "{m}");
+    // Not worth retrying: one request.
+    assert_eq!(mock.count(&format!("GET {SUBS}")), 1);
+
+    let e = c.subscribers().get("streamed").await.unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            Error::AnswerTooLarge {
+                limit: CAP,
+                announced: None,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let v = serde_json::to_value(&e).unwrap();
+    assert_eq!(v["code"], "answer_too_large");
+    let m = v["message"].as_str().unwrap();
+    assert!(m.contains(&format!("{SUBS}/streamed")), "{m}");
+    assert!(m.contains(&format!("{SUBS}/streamed is larger")), "{m}");
+    assert!(!m.contains("tok1"), "{m}");
+
+    // An answer under the cap is read as usual.
+    let s = c.subscribers().get("small").await.unwrap();
+    assert_eq!(s.id.as_deref(), Some("small"));
+}
+
+#[tokio::test]
+async fn a_list_page_over_the_cap_names_the_path_not_the_query() {
+    let mock = Mock::start(|req, n| {
+        if req.path.ends_with("/auth/login") {
+            return login_ok(n);
+        }
+        streamed(StatusCode::OK, vec![b' '; 10_000])
+    })
+    .await;
+    let c = capped_client(&mock, 2048);
+    let e = c
+        .mismatches()
+        .list(Some("s1"))
+        .page(0, 10)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "answer_too_large", "{e}");
+    let m = e.to_string();
+    assert!(m.contains("/dx/api/dam/v1/staging/"), "{m}");
+    assert!(
+        m.contains("/dx/api/dam/v1/staging/mismatches is larger"),
+        "{m}"
+    );
+    assert!(!m.contains("offset") && !m.contains("limit="), "{m}");
+}
+
+#[tokio::test]
+async fn an_error_answer_over_the_cap_keeps_its_status() {
+    // A proxy's huge error page: the status decides (retried as a gateway error), the page is cut.
+    let mock = Mock::start(|req, n| {
+        if req.path.ends_with("/auth/login") {
+            return login_ok(n);
+        }
+        let page = format!("<html>{}</html>", "x".repeat(1 << 20)).into_bytes();
+        if n % 2 == 0 {
+            streamed(StatusCode::BAD_GATEWAY, page)
+        } else {
+            (StatusCode::BAD_GATEWAY, page).into_response()
+        }
+    })
+    .await;
+    let c = capped_client(&mock, 8 << 20);
+    let e = c.subscribers().list().await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Server { status: 502, message } if message == "Bad Gateway"),
+        "{e:?}"
+    );
+    assert_eq!(mock.count(&format!("GET {SUBS}")), 3);
+}
+
+#[tokio::test]
+async fn long_server_texts_are_cut_to_200_characters() {
+    let mock = Mock::start(|req, n| {
+        if req.path.ends_with("/auth/login") {
+            return login_ok(n);
+        }
+        if req.path.ends_with("/subscriber/garbage") {
+            return (StatusCode::OK, "<html>".repeat(10_000)).into_response();
+        }
+        dam_error(StatusCode::NOT_FOUND, &"é".repeat(10_000))
+    })
+    .await;
+    let c = mock.client();
+    let e = c.subscribers().get("missing").await.unwrap_err();
+    let Error::UnknownSubscriber { message, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(message.chars().count(), 200);
+    assert!(message.ends_with('…'));
+    let e = c.subscribers().get("garbage").await.unwrap_err();
+    let Error::Undecodable {
+        excerpt, detail, ..
+    } = &e
+    else {
+        panic!("{e:?}")
+    };
+    assert_eq!(excerpt.chars().count(), 200);
+    assert!(excerpt.starts_with("<html>") && excerpt.ends_with('…'));
+    assert!(detail.chars().count() <= 200);
 }

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -247,8 +247,11 @@ impl Runner {
                     Err(e) => failed(e),
                 }
             }
+            // Reads around a trigger that fail transiently are tried again (the machine
+            // decides how long); a definite answer ends the step.
             Action::ReadBeforeTrigger(_) => match subs.get(id).await {
                 Ok(sub) => Event::BeforeTrigger(sub),
+                Err(e) if e.is_transient() => poll_failed(&e),
                 Err(e) => failed(e),
             },
             Action::SendTrigger(job) => {
@@ -258,6 +261,9 @@ impl Runner {
                         subscriber: out.subscriber,
                         at: Utc::now(),
                     },
+                    // The answer was lost and the client could not prove either way: the
+                    // machine re-reads the status before anything is sent again.
+                    Err(e) if e.is_transient() || e.is_unclear_outcome() => poll_failed(&e),
                     Err(e) => failed(e),
                 }
             }
@@ -270,6 +276,7 @@ impl Runner {
                         at: Utc::now(),
                     }
                 }
+                Err(e) if e.is_transient() => poll_failed(&e),
                 Err(e) => failed(e),
             },
             Action::PollStatus => match subs.get(id).await {
@@ -280,10 +287,12 @@ impl Runner {
                 Err(e) => poll_failed(&e),
             },
             Action::Diagnose => Event::Diagnosed(self.diagnose().await),
-            Action::PollOperations => match self.count_sync_operations().await {
-                Ok((pending, failed_ops)) => Event::OperationsRead {
-                    pending,
-                    failed: failed_ops,
+            Action::PollOperations => match self.count_sync_operations(s).await {
+                Ok(count) => Event::OperationsRead {
+                    pending: count.pending,
+                    failed: count.failed,
+                    others: count.others,
+                    at: Utc::now(),
                 },
                 Err(e) => poll_failed(&e),
             },
@@ -316,7 +325,16 @@ impl Runner {
                 )
                 .await
                 {
-                    Ok(info) => Event::ReportFetched(info),
+                    Ok(mut info) => {
+                        // The report keeps the find's start time (logs before it are stale).
+                        if let Some(t) = s.triggered_at {
+                            info.find_started_at = Some(t);
+                            if let Err(e) = crate::report::record_find_start(&info.path, t) {
+                                tracing::warn!("could not record the find's start time: {e}");
+                            }
+                        }
+                        Event::ReportFetched(info)
+                    }
                     Err(Error::Cancelled) => return None,
                     Err(e) => failed(e),
                 }
@@ -385,9 +403,12 @@ impl Runner {
         }
     }
 
-    async fn count_sync_operations(&self) -> Result<(u64, u64)> {
+    /// Counts the subscriber environment's `sync*` operations: this resync's (created at or
+    /// after the trigger, less the allowed clock skew; an operation without a readable
+    /// `created` counts as this resync's, so the watch never ends early) and the others.
+    async fn count_sync_operations(&self, s: &RunState) -> Result<SyncCount> {
         let Some(env) = &self.subscriber_env else {
-            return Ok((0, 0));
+            return Ok(SyncCount::default());
         };
         let mut statuses: Vec<OperationStatus> = OperationStatus::KNOWN
             .iter()
@@ -396,16 +417,49 @@ impl Runner {
             .collect();
         statuses.push(OperationStatus::Failed);
         let ops = env.operations().list().status(statuses).send().await?;
-        let sync = ops.iter().filter(|o| o.is_sync());
-        let (mut pending, mut failed) = (0, 0);
-        for o in sync {
-            if o.status.is_not_complete() {
-                pending += 1;
+        let since = s
+            .triggered_at
+            .map(|t| t - chrono::Duration::seconds(s.config.clock_skew_secs as i64));
+        Ok(SyncCount::of(&ops, since))
+    }
+}
+
+/// The `sync*` operations a resync watch looks at.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SyncCount {
+    /// This resync's, not yet complete.
+    pub pending: u64,
+    /// This resync's, `FAILED`.
+    pub failed: u64,
+    /// Created before the resync, not yet complete.
+    pub others: u64,
+}
+
+impl SyncCount {
+    /// Splits `ops` into this resync's (created at or after `since`) and the others.
+    pub(crate) fn of(ops: &[crate::model::Operation], since: Option<DateTime<Utc>>) -> SyncCount {
+        let mut c = SyncCount::default();
+        for o in ops.iter().filter(|o| o.is_sync()) {
+            let created = o
+                .created
+                .as_deref()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.with_timezone(&Utc));
+            let ours = match (since, created) {
+                (Some(since), Some(created)) => created >= since,
+                _ => true,
+            };
+            if !ours {
+                if o.status.is_not_complete() {
+                    c.others += 1;
+                }
+            } else if o.status.is_not_complete() {
+                c.pending += 1;
             } else if o.status == OperationStatus::Failed {
-                failed += 1;
+                c.failed += 1;
             }
         }
-        Ok((pending, failed))
+        c
     }
 }
 
@@ -555,6 +609,72 @@ pub fn describe_outcome(o: &Outcome) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_resync_watch_counts_its_own_operations_and_the_others_apart() {
+        let op = |id: &str, f: &str, status: &str, created: Option<&str>| {
+            serde_json::from_value::<crate::model::Operation>(serde_json::json!({
+                "id": id, "triggerFunction": f, "status": status, "created": created,
+            }))
+            .unwrap()
+        };
+        let trigger = DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let since = trigger - chrono::Duration::seconds(120);
+        let ops = [
+            op(
+                "a",
+                "syncStagingMediaContent",
+                "PROCESSING",
+                Some("2024-05-01T12:00:05Z"),
+            ),
+            op(
+                "b",
+                "syncStagingMediaContent",
+                "FAILED",
+                Some("2024-05-01T12:00:06Z"),
+            ),
+            // 90 s before the trigger: within the clock-skew margin, counted as ours.
+            op(
+                "c",
+                "syncStagingCollection",
+                "TODO",
+                Some("2024-05-01T11:58:30Z"),
+            ),
+            // An hour before: somebody else's.
+            op(
+                "d",
+                "syncStagingMediaContent",
+                "RETRY",
+                Some("2024-05-01T11:00:00Z"),
+            ),
+            op(
+                "e",
+                "syncStagingMediaContent",
+                "FAILED",
+                Some("2024-05-01T11:00:00Z"),
+            ),
+            // No readable time: counted as ours, so the watch never ends early.
+            op("f", "syncStagingMediaContent", "WAIT", Some("yesterday")),
+            op(
+                "g",
+                "findStagingMismatch",
+                "PROCESSING",
+                Some("2024-05-01T12:00:05Z"),
+            ),
+        ];
+        assert_eq!(
+            SyncCount::of(&ops, Some(since)),
+            SyncCount {
+                pending: 3,
+                failed: 1,
+                others: 1
+            }
+        );
+        // A run saved before the trigger time was recorded counts every operation.
+        assert_eq!(SyncCount::of(&ops, None).pending, 4);
+    }
+
     use super::*;
 
     fn target(t: &str) -> Subscriber {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::state::{Diagnosis, DiffCounts, Outcome, Phase, ReportInfo, RunKind, RunState};
-use crate::client::TriggerKind;
+use crate::client::{TriggerKind, MAX_TRIGGER_SENDS};
 use crate::error::Error;
 use crate::model::Subscriber;
 
@@ -80,10 +80,14 @@ pub enum Event {
     Diagnosed(Diagnosis),
     /// The subscriber's `sync*` operations were counted.
     OperationsRead {
-        /// Not yet complete.
+        /// This resync's operations not yet complete.
         pending: u64,
-        /// Failed.
+        /// This resync's operations failed.
         failed: u64,
+        /// Other `sync*` operations not yet complete (created before the trigger).
+        others: u64,
+        /// Now.
+        at: DateTime<Utc>,
     },
     /// The report was fetched.
     ReportFetched(ReportInfo),
@@ -214,6 +218,7 @@ pub fn step(state: RunState, event: Event) -> (RunState, Vec<Action>) {
         (Phase::DeletingLogs, Event::LogsDeleted) => go_trigger(s, TriggerKind::Find),
 
         (Phase::PreparingTrigger { job }, Event::BeforeTrigger(sub)) => {
+            s.unreachable_since = None;
             s.before_trigger = Some(sub);
             s.phase = Phase::Triggering { job };
             s.triggers_sent += 1;
@@ -240,7 +245,7 @@ pub fn step(state: RunState, event: Event) -> (RunState, Vec<Action>) {
                 }
                 s.phase = Phase::Watching { job };
                 watch(s, job, subscriber, at)
-            } else if s.triggers_sent >= 2 {
+            } else if s.triggers_sent >= MAX_TRIGGER_SENDS {
                 let msg = format!(
                     "the {} trigger did not reach DX after {} attempts",
                     job_name(job),
@@ -264,8 +269,14 @@ pub fn step(state: RunState, event: Event) -> (RunState, Vec<Action>) {
             watch(s, job, subscriber, at)
         }
 
+        // A transient failure (timeout, reset, 500, 502–504) while watching, or on a read or
+        // send around a trigger, is not an answer: the phase is tried again (a trigger only after
+        // a re-read) until the server has been unreachable for the stuck limit.
         (
-            Phase::Watching { .. } | Phase::WatchingOperations,
+            Phase::Watching { .. }
+            | Phase::WatchingOperations
+            | Phase::PreparingTrigger { .. }
+            | Phase::Triggering { .. },
             Event::PollFailed {
                 error,
                 transient,
@@ -274,7 +285,8 @@ pub fn step(state: RunState, event: Event) -> (RunState, Vec<Action>) {
         ) => {
             let since = *s.unreachable_since.get_or_insert(at);
             let secs = (at - since).num_seconds().max(0) as u64;
-            if transient && secs < s.config.max_unreachable_secs {
+            let patience = s.config.stuck_limit_secs.max(s.config.max_unreachable_secs);
+            if transient && secs < patience {
                 let actions = resume_actions(&s);
                 (s, actions)
             } else {
@@ -301,9 +313,45 @@ pub fn step(state: RunState, event: Event) -> (RunState, Vec<Action>) {
             }
         }
 
-        (Phase::WatchingOperations, Event::OperationsRead { pending, failed }) => {
+        (
+            Phase::WatchingOperations,
+            Event::OperationsRead {
+                pending,
+                failed,
+                others,
+                at,
+            },
+        ) => {
             s.unreachable_since = None;
+            let progressed = s.operations_pending.is_none_or(|before| pending < before);
+            if progressed || s.operations_progress_at.is_none() {
+                s.operations_progress_at = Some(at);
+            }
             s.operations_pending = Some(pending);
+            s.operations_others = Some(others);
+            let still_secs = s
+                .operations_progress_at
+                .map_or(0, |t| (at - t).num_seconds().max(0) as u64);
+            if pending > 0 && still_secs >= s.config.operations_stall_secs {
+                let message = format!(
+                    "{pending} sync operation(s) of this resync have not progressed for {} min on the subscriber environment{}. \
+                     Its operation worker may be stopped or overloaded: look at the subscriber's Operations (status PROCESSING, RETRY or WAIT and their errorInfo). \
+                     The operations go on on the server; resume the run to watch them again.",
+                    still_secs / 60,
+                    if failed > 0 {
+                        format!(" ({failed} already FAILED)")
+                    } else {
+                        String::new()
+                    }
+                );
+                return fail(
+                    s,
+                    &ErrorInfo {
+                        code: "resync_stalled".into(),
+                        message,
+                    },
+                );
+            }
             if pending == 0 {
                 finish(
                     s,
@@ -394,6 +442,10 @@ fn preflight(mut s: RunState, report: PreflightReport) -> (RunState, Vec<Action>
             if s.kind == RunKind::Verify {
                 s.phase = Phase::Archiving;
                 (s, vec![Action::ArchiveReport])
+            } else if s.config.clear_stale_logs {
+                // HCL: delete the mismatch data before re-running a find (kept first).
+                s.phase = Phase::DeletingLogs;
+                (s, vec![Action::DeleteLogs])
             } else {
                 go_trigger(s, TriggerKind::Find)
             }

@@ -42,6 +42,29 @@ pub struct RunConfig {
     pub archive_dir: Option<PathBuf>,
     /// Resync: after `RESYNC_TRIGGER_COMPLETED`, watch the subscriber's sync operations.
     pub watch_operations: bool,
+    /// Find: before triggering, keep a checked copy of the subscriber's existing mismatch logs
+    /// and delete them on the server (HCL: delete the mismatch data before re-running a find;
+    /// a server may otherwise mix old logs into the new report). Default false here; the app's
+    /// wizard and the CLI turn it on unless the user opts out.
+    #[serde(default)]
+    pub clear_stale_logs: bool,
+    /// Resync: when the count of this resync's not-complete sync operations has not gone down
+    /// for this long, the watch ends with a diagnosis instead of waiting on (default 15 min).
+    #[serde(default = "default_operations_stall_secs")]
+    pub operations_stall_secs: u64,
+    /// Resync: how far the subscriber environment's clock may be behind this machine's. The
+    /// watch counts the sync operations created at or after the trigger, less this margin, as
+    /// this resync's (default 2 min).
+    #[serde(default = "default_clock_skew_secs")]
+    pub clock_skew_secs: u64,
+}
+
+fn default_operations_stall_secs() -> u64 {
+    15 * 60
+}
+
+fn default_clock_skew_secs() -> u64 {
+    120
 }
 
 impl Default for RunConfig {
@@ -54,6 +77,9 @@ impl Default for RunConfig {
             previous_report: None,
             archive_dir: None,
             watch_operations: true,
+            clear_stale_logs: false,
+            operations_stall_secs: default_operations_stall_secs(),
+            clock_skew_secs: default_clock_skew_secs(),
         }
     }
 }
@@ -261,6 +287,10 @@ pub struct ReportInfo {
     pub possibly_inaccurate: bool,
     /// The subscriber's status when the fetch began.
     pub status_at_fetch: Option<String>,
+    /// When the find that wrote these logs was started (this app's trigger time): logs created
+    /// well before it are left over from an earlier find.
+    #[serde(default)]
+    pub find_started_at: Option<DateTime<Utc>>,
 }
 
 /// Everything about a run; saved to a JSON file as it changes.
@@ -291,8 +321,15 @@ pub struct RunState {
     pub elapsed_secs: u64,
     /// The last `resyncStatus` read.
     pub last_status: Option<ResyncStatus>,
-    /// Sync operations not yet complete on the subscriber (resync).
+    /// Sync operations of this resync not yet complete on the subscriber.
     pub operations_pending: Option<u64>,
+    /// Other sync operations not yet complete on the subscriber (created before this resync's
+    /// trigger): shown apart, not waited for.
+    #[serde(default)]
+    pub operations_others: Option<u64>,
+    /// When the count of this resync's pending operations last went down (or was first read).
+    #[serde(default)]
+    pub operations_progress_at: Option<DateTime<Utc>>,
     /// Trigger attempts of this run (a lost answer is confirmed by re-reading, never resent blindly).
     pub triggers_sent: u32,
     /// The fetched report.
@@ -336,6 +373,8 @@ impl RunState {
             elapsed_secs: 0,
             last_status: None,
             operations_pending: None,
+            operations_others: None,
+            operations_progress_at: None,
             triggers_sent: 0,
             report: None,
             archived_report: None,

@@ -117,6 +117,15 @@ impl Builder {
         }
     }
 
+    /// Bytes [`new`](Self::new) reserves per row of its capacity hint (with `id_bytes` 0), for
+    /// a file with this header.
+    pub fn reserved_bytes_per_row(header: &HeaderMap) -> u64 {
+        let ids = (N_ID + header.extra.len()) as u64;
+        // Codes (u32) per dictionary; per text column an offset (u32) and 24 bytes, twice (the
+        // text and its lower case); an offset (u32) per id column.
+        4 * N_DICT as u64 + 2 * N_TEXT as u64 * (4 + 24) + 4 * ids
+    }
+
     /// Appends one checked record.
     #[inline]
     pub fn push(&mut self, rec: impl Fields) -> Result<(), ReportError> {

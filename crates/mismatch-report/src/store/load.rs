@@ -14,7 +14,9 @@ use serde::Serialize;
 
 use crate::error::{show_record, ReportError};
 use crate::header::HeaderMap;
-use crate::reader::{check_record, header_from_fields, OnMalformed, ReaderOptions, Skipped};
+use crate::reader::{
+    at_path, check_record, header_from_fields, OnMalformed, ReaderOptions, Skipped, MAX_COLUMNS,
+};
 
 use super::build::Builder;
 use super::parse::{Parser, Record, RecordPos};
@@ -25,6 +27,18 @@ const CHUNK: usize = 4 << 20;
 const MAX_CHUNK: usize = 64 << 20;
 /// Rows per block in the sequential path.
 const SEQ_BLOCK_ROWS: usize = 1 << 16;
+/// The most rows reserved ahead (8 Mi, a ~2 GB report); beyond, the columns grow as rows come.
+const MAX_RESERVED_ROWS: u64 = 8 << 20;
+
+/// Rows to reserve ahead for `bytes` of input: one per 180 bytes (a row is ~260), but never more
+/// than `bytes` worth of reserved memory (so a wide header reserves fewer rows) nor
+/// [`MAX_RESERVED_ROWS`]. `id_bytes` is what the builder reserves per row and id column.
+fn reserve_rows(bytes: u64, header: &HeaderMap, id_bytes: u64) -> usize {
+    let ids = (super::build::N_ID + header.extra.len()) as u64;
+    let per_row = Builder::reserved_bytes_per_row(header) + id_bytes * ids;
+    let rows = (bytes / 180).min(bytes / per_row).min(MAX_RESERVED_ROWS);
+    usize::try_from(rows).unwrap_or(0).max(16)
+}
 
 /// Progress of a load, reported after each chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -62,6 +76,10 @@ impl ReportError {
                 column,
             },
             ReportError::Binary { offset } => ReportError::Binary { offset },
+            ReportError::LineTooLong { line, limit } => ReportError::LineTooLong {
+                line: line + base,
+                limit,
+            },
             other => other,
         }
     }
@@ -131,10 +149,10 @@ fn parse_chunk(
             offset: chunk.offset + i as u64,
         });
     }
-    let est_rows = chunk.bytes.len() / 200 + 16;
+    let est_rows = reserve_rows(chunk.bytes.len() as u64, header, 18);
     let mut block = Builder::new(header, options.unneutralise, est_rows, est_rows * 18);
     let mut skipped = Skipped::default();
-    let mut parser = Parser::new();
+    let mut parser = Parser::with_max_record(options.max_line_bytes);
     let checked = std::str::from_utf8(&chunk.bytes).is_ok();
     let mut sink = |rec: Record<'_>, pos: RecordPos| {
         take_record(
@@ -165,30 +183,63 @@ fn parse_chunk(
     })
 }
 
-/// Reads the header record from the start of `buf`; returns it and the bytes it used.
-fn read_header(buf: &[u8], eof: bool) -> Result<(HeaderMap, usize, u64), ReportError> {
+/// Reads the header record from the start of `buf` (`eof`: the file ends there); returns it,
+/// the bytes it used and its line ends. The header may take at most `limit` bytes and
+/// [`MAX_COLUMNS`] columns: both are checked while parsing, before anything is built per column.
+fn read_header(buf: &[u8], eof: bool, limit: u64) -> Result<(HeaderMap, usize, u64), ReportError> {
     if let Some(i) = memchr::memchr(0, buf) {
         return Err(ReportError::Binary { offset: i as u64 });
     }
+    let too_long = || ReportError::LineTooLong { line: 1, limit };
+    let cap = usize::try_from(limit).unwrap_or(usize::MAX);
+    let (input, at_end) = if buf.len() > cap {
+        (&buf[..cap], false)
+    } else {
+        (buf, eof)
+    };
     let mut rdr = csv_core::Reader::new();
-    let mut out = vec![0u8; buf.len() + 16];
-    let mut ends = vec![0usize; buf.len() / 2 + 16];
-    let (mut res, mut nin, mut nout, mut nend) = rdr.read_record(buf, &mut out, &mut ends);
-    if matches!(res, csv_core::ReadRecordResult::InputEmpty) && eof {
-        let (r2, i2, o2, e2) = rdr.read_record(&[], &mut out[nout..], &mut ends[nend..]);
-        res = r2;
-        nin += i2;
-        nout += o2;
-        nend += e2;
-    }
-    match res {
-        csv_core::ReadRecordResult::Record => {}
-        csv_core::ReadRecordResult::End => return Err(ReportError::Empty),
-        _ => {
-            return Err(ReportError::TooLarge {
-                what: "the header line is longer than 4 MiB".into(),
-            })
+    // The output of a record is never longer than its input.
+    let mut out = vec![0u8; input.len() + 16];
+    let mut ends = vec![0usize; MAX_COLUMNS + 1];
+    // Past the limit, fields are only counted (for the message).
+    let mut scratch = [0usize; 256];
+    let (mut nin, mut nout, mut nend, mut beyond) = (0usize, 0usize, 0usize, 0usize);
+    let mut flushed = false;
+    loop {
+        let rest = &input[nin..];
+        if rest.is_empty() {
+            if !at_end || flushed {
+                return Err(too_long());
+            }
+            flushed = true;
         }
+        let counting = nend == ends.len();
+        let ends_buf = if counting {
+            &mut scratch[..]
+        } else {
+            &mut ends[nend..]
+        };
+        let (res, i, o, e) = rdr.read_record(rest, &mut out[nout..], ends_buf);
+        nin += i;
+        nout += o;
+        if counting {
+            beyond += e;
+        } else {
+            nend += e;
+        }
+        match res {
+            csv_core::ReadRecordResult::Record => break,
+            csv_core::ReadRecordResult::End => return Err(ReportError::Empty),
+            csv_core::ReadRecordResult::InputEmpty | csv_core::ReadRecordResult::OutputEndsFull => {
+            }
+            csv_core::ReadRecordResult::OutputFull => return Err(too_long()),
+        }
+    }
+    if nend + beyond > MAX_COLUMNS {
+        return Err(ReportError::TooManyColumns {
+            columns: nend + beyond,
+            limit: MAX_COLUMNS,
+        });
     }
     let mut fields = Vec::with_capacity(nend);
     let mut s = 0;
@@ -196,7 +247,6 @@ fn read_header(buf: &[u8], eof: bool) -> Result<(HeaderMap, usize, u64), ReportE
         fields.push(&out[s..e]);
         s = e;
     }
-    let _ = nout;
     if fields.iter().all(|f| f.is_empty()) {
         return Err(ReportError::Empty);
     }
@@ -255,15 +305,8 @@ pub(crate) fn load_path(
         None => {
             let f = File::open(path).map_err(|e| ReportError::io("opening", path, e))?;
             let total = f.metadata().map(|m| m.len()).unwrap_or(0);
-            load_sequential(f, total, options, progress, cancel).map_err(|e| relabel_io(e, path))
+            load_sequential(f, total, options, progress, cancel).map_err(|e| at_path(e, path))
         }
-    }
-}
-
-fn relabel_io(e: ReportError, path: &Path) -> ReportError {
-    match e {
-        ReportError::Io { action, source, .. } => ReportError::io(action, path, source),
-        other => other,
     }
 }
 
@@ -276,16 +319,25 @@ fn load_parallel(
 ) -> Result<Option<Loaded>, ReportError> {
     let mut file = File::open(path).map_err(|e| ReportError::io("opening", path, e))?;
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+    // The size first: nothing is read or reserved for a file over the limit.
+    if total > options.max_bytes {
+        return Err(options.too_large(path, total));
+    }
+    // The size may be wrong (a file still growing, a special file): bytes read are counted too.
+    let over = |read: u64| (read > options.max_bytes).then(|| options.too_large(path, read));
     let mut buf = Vec::with_capacity(CHUNK + (1 << 16));
     let mut eof =
         read_full(&mut file, &mut buf, CHUNK).map_err(|e| ReportError::io("reading", path, e))?;
-    let (header, header_len, header_newlines) = read_header(&buf, eof)?;
+    if let Some(e) = over(buf.len() as u64) {
+        return Err(e);
+    }
+    let (header, header_len, header_newlines) = read_header(&buf, eof, options.max_header_bytes())?;
     buf.drain(..header_len);
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
         .clamp(1, 8);
-    let est_rows = (total as usize / 180).max(16);
+    let est_rows = reserve_rows(total, &header, 0);
     let mut columns = Builder::new(&header, options.unneutralise, est_rows, 0);
     let mut skipped = Skipped::default();
     let stop = AtomicBool::new(false);
@@ -309,6 +361,9 @@ fn load_parallel(
                         let want = CHUNK - buf.len();
                         eof = read_full(&mut file, &mut buf, want)
                             .map_err(|e| ReportError::io("reading", path, e))?;
+                        if let Some(e) = over(offset + buf.len() as u64) {
+                            return Err(e);
+                        }
                     }
                     let cut = if eof {
                         buf.len()
@@ -319,6 +374,9 @@ fn load_parallel(
                                 let more = buf.len();
                                 eof = read_full(&mut file, &mut buf, more)
                                     .map_err(|e| ReportError::io("reading", path, e))?;
+                                if let Some(e) = over(offset + buf.len() as u64) {
+                                    return Err(e);
+                                }
                                 continue;
                             }
                             // Give up on finding a safe cut; the merge will notice and fall back.
@@ -457,14 +515,21 @@ pub(crate) fn load_sequential(
     progress: &mut dyn FnMut(LoadProgress),
     cancel: &AtomicBool,
 ) -> Result<Loaded, ReportError> {
+    let over =
+        |read: u64| (read > options.max_bytes).then(|| options.too_large("the report", read));
     let mut buf = Vec::with_capacity(CHUNK);
     let mut eof = read_full(&mut source, &mut buf, CHUNK)
         .map_err(|e| ReportError::io("reading", "the report", e))?;
-    let (header, header_len, header_newlines) = read_header(&buf, eof)?;
+    if let Some(e) = over(buf.len() as u64) {
+        return Err(e);
+    }
+    let (header, header_len, header_newlines) = read_header(&buf, eof, options.max_header_bytes())?;
+    // Rows reserved per block: fewer for a wide header.
+    let block_rows = reserve_rows(16 << 20, &header, 0).min(SEQ_BLOCK_ROWS);
     let mut columns = Builder::new(&header, options.unneutralise, 1024, 0);
     let mut skipped = Skipped::default();
-    let mut block = Builder::new(&header, options.unneutralise, SEQ_BLOCK_ROWS, 0);
-    let mut parser = Parser::new();
+    let mut block = Builder::new(&header, options.unneutralise, block_rows, 0);
+    let mut parser = Parser::with_max_record(options.max_line_bytes);
     let mut offset = header_len as u64;
     let mut data = buf.split_off(header_len);
     loop {
@@ -493,7 +558,7 @@ pub(crate) fn load_sequential(
             if r.is_ok() && block.rows >= SEQ_BLOCK_ROWS {
                 let full = std::mem::replace(
                     &mut block,
-                    Builder::new(&header, options.unneutralise, SEQ_BLOCK_ROWS, 0),
+                    Builder::new(&header, options.unneutralise, block_rows, 0),
                 );
                 if let Err(e) = columns.merge(full) {
                     err = Some(e);
@@ -526,6 +591,9 @@ pub(crate) fn load_sequential(
         data.clear();
         eof = read_full(&mut source, &mut data, CHUNK)
             .map_err(|e| ReportError::io("reading", "the report", e))?;
+        if let Some(e) = over(offset + data.len() as u64) {
+            return Err(e);
+        }
     }
     columns.merge(block)?;
     for e in &mut skipped.errors {
@@ -542,6 +610,61 @@ pub(crate) fn load_sequential(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn header(extras: usize) -> HeaderMap {
+        let mut cells: Vec<String> = ["type", "action", "recordId"].map(String::from).to_vec();
+        cells.extend((0..extras).map(|i| format!("x{i}")));
+        HeaderMap::from_header(&cells).unwrap()
+    }
+
+    #[test]
+    fn reservations_never_exceed_the_input_nor_the_row_cap() {
+        let narrow = header(0);
+        let wide = header(MAX_COLUMNS - 3);
+        for bytes in [0u64, 100, 4 << 20, 64 << 20, 1 << 33, 1 << 40, u64::MAX] {
+            for (h, id_bytes) in [(&narrow, 0), (&narrow, 18), (&wide, 0), (&wide, 18)] {
+                let rows = reserve_rows(bytes, h, id_bytes) as u64;
+                let ids = (super::super::build::N_ID + h.extra.len()) as u64;
+                let per_row = Builder::reserved_bytes_per_row(h) + id_bytes * ids;
+                assert!(rows <= MAX_RESERVED_ROWS, "{bytes} {rows}");
+                // At most the input's size in reserved bytes (16 rows at least).
+                assert!(rows == 16 || rows * per_row <= bytes, "{bytes} {rows}");
+            }
+        }
+        // A typical file reserves a row per 180 bytes.
+        assert_eq!(reserve_rows(180 << 20, &narrow, 0), 1 << 20);
+        // A wide header reserves far fewer.
+        assert!(reserve_rows(180 << 20, &wide, 0) < 50_000);
+    }
+
+    #[test]
+    fn header_bounds() {
+        let e = read_header(b"type,action,recordId\n", true, 10).unwrap_err();
+        assert!(
+            matches!(e, ReportError::LineTooLong { line: 1, limit: 10 }),
+            "{e:?}"
+        );
+        let (h, used, newlines) = read_header(b"type,action,recordId\nx", false, 21).unwrap();
+        assert_eq!((h.fields.len(), used, newlines), (3, 21, 1));
+        let (h, used, _) = read_header(b"type,action,recordId", true, 20).unwrap();
+        assert_eq!((h.fields.len(), used), (3, 20));
+        let wide = format!("type,action,recordId{}\n", ",".repeat(5000));
+        let e = read_header(wide.as_bytes(), true, 1 << 20).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ReportError::TooManyColumns {
+                    columns: 5003,
+                    limit: MAX_COLUMNS
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(matches!(
+            read_header(b"", true, 100),
+            Err(ReportError::Empty)
+        ));
+    }
 
     #[test]
     fn safe_cut_respects_quotes() {

@@ -28,6 +28,8 @@ pub struct Parser {
     in_record: bool,
     start: RecordPos,
     fields: Vec<(usize, usize)>,
+    /// The longest record, in bytes of input (line ends included).
+    max_record: u64,
 }
 
 impl Default for Parser {
@@ -40,6 +42,13 @@ impl Parser {
     /// A parser for data that does not start a file: a byte order mark here is data, not a
     /// marker (the header line, parsed separately, is where a BOM is stripped).
     pub fn new() -> Self {
+        Self::with_max_record(u64::MAX)
+    }
+
+    /// Like [`new`](Self::new), refusing a record longer than `max_record` bytes of input
+    /// ([`ReportError::LineTooLong`], with the record's line relative to the parser's start):
+    /// the output buffers grow with a record, so this bounds them.
+    pub fn with_max_record(max_record: u64) -> Self {
         let mut rdr = Reader::new();
         // csv-core strips a BOM only before its first read; an empty line is a no-op read.
         let _ = rdr.read_record(b"\n", &mut [0u8; 4], &mut [0usize; 4]);
@@ -54,6 +63,7 @@ impl Parser {
             in_record: false,
             start: RecordPos { line: 1, byte: 0 },
             fields: Vec::with_capacity(64),
+            max_record,
         }
     }
 
@@ -127,6 +137,12 @@ impl Parser {
         let consumed = &input[..nin];
         *input = &input[nin..];
         self.account(consumed);
+        if self.in_record && self.consumed - self.start.byte > self.max_record {
+            return Err(ReportError::LineTooLong {
+                line: self.start.line,
+                limit: self.max_record,
+            });
+        }
         self.outlen += nout;
         self.endlen += nend;
         match res {
@@ -235,6 +251,37 @@ mod tests {
         let got = parse_all(&["\u{feff}a,b\n".as_bytes()]);
         assert_eq!(got[0].0[0], "\u{feff}a");
         assert_eq!(got[0].1, 1);
+    }
+
+    #[test]
+    fn a_record_over_the_limit_is_refused_with_its_line() {
+        let mut p = Parser::with_max_record(16);
+        let mut n = 0;
+        let mut sink = |_: Record<'_>, _: RecordPos| {
+            n += 1;
+            Ok(())
+        };
+        // Exactly 16 bytes with the line end: fine; the second record is too long, even fed in
+        // small pieces and without any line end.
+        p.feed(b"0123456789,1234\n", &mut sink).unwrap();
+        let mut err = None;
+        for piece in [&b"\nabc,"[..], &b"defghijklmnop"[..], &b"qrstuvwxyz"[..]] {
+            if let Err(e) = p.feed(piece, &mut sink) {
+                err = Some(e);
+                break;
+            }
+        }
+        assert!(
+            matches!(err, Some(ReportError::LineTooLong { line: 3, limit: 16 })),
+            "{err:?}"
+        );
+        assert_eq!(n, 1);
+        // Commas alone (no output bytes) are counted too.
+        let mut p = Parser::with_max_record(1000);
+        let commas = vec![b','; 5000];
+        let e = p.feed(&commas, &mut |_, _| Ok(())).unwrap_err();
+        assert!(matches!(e, ReportError::LineTooLong { line: 1, .. }), "{e}");
+        assert!(p.ends.len() <= 4096, "{}", p.ends.len());
     }
 
     #[test]

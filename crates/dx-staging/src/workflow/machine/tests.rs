@@ -267,7 +267,7 @@ fn resumed_trigger_that_landed_is_watched_not_resent() {
 }
 
 #[test]
-fn resumed_trigger_that_did_not_land_is_sent_again_once() {
+fn resumed_trigger_that_did_not_land_is_sent_again_up_to_the_limit() {
     let mut s = run(RunKind::Resync);
     s.phase = Phase::Triggering {
         job: TriggerKind::Resync,
@@ -278,16 +278,31 @@ fn resumed_trigger_that_did_not_land_is_sent_again_once() {
         landed: false,
         at: t0(),
     };
-    let (s, a) = step(s, confirm.clone());
-    assert_eq!(
-        s.phase,
-        Phase::PreparingTrigger {
-            job: TriggerKind::Resync
-        }
-    );
-    assert_eq!(a, vec![Action::ReadBeforeTrigger(TriggerKind::Resync)]);
-    let (s, _) = step(s, Event::BeforeTrigger(sub(None)));
-    assert_eq!(s.triggers_sent, 2);
+    for sent in 2..=crate::client::MAX_TRIGGER_SENDS {
+        let (next, a) = step(s, confirm.clone());
+        assert_eq!(
+            next.phase,
+            Phase::PreparingTrigger {
+                job: TriggerKind::Resync
+            }
+        );
+        assert_eq!(a, vec![Action::ReadBeforeTrigger(TriggerKind::Resync)]);
+        let (next, a) = step(next, Event::BeforeTrigger(sub(None)));
+        assert_eq!(next.triggers_sent, sent);
+        assert_eq!(a, vec![Action::SendTrigger(TriggerKind::Resync)]);
+        // The send's answer is lost: the machine re-reads before anything else.
+        let lost = Event::PollFailed {
+            error: ErrorInfo {
+                code: "server_error".into(),
+                message: "DX answered 502".into(),
+            },
+            transient: true,
+            at: t0(),
+        };
+        let (next, a) = step(next, lost);
+        assert_eq!(a, vec![Action::ConfirmTrigger(TriggerKind::Resync)]);
+        s = next;
+    }
     let (s, a) = step(s, confirm);
     assert!(a.is_empty());
     assert!(matches!(outcome(&s), Outcome::Error { code, .. } if code == "trigger_not_confirmed"));
@@ -414,8 +429,10 @@ fn resync_start_and_unknown_statuses_keep_polling_until_the_limit() {
 }
 
 #[test]
-fn transient_poll_failures_are_tolerated_for_a_while() {
-    let s = watching(RunKind::Find, TriggerKind::Find);
+fn transient_poll_failures_are_tolerated_until_the_stuck_limit() {
+    let mut s = watching(RunKind::Find, TriggerKind::Find);
+    s.config.stuck_limit_secs = 30;
+    s.config.max_unreachable_secs = 0;
     let err = ErrorInfo {
         code: "connection_refused".into(),
         message: "cannot connect".into(),
@@ -465,15 +482,21 @@ fn operations_watch_ends_when_none_pending() {
         Event::OperationsRead {
             pending: 4,
             failed: 0,
+            others: 3,
+            at: t0(),
         },
     );
     assert_eq!(a, vec![Action::PollOperations]);
     assert_eq!(s.operations_pending, Some(4));
+    assert_eq!(s.operations_others, Some(3));
+    // Others still pending do not hold the watch: only this resync's operations count.
     let (s, a) = step(
         s,
         Event::OperationsRead {
             pending: 0,
             failed: 1,
+            others: 3,
+            at: t0() + Duration::seconds(5),
         },
     );
     assert!(a.is_empty());
@@ -492,6 +515,7 @@ fn fetched(rows: u64) -> Event {
         rows,
         possibly_inaccurate: false,
         status_at_fetch: Some("FIND_MISMATCH_COMPLETED".into()),
+        find_started_at: None,
     })
 }
 
@@ -633,4 +657,48 @@ fn resume_actions_cover_every_phase() {
         assert_eq!(resume_actions(&s), vec![action]);
     }
     let _ = OperationStatus::Todo;
+}
+
+#[test]
+fn operations_that_stop_progressing_end_the_watch_with_a_diagnosis() {
+    let mut s = run(RunKind::Resync);
+    s.phase = Phase::WatchingOperations;
+    s.config.operations_stall_secs = 600;
+    let read = |pending, secs| Event::OperationsRead {
+        pending,
+        failed: 0,
+        others: 0,
+        at: t0() + Duration::seconds(secs),
+    };
+    let (s, _) = step(s, read(10, 0));
+    // Going down is progress: the clock restarts.
+    let (s, a) = step(s, read(6, 500));
+    assert_eq!(a, vec![Action::PollOperations]);
+    assert_eq!(
+        s.operations_progress_at,
+        Some(t0() + Duration::seconds(500))
+    );
+    let (s, a) = step(s, read(6, 1000));
+    assert_eq!(a, vec![Action::PollOperations]);
+    let (s, a) = step(s, read(6, 1100));
+    assert!(a.is_empty());
+    assert!(matches!(outcome(&s), Outcome::Error { code, message }
+        if code == "resync_stalled" && message.contains("6 sync operation(s)") && message.contains("10 min")));
+}
+
+#[test]
+fn a_find_that_clears_stale_logs_keeps_and_deletes_them_before_the_trigger() {
+    let mut s = run(RunKind::Find);
+    s.config.clear_stale_logs = true;
+    let (s, a) = step(s, Event::PreflightChecked(ok_preflight()));
+    assert_eq!(s.phase, Phase::DeletingLogs);
+    assert_eq!(a, vec![Action::DeleteLogs]);
+    let (s, a) = step(s, Event::LogsDeleted);
+    assert_eq!(
+        s.phase,
+        Phase::PreparingTrigger {
+            job: TriggerKind::Find
+        }
+    );
+    assert_eq!(a, vec![Action::ReadBeforeTrigger(TriggerKind::Find)]);
 }

@@ -1,0 +1,86 @@
+//! A find re-run on a server that keeps the logs of the previous find (as a real DX may; HCL
+//! tells administrators to delete the mismatch data first): with `clear_stale_logs` the old logs
+//! are kept locally and deleted before the trigger, so the new report holds only the new find's
+//! logs; the report records the find's start time.
+
+mod common;
+
+use chrono::Utc;
+use common::*;
+use dam_sim::EnvConfig;
+use dx_staging::{Outcome, RunConfig, RunKind, RunState, Runner};
+
+fn runner(pair: &Pair) -> Runner {
+    Runner::new(client_for(pair.publisher.url()))
+        .subscriber_env(Some(client_for(pair.subscriber.url())))
+        .options(fast_driver())
+        .report_dir(pair.dir.path().join("reports"))
+        .state_file(pair.dir.path().join("run.json"))
+}
+
+fn find(pair: &Pair, clear_stale_logs: bool) -> RunState {
+    let config = RunConfig {
+        clear_stale_logs,
+        ..RunConfig::default()
+    };
+    RunState::new(RunKind::Find, &pair.sub_id, config, Utc::now())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rerun_find_archives_and_deletes_the_old_logs_first() {
+    let pair = pair_with(|c: &mut EnvConfig| c.keep_logs_on_find = true).await;
+    let s = Sim::login(pair.subscriber.url()).await;
+    let first = break_subscriber(&s).await;
+    let done = runner(&pair).run(find(&pair, true)).await.unwrap();
+    assert_eq!(
+        done.outcome,
+        Some(Outcome::MismatchesFound {
+            rows: first.len() as u64
+        })
+    );
+    // More drift, then a second find: without clearing, this server would serve the first
+    // find's logs too (every first-find record twice).
+    let mut want = first.clone();
+    want.extend(s.mutate("FAVORITE", "delete", 1).await);
+    let started = Utc::now();
+    let done = runner(&pair).run(find(&pair, true)).await.unwrap();
+    assert_eq!(
+        done.outcome,
+        Some(Outcome::MismatchesFound {
+            rows: want.len() as u64
+        }),
+        "{done:#?}"
+    );
+    let report = done.report.unwrap();
+    assert_eq!(report_set(&report.path), want);
+    let t = report.find_started_at.expect("the find's start time");
+    assert!(t >= started, "{t} < {started}");
+    let meta = dx_staging::report::read_meta(&report.path).unwrap();
+    assert_eq!(meta.find_started_at, Some(t));
+    // The old logs were kept before they went.
+    let archived = csv_files(&pair.dir.path().join("reports").join("archive"));
+    assert_eq!(archived.len(), 1, "{archived:?}");
+    assert_eq!(report_set(&archived[0]), first);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_clearing_such_a_server_mixes_old_logs_into_the_report() {
+    let pair = pair_with(|c: &mut EnvConfig| c.keep_logs_on_find = true).await;
+    let s = Sim::login(pair.subscriber.url()).await;
+    let first = break_subscriber(&s).await;
+    runner(&pair).run(find(&pair, false)).await.unwrap();
+    let done = runner(&pair).run(find(&pair, false)).await.unwrap();
+    // Every record twice: the old log and the new one.
+    assert_eq!(
+        done.outcome,
+        Some(Outcome::MismatchesFound {
+            rows: 2 * first.len() as u64
+        })
+    );
+    // On a first find there is nothing to clear: no archive file, no DELETE.
+    let fresh = pair_with(|c: &mut EnvConfig| c.keep_logs_on_find = true).await;
+    let s = Sim::login(fresh.subscriber.url()).await;
+    break_subscriber(&s).await;
+    runner(&fresh).run(find(&fresh, true)).await.unwrap();
+    assert!(csv_files(&fresh.dir.path().join("reports").join("archive")).is_empty());
+}
