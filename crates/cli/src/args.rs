@@ -201,6 +201,13 @@ pub struct Connection {
     /// Request timeout in seconds.
     #[arg(long = "timeout", default_value_t = 60)]
     pub timeout_secs: u64,
+    /// First pause before retrying a read that failed transiently (timeout, reset, 500,
+    /// 502-504), in milliseconds; pauses double up to 8 s.
+    #[arg(long = "retry-min-ms", default_value_t = 250)]
+    pub retry_min_ms: u64,
+    /// Retries of a read that keeps failing transiently.
+    #[arg(long = "retries", default_value_t = 10)]
+    pub retries: usize,
     /// Print machine-readable JSON (result on stdout, progress lines on stderr).
     #[arg(long = "json")]
     pub json: bool,

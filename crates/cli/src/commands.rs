@@ -8,8 +8,8 @@ use chrono::Utc;
 use dx_staging::report::{default_output_dir, default_report_path};
 use dx_staging::workflow::{describe_outcome, DriverOptions};
 use dx_staging::{
-    fetch_report, Client, Error, FetchOptions, Profile, ReportRequest, RunConfig, RunKind,
-    RunState, Runner, Secret, TlsMode,
+    fetch_report, Client, Error, FetchOptions, Profile, ReportRequest, RetryPolicy, RunConfig,
+    RunKind, RunState, Runner, Secret, TlsMode,
 };
 use mismatch_report::{RecordAction, RecordType};
 use serde_json::json;
@@ -114,7 +114,9 @@ fn profile(conn: &Connection) -> Profile {
 fn client(conn: &Connection, password: &Secret) -> Outcome<Client> {
     let p = profile(conn);
     warn_plaintext(conn.json, &p, "-hostname");
-    let c = Client::builder(&p, password.clone()).build()?;
+    let c = Client::builder(&p, password.clone())
+        .retry(retry_policy(conn))
+        .build()?;
     if c.is_insecure() {
         output::warning(
             conn.json,
@@ -123,6 +125,15 @@ fn client(conn: &Connection, password: &Secret) -> Outcome<Client> {
         );
     }
     Ok(c)
+}
+
+/// The read retries the connection flags ask for.
+fn retry_policy(conn: &Connection) -> RetryPolicy {
+    RetryPolicy {
+        min_delay: Duration::from_millis(conn.retry_min_ms),
+        max_retries: conn.retries,
+        ..RetryPolicy::default()
+    }
 }
 
 /// Warns on stderr (text or a JSON line) when `p` sends the password over plain http to a host
@@ -161,7 +172,11 @@ fn subscriber_client(
         };
     }
     warn_plaintext(conn.json, &p, "--subscriber-hostname");
-    Ok(Some(Client::builder(&p, password.clone()).build()?))
+    Ok(Some(
+        Client::builder(&p, password.clone())
+            .retry(retry_policy(conn))
+            .build()?,
+    ))
 }
 
 /// A report path from `-reportPath` (a folder, or a `.csv` file that must not exist yet).

@@ -337,7 +337,15 @@ async fn twenty_cycles_through_transient_errors_and_expiring_tokens() {
     for cycle in 1..=CYCLES {
         let s = Sim::login(pair.subscriber.url()).await;
         let want = s.mutate("KEYWORD", "alter", 2).await;
-        let mut find = vec!["-subscriberId", id, "--wait", "--json"];
+        // Quick first retries keep the test short; the rule is the same as with the defaults.
+        let mut find = vec![
+            "-subscriberId",
+            id,
+            "--wait",
+            "--json",
+            "--retry-min-ms",
+            "20",
+        ];
         find.extend(FAST);
         let o = run(cmd(work, "find-staging-mismatch", &url, &find)).await;
         assert_eq!(code(&o), 10, "cycle {cycle}, find: {}", show(&o));
@@ -356,6 +364,8 @@ async fn twenty_cycles_through_transient_errors_and_expiring_tokens() {
             "127.0.0.1",
             "--subscriber-port",
             &sub_port,
+            "--retry-min-ms",
+            "20",
         ];
         resync.extend(FAST);
         let o = run(cmd(work, "start-staging-resync", &url, &resync)).await;
@@ -365,7 +375,7 @@ async fn twenty_cycles_through_transient_errors_and_expiring_tokens() {
             work,
             "delete-staging-mismatch",
             &url,
-            &["-subscriberId", id],
+            &["-subscriberId", id, "--retry-min-ms", "20"],
         ))
         .await;
         assert_eq!(code(&o), 0, "cycle {cycle}, delete: {}", show(&o));
