@@ -329,10 +329,15 @@ impl Driver {
         }
         let child = cmd.spawn().expect("start tauri-driver");
         let proc = Proc(child);
+        // Both must listen before the first command: tauri-driver answers on its port at once,
+        // but a request it cannot forward yet (WebKitWebDriver still starting on the native port)
+        // is dropped without an answer ("IncompleteMessage" at the new session).
         let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "tauri-driver did not listen");
-            std::thread::sleep(Duration::from_millis(100));
+        for (what, p) in [("tauri-driver", port), ("WebKitWebDriver", native)] {
+            while std::net::TcpStream::connect(("127.0.0.1", p)).is_err() {
+                assert!(Instant::now() < deadline, "{what} did not listen on {p}");
+                std::thread::sleep(Duration::from_millis(50));
+            }
         }
         Driver {
             url: format!("http://127.0.0.1:{port}"),
