@@ -206,6 +206,8 @@ pub struct ReportMetaDto {
     pub possibly_inaccurate: bool,
     /// The status when the fetch began.
     pub status_at_fetch: Option<String>,
+    /// Why the report may be partial (it does not explain both environments' record counts).
+    pub possibly_partial: Option<String>,
 }
 
 impl From<dx_staging::ReportMeta> for ReportMetaDto {
@@ -216,6 +218,7 @@ impl From<dx_staging::ReportMeta> for ReportMetaDto {
             fetched_at: m.fetched_at.to_rfc3339(),
             possibly_inaccurate: m.possibly_inaccurate,
             status_at_fetch: m.status_at_fetch,
+            possibly_partial: m.possibly_partial,
         }
     }
 }

@@ -163,6 +163,8 @@ pub struct RunReportDto {
     pub possibly_inaccurate: bool,
     /// The status when the fetch began.
     pub status_at_fetch: Option<String>,
+    /// Why the report may be partial: it does not explain both environments' record counts.
+    pub possibly_partial: Option<String>,
 }
 
 /// What this process knows live about a run.
@@ -314,6 +316,7 @@ pub fn view_of(s: &RunState, owner: &RunOwner, live: &Live) -> RunView {
             rows: clamp(r.rows),
             possibly_inaccurate: r.possibly_inaccurate,
             status_at_fetch: r.status_at_fetch.clone(),
+            possibly_partial: r.possibly_partial.clone(),
         }),
         previous_report: s
             .config

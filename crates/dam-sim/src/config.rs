@@ -100,6 +100,9 @@ pub struct EnvConfig {
     /// HCL tells administrators to delete them before re-running a find). Default false: a find
     /// replaces them.
     pub keep_logs_on_find: bool,
+    /// The find compares only the first `max_records_to_compare` records of each type, then
+    /// completes as usual (a server whose find stopped at `maxRecordsToCompare`). Default false.
+    pub find_stops_after_first_batch: bool,
     /// Paging of the list endpoints. Default: strict (limit 1..=100,000, default 1000, exact
     /// offsets).
     pub paging: PagingQuirks,
@@ -135,6 +138,7 @@ impl EnvConfig {
             max_retries: 3,
             peer_timeout: Duration::from_secs(30),
             keep_logs_on_find: false,
+            find_stops_after_first_batch: false,
             paging: PagingQuirks::default(),
         }
     }

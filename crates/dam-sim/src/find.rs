@@ -288,6 +288,11 @@ async fn compare_type(
         if !env.cfg.find_batch_delay.is_zero() {
             tokio::time::sleep(env.cfg.find_batch_delay).await;
         }
+        if env.cfg.find_stops_after_first_batch {
+            // Modelled: a find that stopped at maxRecordsToCompare (and says nothing of it).
+            tail_done = true;
+            break;
+        }
     }
     if !tail_done {
         // Records on the subscriber after the publisher's last id (or all, if the publisher has none).

@@ -14,6 +14,7 @@
 //! ```
 
 pub mod client;
+pub mod coverage;
 pub mod error;
 pub mod fsname;
 pub mod keep_then_delete;

@@ -94,15 +94,28 @@ pub struct ReportMeta {
     /// [`record_find_start`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub find_started_at: Option<DateTime<Utc>>,
+    /// Why the report may be partial (it does not explain the record counts of both
+    /// environments; see [`crate::coverage`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub possibly_partial: Option<String>,
 }
 
 /// Records in a report's sidecar when the find that wrote its logs was started, so that logs
 /// left from an earlier find (created before it) can be told apart.
 pub fn record_find_start(report: &Path, started: DateTime<Utc>) -> Result<()> {
+    update_meta(report, |m| m.find_started_at = Some(started))
+}
+
+/// Records in a report's sidecar why it may be partial.
+pub fn record_possibly_partial(report: &Path, why: &str) -> Result<()> {
+    update_meta(report, |m| m.possibly_partial = Some(why.to_string()))
+}
+
+fn update_meta(report: &Path, change: impl FnOnce(&mut ReportMeta)) -> Result<()> {
     let Some(mut meta) = read_meta(report) else {
         return Ok(());
     };
-    meta.find_started_at = Some(started);
+    change(&mut meta);
     let json = serde_json::to_vec_pretty(&meta).map_err(|e| Error::file(report, e))?;
     write_atomic(&meta_path(report), &json)
 }
@@ -388,6 +401,7 @@ pub async fn fetch_report(
         status_at_fetch: status_at_fetch.clone(),
         complete: Some(true),
         find_started_at: None,
+        possibly_partial: None,
     };
     let json = serde_json::to_vec_pretty(&meta).map_err(|e| Error::file(path, e))?;
     write_atomic(&meta_path(path), &json)?;
@@ -397,6 +411,7 @@ pub async fn fetch_report(
         possibly_inaccurate,
         status_at_fetch,
         find_started_at: None,
+        possibly_partial: None,
     })
 }
 

@@ -84,3 +84,44 @@ async fn without_clearing_such_a_server_mixes_old_logs_into_the_report() {
     runner(&fresh).run(find(&fresh, true)).await.unwrap();
     assert!(csv_files(&fresh.dir.path().join("reports").join("archive")).is_empty());
 }
+
+/// A server whose find stops after `maxRecordsToCompare` records of each type and still
+/// answers `FIND_MISMATCH_COMPLETED`: the report does not explain the record counts, and the run
+/// and the report's sidecar say it may be partial. A complete find is not flagged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_find_that_stopped_early_is_flagged_possibly_partial() {
+    for stops_early in [false, true] {
+        let pair =
+            pair_with(|c: &mut EnvConfig| c.find_stops_after_first_batch = stops_early).await;
+        let s = Sim::login(pair.subscriber.url()).await;
+        let publisher = client_for(pair.publisher.url());
+        let renditions = publisher
+            .records()
+            .count("RENDITION")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            renditions > 25,
+            "more renditions than one compared batch: {renditions}"
+        );
+        // Every rendition missing on the subscriber: one batch of 25 cannot find them all.
+        let want = s.mutate("RENDITION", "delete", renditions).await;
+        let done = runner(&pair).run(find(&pair, false)).await.unwrap();
+        let report = done.report.expect("a report");
+        let meta = dx_staging::report::read_meta(&report.path).unwrap();
+        if stops_early {
+            assert!(report.rows < want.len() as u64, "the find stopped early");
+            let why = report.possibly_partial.expect("flagged");
+            assert!(
+                why.contains("RENDITION") && why.contains("may be partial"),
+                "{why}"
+            );
+            assert_eq!(meta.possibly_partial, Some(why));
+        } else {
+            assert_eq!(report_set(&report.path), want);
+            assert_eq!(report.possibly_partial, None);
+            assert_eq!(meta.possibly_partial, None);
+        }
+    }
+}

@@ -510,6 +510,8 @@ export type ReportMetaDto = {
 	possiblyInaccurate: boolean,
 	/**  The status when the fetch began. */
 	statusAtFetch: string | null,
+	/**  Why the report may be partial (it does not explain both environments' record counts). */
+	possiblyPartial: string | null,
 };
 
 /**  A row with every field, for the row panel. */
@@ -534,6 +536,8 @@ export type RunReportDto = {
 	possiblyInaccurate: boolean,
 	/**  The status when the fetch began. */
 	statusAtFetch: string | null,
+	/**  Why the report may be partial: it does not explain both environments' record counts. */
+	possiblyPartial: string | null,
 };
 
 /**  A run as the UI shows it. */

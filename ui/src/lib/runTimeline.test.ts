@@ -45,17 +45,21 @@ describe("timeline", () => {
   });
 
   it("ends at review when mismatches were found, and skips the rest when in sync", () => {
-    const report = { path: "/r.csv", rows: 12, possiblyInaccurate: false, statusAtFetch: "FIND_MISMATCH_COMPLETED" };
+    const report = { path: "/r.csv", rows: 12, possiblyInaccurate: false, statusAtFetch: "FIND_MISMATCH_COMPLETED", possiblyPartial: null };
     const found = run({ done: true, phase: "done", triggeredAt: "2024-01-01T00:00:01Z", report, outcome: outcome({ result: "mismatchesFound", rows: 12 }) });
     expect(states([found]).slice(0, 5)).toEqual(["preflight:done", "find:done", "report:done", "review:active", "resync:pending"]);
     const empty = run({ done: true, phase: "done", triggeredAt: "2024-01-01T00:00:01Z", report: { ...report, rows: 0 }, outcome: outcome({ result: "inSync", rows: 0 }) });
     expect(states([empty]).slice(3)).toEqual(["review:done", "resync:skipped", "operations:skipped", "verify:skipped"]);
     const inaccurate = run({ ...found, report: { ...report, possiblyInaccurate: true } });
+    const partial = timeline([run({ ...found, report: { ...report, rows: 0, possiblyPartial: "the report may be partial: it does not explain the record counts" } })]);
+    expect(partial[2]).toMatchObject({ id: "report", state: "warn" });
+    expect(partial[2].detail).not.toContain("In sync");
+    expect(partial[2].advice).toContain("Possibly partial");
     expect(timeline([inaccurate])[2]).toMatchObject({ state: "warn" });
   });
 
   it("follows resync operations and verify to in sync", () => {
-    const report = { path: "/r.csv", rows: 12, possiblyInaccurate: false, statusAtFetch: null };
+    const report = { path: "/r.csv", rows: 12, possiblyInaccurate: false, statusAtFetch: null, possiblyPartial: null };
     const f = run({ done: true, phase: "done", triggeredAt: "2024-01-01T00:00:01Z", report, outcome: outcome({ result: "mismatchesFound", rows: 12 }) });
     const r = run({ runId: "r2", kind: "resync", startedAt: "2024-01-01T00:01:00Z", phase: "watchingOperations", triggeredAt: "2024-01-01T00:01:01Z", operationsPending: 3, operationsMax: 12 });
     const s = timeline([f, r]);

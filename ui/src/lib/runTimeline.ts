@@ -90,7 +90,10 @@ function findSteps(f: RunView | null): Step[] {
   } else if (f.report) {
     const n = f.report.rows;
     const mark = f.report.possiblyInaccurate ? " · may be inaccurate (fetched before FIND_MISMATCH_COMPLETED)" : "";
-    out.push(step("report", f.report.possiblyInaccurate ? "warn" : "done", n === 0 ? `In sync ✓ — the report is empty${mark}` : `${formatCount(n)} mismatches${mark}`, { runId: f.runId }));
+    const partial = f.report.possiblyPartial ?? null;
+    const warn = f.report.possiblyInaccurate || partial !== null;
+    const counted = n === 0 && partial === null ? `In sync ✓ — the report is empty${mark}` : `${formatCount(n)} mismatches${mark}`;
+    out.push(step("report", warn ? "warn" : "done", counted, partial !== null ? { runId: f.runId, advice: `Possibly partial: ${partial}.` } : { runId: f.runId }));
   } else if (o?.result === "error") {
     out.push(step("report", "failed", o.message ?? o.summary, { runId: f.runId }));
   } else {

@@ -333,6 +333,19 @@ impl Runner {
                                 tracing::warn!("could not record the find's start time: {e}");
                             }
                         }
+                        // Does the report explain both environments' record counts?
+                        match self.coverage(&info.path).await {
+                            Ok(Some(why)) => {
+                                if let Err(e) =
+                                    crate::report::record_possibly_partial(&info.path, &why)
+                                {
+                                    tracing::warn!("could not record the coverage check: {e}");
+                                }
+                                info.possibly_partial = Some(why);
+                            }
+                            Ok(None) => {}
+                            Err(e) => tracing::warn!("could not check the report's coverage: {e}"),
+                        }
                         Event::ReportFetched(info)
                     }
                     Err(Error::Cancelled) => return None,
@@ -401,6 +414,21 @@ impl Runner {
                 ),
             },
         }
+    }
+
+    /// Why the report at `path` may be partial (see [`crate::coverage`]); `None` when it
+    /// explains both environments' record counts or there is no subscriber environment.
+    async fn coverage(&self, path: &std::path::Path) -> Result<Option<String>> {
+        let Some(env) = &self.subscriber_env else {
+            return Ok(None);
+        };
+        let file = path.to_path_buf();
+        let logs =
+            tokio::task::spawn_blocking(move || crate::coverage::count_creates_and_deletes(&file))
+                .await
+                .map_err(|e| Error::Report(format!("the report count failed: {e}")))??;
+        let unexplained = crate::coverage::unexplained_counts(&self.publisher, env, &logs).await?;
+        Ok((!unexplained.is_empty()).then(|| crate::coverage::describe(&unexplained)))
     }
 
     /// Counts the subscriber environment's `sync*` operations: this resync's (created at or

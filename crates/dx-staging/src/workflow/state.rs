@@ -291,6 +291,10 @@ pub struct ReportInfo {
     /// well before it are left over from an earlier find.
     #[serde(default)]
     pub find_started_at: Option<DateTime<Utc>>,
+    /// Why the report may be partial: it does not explain the record counts of both
+    /// environments (see [`crate::coverage`]). `None`: it does, or it could not be checked.
+    #[serde(default)]
+    pub possibly_partial: Option<String>,
 }
 
 /// Everything about a run; saved to a JSON file as it changes.

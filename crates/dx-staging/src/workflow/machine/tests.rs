@@ -516,6 +516,7 @@ fn fetched(rows: u64) -> Event {
         possibly_inaccurate: false,
         status_at_fetch: Some("FIND_MISMATCH_COMPLETED".into()),
         find_started_at: None,
+        possibly_partial: None,
     })
 }
 
