@@ -14,14 +14,6 @@ fn find_run(sub_id: &str) -> RunState {
     RunState::new(RunKind::Find, sub_id, RunConfig::default(), Utc::now())
 }
 
-fn runner(pair: &Pair) -> Runner {
-    Runner::new(client_for(pair.publisher.url()))
-        .subscriber_env(Some(client_for(pair.subscriber.url())))
-        .options(fast_driver())
-        .report_dir(pair.dir.path().join("reports"))
-        .state_file(pair.dir.path().join("run.json"))
-}
-
 fn slow_find(c: &mut dam_sim::EnvConfig) {
     c.find_batch_delay = Duration::from_millis(60);
 }

@@ -10,18 +10,10 @@ use std::time::Duration;
 use chrono::Utc;
 use common::*;
 use dam_sim::EnvConfig;
-use dx_staging::{Outcome, ReportRequest, RunConfig, RunKind, RunState, Runner};
+use dx_staging::{Outcome, ReportRequest, RunConfig, RunKind, RunState};
 
 fn find_run(sub_id: &str) -> RunState {
     RunState::new(RunKind::Find, sub_id, RunConfig::default(), Utc::now())
-}
-
-fn runner(pair: &Pair) -> Runner {
-    Runner::new(client_for(pair.publisher.url()))
-        .subscriber_env(Some(client_for(pair.subscriber.url())))
-        .options(fast_driver())
-        .report_dir(pair.dir.path().join("reports"))
-        .state_file(pair.dir.path().join("run.json"))
 }
 
 /// Triggers a find on the publisher and waits for `FIND_MISMATCH_COMPLETED`.

@@ -8,15 +8,7 @@ mod common;
 use chrono::Utc;
 use common::*;
 use dam_sim::EnvConfig;
-use dx_staging::{Outcome, RunConfig, RunKind, RunState, Runner};
-
-fn runner(pair: &Pair) -> Runner {
-    Runner::new(client_for(pair.publisher.url()))
-        .subscriber_env(Some(client_for(pair.subscriber.url())))
-        .options(fast_driver())
-        .report_dir(pair.dir.path().join("reports"))
-        .state_file(pair.dir.path().join("run.json"))
-}
+use dx_staging::{Outcome, RunConfig, RunKind, RunState};
 
 fn find(pair: &Pair, clear_stale_logs: bool) -> RunState {
     let config = RunConfig {

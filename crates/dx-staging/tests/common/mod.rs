@@ -240,6 +240,16 @@ pub fn client_tls(url: &str, tls: TlsMode) -> Client {
         .unwrap()
 }
 
+/// A runner on the pair's publisher, with its subscriber environment, fast polls, reports in
+/// `<pair dir>/reports` and the run saved to `<pair dir>/run.json`.
+pub fn runner(pair: &Pair) -> dx_staging::Runner {
+    dx_staging::Runner::new(client_for(pair.publisher.url()))
+        .subscriber_env(Some(client_for(pair.subscriber.url())))
+        .options(fast_driver())
+        .report_dir(pair.dir.path().join("reports"))
+        .state_file(pair.dir.path().join("run.json"))
+}
+
 pub fn fast_driver() -> DriverOptions {
     DriverOptions {
         poll_min: Duration::from_millis(50),
