@@ -3,6 +3,8 @@
 //! command taking a file path refuses one from outside the app's folders, and that a corrupt
 //! profiles file is moved aside at start.
 
+mod headless;
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -12,30 +14,17 @@ use dam_staging_console::demo::{self, DEMO_PUBLISHER_ID, DEMO_SUBSCRIBER_ID};
 use dam_staging_console::dto::{Environment, ProfileDto, TlsDto};
 use dam_staging_console::paths::Access;
 use dam_staging_console::reports::dto::ViewFilter;
-use dam_staging_console::runs::view::RunView;
-use dam_staging_console::runs::RunHost;
 use dam_staging_console::secrets::{PasswordPlace, Secrets};
 use dam_staging_console::startup::StartupNotice;
 use dam_staging_console::state::AppState;
 use dam_staging_console::store::ProfileStore;
 use dam_staging_console::workbench::Workbench;
+use headless::Host;
 use serde_json::json;
 
 struct Fixture {
     state: Arc<AppState>,
     dir: tempfile::TempDir,
-}
-
-/// The app around the runs, without a window.
-#[derive(Clone)]
-struct Host(Arc<AppState>);
-
-impl RunHost for Host {
-    fn app_state(&self) -> &AppState {
-        &self.0
-    }
-    fn progress(&self, _view: &RunView) {}
-    fn notify(&self, _title: &str, _body: &str) {}
 }
 
 async fn fixture() -> Fixture {

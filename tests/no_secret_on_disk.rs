@@ -12,6 +12,8 @@
 //! The cycle is the only test of this binary that logs: it installs the process's global
 //! tracing subscriber.
 
+mod headless;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,26 +24,15 @@ use dam_staging_console::commands::{data, library as library_cmds, profiles, rep
 use dam_staging_console::demo::{self, DEMO_PUBLISHER_ID, DEMO_SUBSCRIBER_ID};
 use dam_staging_console::reports::dto::ViewFilter;
 use dam_staging_console::runs::view::RunView;
-use dam_staging_console::runs::{RunHost, RunManager};
+use dam_staging_console::runs::RunManager;
 use dam_staging_console::secrets::Secrets;
 use dam_staging_console::state::AppState;
 use dam_staging_console::store::ProfileStore;
 use dam_staging_console::workbench::Workbench;
 use dx_staging::workflow::DriverOptions;
+use headless::Host;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-
-/// The app around the runs, without a window.
-#[derive(Clone)]
-struct Host(Arc<AppState>);
-
-impl RunHost for Host {
-    fn app_state(&self) -> &AppState {
-        &self.0
-    }
-    fn progress(&self, _view: &RunView) {}
-    fn notify(&self, _title: &str, _body: &str) {}
-}
 
 /// One simulated environment's test interface, with an admin session of the test's own.
 struct Sim {

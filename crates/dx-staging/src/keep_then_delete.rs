@@ -7,9 +7,9 @@
 //! 2. The logs are counted again, afresh; the copy must hold exactly as many.
 //! 3. Only then are they deleted.
 //!
-//! A copy that is not complete, or a count that moved (a find still writing logs), refuses the
-//! deletion with [`Error::Refused`] (rule `archive_incomplete`) and says why; the copy made so far
-//! stays where it is.
+//! Logs that cannot be read completely end with the reading's error (no copy, nothing deleted);
+//! a count that moved (a find still writing logs) refuses the deletion with [`Error::Refused`]
+//! (rule `archive_incomplete`) and says why, and the copy made stays where it is.
 
 use std::future::ready;
 use std::path::Path;
@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::report::{fetch_report, read_meta, FetchOptions, ReportRequest};
+use crate::report::{fetch_report, FetchOptions, ReportRequest};
 use crate::workflow::state::ReportInfo;
 
 /// The rule name of a refused deletion.
@@ -38,36 +38,30 @@ pub async fn archive_then_delete_logs(
         subscriber_id: subscriber_id.map(str::to_string),
         ..ReportRequest::default()
     };
+    // `fetch_report` answers only for a copy read to the server's empty last page.
     let kept = fetch_report(client, &req, archive, opts, |_| {}, cancel).await?;
-    if kept.rows == 0 && count_logs(client, subscriber_id, opts).await? == 0 {
+    let now = count_logs(client, subscriber_id, opts).await?;
+    if kept.rows == 0 && now == 0 {
         // Nothing to keep and nothing to delete: no empty archive file, no DELETE.
         let _ = std::fs::remove_file(archive);
         let _ = std::fs::remove_file(crate::report::meta_path(archive));
         return Ok(kept);
     }
-    let whose = match subscriber_id {
-        Some(id) => format!("subscriber {id}"),
-        None => "all subscribers".to_string(),
-    };
-    let refuse = |why: String| Error::Refused {
-        rule: ARCHIVE_INCOMPLETE.to_string(),
-        message: format!(
-            "the mismatch logs of {whose} were not deleted: {why}. The copy is in {}",
-            archive.display()
-        ),
-    };
-    if read_meta(archive).and_then(|m| m.complete) != Some(true) {
-        return Err(refuse(
-            "the archived copy is not known to be complete".to_string(),
-        ));
-    }
-    let now = count_logs(client, subscriber_id, opts).await?;
     if now != kept.rows {
-        return Err(refuse(format!(
-            "the archived copy holds {} logs but the server now has {now} (is a find still \
-             running?); try again when the subscriber's find has ended",
-            kept.rows
-        )));
+        let whose = match subscriber_id {
+            Some(id) => format!("subscriber {id}"),
+            None => "all subscribers".to_string(),
+        };
+        return Err(Error::Refused {
+            rule: ARCHIVE_INCOMPLETE.to_string(),
+            message: format!(
+                "the mismatch logs of {whose} were not deleted: the archived copy holds {} logs \
+                 but the server now has {now} (is a find still running?); try again when the \
+                 subscriber's find has ended. The copy is in {}",
+                kept.rows,
+                archive.display()
+            ),
+        });
     }
     if cancel.is_cancelled() {
         return Err(Error::Cancelled);

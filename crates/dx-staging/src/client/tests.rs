@@ -21,6 +21,21 @@ struct Seen {
     cookie: String,
 }
 
+impl Seen {
+    /// A query parameter's value, as sent.
+    fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .find_map(|(k, v)| (k == name).then_some(v))
+    }
+
+    /// A numeric query parameter (0 when absent or not a number).
+    fn number(&self, name: &str) -> usize {
+        self.param(name).and_then(|v| v.parse().ok()).unwrap_or(0)
+    }
+}
+
 type Script = dyn Fn(&Seen, usize) -> Response + Send + Sync;
 
 struct Mock {
@@ -348,18 +363,11 @@ async fn mismatch_pages_until_an_empty_page_with_filters() {
         if req.path.ends_with("/auth/login") {
             return login_ok(n);
         }
-        let q: HashMap<String, String> = req
-            .query
-            .split('&')
-            .filter_map(|kv| kv.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let offset: usize = q["offset"].parse().unwrap();
-        let limit: usize = q["limit"].parse().unwrap();
+        let (offset, limit) = (req.number("offset"), req.number("limit"));
         let total = 7;
         let rows: Vec<Value> = (offset..total.min(offset + limit))
-            .map(|i| json!({"id": format!("log{i}"), "subscriberId": q.get("subscriberId"),
-                            "recordType": q.get("recordType"), "recordAction": "CREATE", "recordId": i}))
+            .map(|i| json!({"id": format!("log{i}"), "subscriberId": req.param("subscriberId"),
+                            "recordType": req.param("recordType"), "recordAction": "CREATE", "recordId": i}))
             .collect();
         axum::Json(rows).into_response()
     })
@@ -399,14 +407,7 @@ async fn logs_that_change(first: usize, later: usize) -> Mock {
         if req.method == Method::DELETE {
             return StatusCode::NO_CONTENT.into_response();
         }
-        let q: HashMap<String, String> = req
-            .query
-            .split('&')
-            .filter_map(|kv| kv.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let offset: usize = q["offset"].parse().unwrap();
-        let limit: usize = q["limit"].parse().unwrap();
+        let (offset, limit) = (req.number("offset"), req.number("limit"));
         // Requests at offset 0 start a reading: the first one sees `first` logs.
         let total = if n == 1 || (offset > 0 && n <= 3) {
             first
@@ -479,13 +480,8 @@ async fn operations_query_one_status_per_request() {
         if req.path.ends_with("/auth/login") {
             return login_ok(n);
         }
-        let status = req
-            .query
-            .split('&')
-            .find_map(|kv| kv.strip_prefix("status="))
-            .unwrap_or("")
-            .to_string();
-        if !req.query.split('&').any(|kv| kv == "offset=0") {
+        let status = req.param("status").unwrap_or("").to_string();
+        if req.param("offset") != Some("0") {
             return axum::Json(json!([])).into_response();
         }
         axum::Json(
@@ -596,12 +592,7 @@ async fn a_field_first_seen_on_a_later_page_is_kept_as_a_column() {
         if req.path.ends_with("/staging/subscriber/s1") {
             return axum::Json(subscriber("s1", "FIND_MISMATCH_COMPLETED", "t1")).into_response();
         }
-        let offset: usize = req
-            .query
-            .split('&')
-            .find_map(|kv| kv.strip_prefix("offset="))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+        let offset = req.number("offset");
         // Rows 0-1 without `tenant`, rows 2-3 with it (a later DX release, a mixed cluster).
         let rows: Vec<Value> = (offset..4.min(offset + 2))
             .map(|i| {
