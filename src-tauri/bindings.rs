@@ -29,6 +29,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             profiles::test_connection,
             profiles::test_draft,
             profiles::import_dxclient_settings,
+            profiles::pick_ca_file,
             profiles::set_password,
             data::list_subscribers,
             data::get_subscriber,

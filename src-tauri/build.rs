@@ -15,6 +15,7 @@ const COMMANDS: &[&str] = &[
     "test_connection",
     "test_draft",
     "import_dxclient_settings",
+    "pick_ca_file",
     "set_password",
     "list_subscribers",
     "get_subscriber",

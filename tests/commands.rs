@@ -12,7 +12,7 @@ use dam_staging_console::commands::runs::StartRunsRequest;
 use dam_staging_console::commands::{app, data, library, profiles, reports, runs};
 use dam_staging_console::demo::{self, DEMO_PUBLISHER_ID, DEMO_SUBSCRIBER_ID};
 use dam_staging_console::dto::{Environment, ProfileDto, TlsDto};
-use dam_staging_console::paths::Access;
+use dam_staging_console::paths::{Access, PathGuard};
 use dam_staging_console::reports::dto::ViewFilter;
 use dam_staging_console::secrets::{PasswordPlace, Secrets};
 use dam_staging_console::startup::StartupNotice;
@@ -118,6 +118,7 @@ async fn a_failed_save_leaves_nothing_and_a_good_one_stores_the_password() {
     let f = fixture().await;
     let err = profiles::save(
         &f.state,
+        &PathGuard::default(),
         f.draft("Wrong"),
         Some("not-it".into()),
         None,
@@ -133,11 +134,18 @@ async fn a_failed_save_leaves_nothing_and_a_good_one_stores_the_password() {
     let mut bad = f.draft("Bad");
     bad.hostname = "https://dx.example.com".into();
     bad.dx_port = 70000;
-    let err = profiles::save(&f.state, bad.clone(), Some("x".into()), None, false)
-        .await
-        .unwrap_err();
+    let err = profiles::save(
+        &f.state,
+        &PathGuard::default(),
+        bad.clone(),
+        Some("x".into()),
+        None,
+        false,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(serde_json::to_value(&err).unwrap()["field"], "hostname");
-    let problems = profiles::problems(&f.state, &bad.into());
+    let problems = profiles::problems(&f.state, &PathGuard::default(), &bad.into());
     let fields: Vec<_> = problems.iter().map(|p| p.field.as_str()).collect();
     assert!(
         fields.contains(&"hostname") && fields.contains(&"dxPort"),
@@ -146,9 +154,16 @@ async fn a_failed_save_leaves_nothing_and_a_good_one_stores_the_password() {
     assert!(f.profiles_file().is_none());
 
     let pw = f.demo_password().await;
-    let saved = profiles::save(&f.state, f.draft("Good"), Some(pw.clone()), None, true)
-        .await
-        .unwrap();
+    let saved = profiles::save(
+        &f.state,
+        &PathGuard::default(),
+        f.draft("Good"),
+        Some(pw.clone()),
+        None,
+        true,
+    )
+    .await
+    .unwrap();
     assert_eq!(saved.password, PasswordPlace::Memory);
     let file = f.profiles_file().unwrap();
     assert_eq!(file["profiles"].as_array().unwrap().len(), 1);
@@ -179,6 +194,7 @@ async fn imported_settings_carry_their_password_to_the_save() {
     let token = imported.password_token.clone().expect("a password token");
     let report = profiles::test_unsaved(
         &f.state,
+        &PathGuard::default(),
         imported.profile.clone(),
         None,
         Some(token.clone()),
@@ -186,9 +202,16 @@ async fn imported_settings_carry_their_password_to_the_save() {
     .await
     .unwrap();
     assert_eq!(report.subscriber_count, 1);
-    let saved = profiles::save(&f.state, imported.profile, None, Some(token), true)
-        .await
-        .unwrap();
+    let saved = profiles::save(
+        &f.state,
+        &PathGuard::default(),
+        imported.profile,
+        None,
+        Some(token),
+        true,
+    )
+    .await
+    .unwrap();
     assert_eq!(saved.password, PasswordPlace::Memory);
     assert!(matches!(saved.profile.tls, TlsDto::Verify));
 
@@ -205,9 +228,16 @@ async fn imported_settings_carry_their_password_to_the_save() {
 async fn operations_of_an_unlinked_profile_say_what_to_do() {
     let f = fixture().await;
     let pw = f.demo_password().await;
-    let saved = profiles::save(&f.state, f.draft("Solo"), Some(pw), None, false)
-        .await
-        .unwrap();
+    let saved = profiles::save(
+        &f.state,
+        &PathGuard::default(),
+        f.draft("Solo"),
+        Some(pw),
+        None,
+        false,
+    )
+    .await
+    .unwrap();
     let err = data::operations(
         &f.state,
         saved.profile.id,
@@ -327,6 +357,31 @@ async fn every_command_taking_a_path_refuses_one_from_outside() {
     };
     refused(runs::start(&host, &wb, request).unwrap_err());
     assert!(wb.runs.list(None).is_empty(), "nothing was started");
+
+    // save_profile and test_draft: a typed CA file path, refused before it is read.
+    let mut with_ca = f.draft("With CA");
+    with_ca.tls = TlsDto::CustomCa {
+        ca_pem_path: outside_s.clone(),
+        ca_original: None,
+    };
+    refused(
+        profiles::save(
+            &f.state,
+            &wb.paths,
+            with_ca.clone(),
+            Some("x".into()),
+            None,
+            false,
+        )
+        .await
+        .unwrap_err(),
+    );
+    refused(
+        profiles::test_unsaved(&f.state, &wb.paths, with_ca.clone(), Some("x".into()), None)
+            .await
+            .unwrap_err(),
+    );
+    assert!(f.profiles_file().is_none());
 
     // pick_export_path: a suggestion outside starts the dialog in the export folder.
     let (dir, name) = reports::dialog_start(&wb, &outside_out);

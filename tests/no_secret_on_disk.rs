@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use dam_staging_console::commands::runs::{start, StartRunsRequest};
 use dam_staging_console::commands::{data, library as library_cmds, profiles, reports};
 use dam_staging_console::demo::{self, DEMO_PUBLISHER_ID, DEMO_SUBSCRIBER_ID};
+use dam_staging_console::paths::PathGuard;
 use dam_staging_console::reports::dto::ViewFilter;
 use dam_staging_console::runs::view::RunView;
 use dam_staging_console::runs::RunManager;
@@ -328,15 +329,28 @@ async fn a_full_cycle_with_faults_leaves_no_secret_on_disk() {
         .await
         .unwrap();
     let token = imported.password_token.clone().expect("a password token");
-    profiles::test_unsaved(&state, imported.profile.clone(), None, Some(token.clone()))
-        .await
-        .unwrap();
+    profiles::test_unsaved(
+        &state,
+        &PathGuard::default(),
+        imported.profile.clone(),
+        None,
+        Some(token.clone()),
+    )
+    .await
+    .unwrap();
     let mut draft = imported.profile;
     draft.name = "Staging".into();
     draft.subscriber_profile_id = Some(DEMO_SUBSCRIBER_ID.into());
-    let saved = profiles::save(&state, draft, None, Some(token), true)
-        .await
-        .unwrap();
+    let saved = profiles::save(
+        &state,
+        &PathGuard::default(),
+        draft,
+        None,
+        Some(token),
+        true,
+    )
+    .await
+    .unwrap();
     let profile_id = saved.profile.id.clone();
     // A wrong password typed once: refused, and never written either.
     let wrong =

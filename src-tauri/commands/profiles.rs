@@ -4,18 +4,24 @@
 //! A profile's CA file is copied into the app's data folder when the profile is saved
 //! (`<data>/ca/<profile id>.pem`) and the profile points at the copy, so moving or deleting the
 //! original later does not break it; `caOriginal` remembers where it came from.
+//!
+//! The window may name a CA file only if it was chosen in the native dialog ([`pick_ca_file`])
+//! in this run, is the app's own copy, or is the file the saved profile already uses; any other
+//! path is refused before it is read (see [`crate::paths`]).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use dx_staging::{Client, Profile, Secret, TlsMode};
-use tauri::State;
+use tauri::{AppHandle, State};
 
 use super::blocking;
 use crate::dto::{ConnectionReport, FieldProblem, ImportedSettings, ProfileDto, ProfileView};
 use crate::error::{AppError, AppResult};
+use crate::paths::{Access, PathGuard};
 use crate::secrets::PasswordPlace;
 use crate::state::{test_client, AppState};
+use crate::workbench::Workbench;
 
 /// Every profile with where its password is.
 #[tauri::command]
@@ -50,13 +56,15 @@ pub async fn views(state: &AppState) -> AppResult<Vec<ProfileView>> {
 #[tracing::instrument(skip_all, err)]
 pub async fn validate_profile(
     state: State<'_, AppState>,
+    wb: State<'_, Workbench>,
     profile: ProfileDto,
 ) -> AppResult<Vec<FieldProblem>> {
-    Ok(problems(&state, &Profile::from(profile)))
+    Ok(problems(&state, &wb.paths, &Profile::from(profile)))
 }
 
-/// The problems of a profile: `dx-staging`'s rules plus the app's (name, link).
-pub fn problems(state: &AppState, p: &Profile) -> Vec<FieldProblem> {
+/// The problems of a profile: `dx-staging`'s rules plus the app's (name, link, a CA file the
+/// window may name). A CA file the window may not name is reported and never read.
+pub fn problems(state: &AppState, paths: &PathGuard, p: &Profile) -> Vec<FieldProblem> {
     let mut out: Vec<FieldProblem> = Vec::new();
     if p.name.is_empty() {
         out.push(FieldProblem {
@@ -64,7 +72,22 @@ pub fn problems(state: &AppState, p: &Profile) -> Vec<FieldProblem> {
             message: "give the profile a name".into(),
         });
     }
-    for e in p.problems() {
+    let unread;
+    let checked = match check_ca_path(state, paths, p) {
+        Ok(()) => p,
+        Err(_) => {
+            out.push(FieldProblem {
+                field: "tls.caPemPath".into(),
+                message: "for your safety the app reads only a CA file chosen with \"Choose…\""
+                    .into(),
+            });
+            let mut without_ca = p.clone();
+            without_ca.tls = TlsMode::Verify;
+            unread = without_ca;
+            &unread
+        }
+    };
+    for e in checked.problems() {
         match e {
             dx_staging::Error::InvalidProfile { field, message } => {
                 out.push(FieldProblem { field, message })
@@ -89,6 +112,40 @@ pub fn problems(state: &AppState, p: &Profile) -> Vec<FieldProblem> {
         }
     }
     out
+}
+
+/// Refuses ([`AppError::PathNotAllowed`]) a CA file that the window may not name: one neither
+/// chosen in the dialog in this run, nor the app's copy for this profile, nor the file the saved
+/// profile already uses.
+pub fn check_ca_path(state: &AppState, paths: &PathGuard, p: &Profile) -> AppResult<()> {
+    let TlsMode::CustomCa { ca_pem_path, .. } = &p.tls else {
+        return Ok(());
+    };
+    if ca_pem_path.as_os_str().is_empty() || *ca_pem_path == ca_copy_path(state, &p.id) {
+        // Empty: dx-staging names the missing file; the copy: the app's own file.
+        return Ok(());
+    }
+    let saved_uses_it = state.store().get(&p.id).is_ok_and(
+        |saved| matches!(&saved.tls, TlsMode::CustomCa { ca_pem_path: s, .. } if s == ca_pem_path),
+    );
+    if saved_uses_it {
+        return Ok(());
+    }
+    paths.check(ca_pem_path, Access::Read).map(|_| ())
+}
+
+/// The native "open" dialog for a CA file (PEM); `None` when dismissed. The chosen file may then
+/// be named in a profile draft.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(app), err)]
+pub async fn pick_ca_file(app: AppHandle) -> AppResult<Option<String>> {
+    super::reports::pick_file_to_read(
+        app,
+        "Choose the CA file (PEM) to trust",
+        ("Certificates", &["pem", "crt", "cer"]),
+    )
+    .await
 }
 
 fn first_problem(problems: Vec<FieldProblem>) -> AppResult<()> {
@@ -129,17 +186,27 @@ fn given_password(
 #[tracing::instrument(skip(state, profile, password, password_token), fields(id = %profile.id), err)]
 pub async fn save_profile(
     state: State<'_, AppState>,
+    wb: State<'_, Workbench>,
     profile: ProfileDto,
     password: Option<String>,
     password_token: Option<String>,
     test_first: bool,
 ) -> AppResult<ProfileView> {
-    save(&state, profile, password, password_token, test_first).await
+    save(
+        &state,
+        &wb.paths,
+        profile,
+        password,
+        password_token,
+        test_first,
+    )
+    .await
 }
 
 /// The logic of [`save_profile`].
 pub async fn save(
     state: &AppState,
+    paths: &PathGuard,
     profile: ProfileDto,
     password: Option<String>,
     password_token: Option<String>,
@@ -149,7 +216,8 @@ pub async fn save(
     if profile.id.is_empty() {
         profile.id = uuid::Uuid::new_v4().to_string();
     }
-    first_problem(problems(state, &profile))?;
+    check_ca_path(state, paths, &profile)?;
+    first_problem(problems(state, paths, &profile))?;
     let new_password = given_password(state, password, password_token);
     if test_first {
         let id = profile.id.clone();
@@ -382,22 +450,25 @@ pub async fn test_saved(
 #[tracing::instrument(skip_all, fields(host = %profile.hostname), err)]
 pub async fn test_draft(
     state: State<'_, AppState>,
+    wb: State<'_, Workbench>,
     profile: ProfileDto,
     password: Option<String>,
     password_token: Option<String>,
 ) -> AppResult<ConnectionReport> {
-    test_unsaved(&state, profile, password, password_token).await
+    test_unsaved(&state, &wb.paths, profile, password, password_token).await
 }
 
 /// The logic of [`test_draft`].
 pub async fn test_unsaved(
     state: &AppState,
+    paths: &PathGuard,
     profile: ProfileDto,
     password: Option<String>,
     password_token: Option<String>,
 ) -> AppResult<ConnectionReport> {
     let profile = Profile::from(profile);
-    first_problem(problems(state, &profile))?;
+    check_ca_path(state, paths, &profile)?;
+    first_problem(problems(state, paths, &profile))?;
     let typed = password.filter(|p| !p.is_empty()).map(Secret::new);
     // Peek at an imported password without consuming it: the save needs it later.
     let imported = password_token.and_then(|t| state.peek_imported_password(&t));
@@ -439,7 +510,8 @@ pub async fn import(state: &AppState, json: String) -> AppResult<ImportedSetting
     if profile.name.is_empty() {
         profile.name = profile.hostname.clone();
     }
-    let problems = problems(state, &profile);
+    // A DXClient settings file names no CA file, so no path is approved for it.
+    let problems = problems(state, &PathGuard::default(), &profile);
     Ok(ImportedSettings {
         password_token: password
             .filter(|p| !p.is_empty())
@@ -522,8 +594,11 @@ mod tests {
         let pem = ca_pem();
         std::fs::write(&original, &pem).unwrap();
 
+        let chosen = PathGuard::default();
+        chosen.approve(&original, Access::Read);
         let view = save(
             &state,
+            &chosen,
             draft("A", custom(&original)),
             Some("pw".into()),
             None,
@@ -548,7 +623,7 @@ mod tests {
         saved.validate().unwrap();
         Client::builder(&saved, Secret::new("pw")).build().unwrap();
         // Saving it again unchanged keeps the copy and where it came from.
-        let again = save(&state, view.profile.clone(), None, None, false)
+        let again = save(&state, &chosen, view.profile.clone(), None, None, false)
             .await
             .unwrap();
         assert_eq!(again.profile.tls, view.profile.tls);
@@ -571,7 +646,9 @@ mod tests {
         // Back to the OS store alone: the copy goes.
         let mut plain = dup.profile.clone();
         plain.tls = TlsDto::Verify;
-        save(&state, plain, None, None, false).await.unwrap();
+        save(&state, &chosen, plain, None, None, false)
+            .await
+            .unwrap();
         assert!(!dup_copy.exists());
     }
 
@@ -581,8 +658,11 @@ mod tests {
         let state = state(dir.path());
         let bad = dir.path().join("ca.pem");
         std::fs::write(&bad, "not a certificate").unwrap();
+        let chosen = PathGuard::default();
+        chosen.approve(&bad, Access::Read);
         let err = save(
             &state,
+            &chosen,
             draft("B", custom(&bad)),
             Some("pw".into()),
             None,
@@ -602,18 +682,69 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_typed_ca_path_is_refused_unread_until_chosen_in_the_dialog() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(dir.path());
+        // Not a certificate: had it been read, the problem would say so.
+        let typed = dir.path().join("typed.pem");
+        std::fs::write(&typed, "not a certificate").unwrap();
+        let guard = PathGuard::default();
+        let d = draft("T", custom(&typed));
+
+        let found = problems(&state, &guard, &Profile::from(d.clone()));
+        let ca: Vec<_> = found
+            .iter()
+            .filter(|p| p.field == "tls.caPemPath")
+            .collect();
+        assert_eq!(ca.len(), 1, "{found:?}");
+        assert!(ca[0].message.contains("Choose…"), "{}", ca[0].message);
+
+        let err = save(&state, &guard, d.clone(), Some("pw".into()), None, false)
+            .await
+            .unwrap_err();
+        let wire = serde_json::to_value(&err).unwrap();
+        assert_eq!(wire["code"], "path_not_allowed", "{wire}");
+        assert!(wire["message"].as_str().unwrap().contains("typed.pem"));
+        let err = test_unsaved(&state, &guard, d.clone(), Some("pw".into()), None)
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), "path_not_allowed");
+        assert!(state.store().all().next().is_none());
+        assert!(!dir.path().join("data").join("ca").exists());
+
+        // Chosen in the dialog: read, and its real problem named.
+        guard.approve(&typed, Access::Read);
+        let found = problems(&state, &guard, &Profile::from(d));
+        let ca: Vec<_> = found
+            .iter()
+            .filter(|p| p.field == "tls.caPemPath")
+            .collect();
+        assert_eq!(ca.len(), 1, "{found:?}");
+        assert!(!ca[0].message.contains("Choose…"), "{}", ca[0].message);
+    }
+
+    #[tokio::test]
     async fn plain_http_to_another_host_is_flagged_in_the_view() {
         let dir = tempfile::tempdir().unwrap();
         let state = state(dir.path());
         let mut d = draft("C", TlsDto::Verify);
         d.dx_protocol = "http".into();
-        let view = save(&state, d.clone(), Some("pw".into()), None, false)
-            .await
-            .unwrap();
+        let view = save(
+            &state,
+            &PathGuard::default(),
+            d.clone(),
+            Some("pw".into()),
+            None,
+            false,
+        )
+        .await
+        .unwrap();
         assert!(view.plaintext_remote && !view.insecure);
         d.id = view.profile.id.clone();
         d.hostname = "127.0.0.1".into();
-        let view = save(&state, d, None, None, false).await.unwrap();
+        let view = save(&state, &PathGuard::default(), d, None, None, false)
+            .await
+            .unwrap();
         assert!(!view.plaintext_remote);
         assert!(!views(&state).await.unwrap()[0].plaintext_remote);
     }

@@ -79,13 +79,23 @@ pub async fn cancel_report_load(wb: State<'_, Workbench>, load_id: String) -> Ap
 #[specta::specta]
 #[tracing::instrument(skip(app), err)]
 pub async fn pick_report_file(app: AppHandle) -> AppResult<Option<String>> {
+    pick_file_to_read(app, "Open a mismatch report", ("CSV reports", &["csv"])).await
+}
+
+/// The native "open" dialog titled `title` showing files of `filter` (name, extensions); the
+/// chosen file is approved for reading in this run. `None` when dismissed.
+pub(crate) async fn pick_file_to_read(
+    app: AppHandle,
+    title: &'static str,
+    filter: (&'static str, &'static [&'static str]),
+) -> AppResult<Option<String>> {
     use tauri::Manager;
     blocking(move || {
         let picked = app
             .dialog()
             .file()
-            .set_title("Open a mismatch report")
-            .add_filter("CSV reports", &["csv"])
+            .set_title(title)
+            .add_filter(filter.0, filter.1)
             .blocking_pick_file()
             .and_then(|f| f.into_path().ok());
         if let Some(p) = &picked {

@@ -41,6 +41,11 @@ export const commands = {
 	 *  is held in memory under a token until the draft is saved.
 	 */
 	importDxclientSettings: (json: string) => __TAURI_INVOKE<ImportedSettings>("import_dxclient_settings", { json }),
+	/**
+	 *  The native "open" dialog for a CA file (PEM); `None` when dismissed. The chosen file may then
+	 *  be named in a profile draft.
+	 */
+	pickCaFile: () => __TAURI_INVOKE<string | null>("pick_ca_file"),
 	/**  Stores the password of a saved profile (keyring, or memory when no keyring works). */
 	setPassword: (id: string, password: string) => __TAURI_INVOKE<PasswordPlace>("set_password", { id, password }),
 	/**  The subscribers registered on a publisher profile. */

@@ -5,6 +5,7 @@ const commands = vi.hoisted(() => ({
   validateProfile: vi.fn(),
   saveProfile: vi.fn(),
   testDraft: vi.fn(),
+  pickCaFile: vi.fn(),
 }));
 vi.mock("../lib/bindings", () => ({ commands }));
 
@@ -90,5 +91,30 @@ describe("ProfileForm", () => {
     expect(note.textContent).toContain("does not affect this profile");
     await fireEvent.input(screen.getByLabelText("CA file path"), { target: { value: "/tmp/other.pem" } });
     await waitFor(() => expect(screen.getByTestId("ca-copy").textContent).toContain("kept in the app's data folder when you save"));
+  });
+
+  it("puts the file chosen in the dialog into the draft and validates it", async () => {
+    commands.validateProfile.mockResolvedValue([]);
+    commands.pickCaFile.mockResolvedValueOnce("/home/me/corp CA.pem");
+    const p = emptyProfile();
+    p.tls = { mode: "customCa", caPemPath: "", caOriginal: null };
+    setup(p);
+    await fireEvent.click(screen.getByTestId("choose-ca"));
+    await waitFor(() => expect((screen.getByLabelText("CA file path") as HTMLInputElement).value).toBe("/home/me/corp CA.pem"));
+    await waitFor(() =>
+      expect(commands.validateProfile.mock.calls.at(-1)?.[0].tls).toEqual({ mode: "customCa", caPemPath: "/home/me/corp CA.pem", caOriginal: null }),
+    );
+  });
+
+  it("keeps the draft when the dialog is dismissed", async () => {
+    commands.validateProfile.mockResolvedValue([]);
+    commands.pickCaFile.mockResolvedValueOnce(null);
+    const p = emptyProfile();
+    p.tls = { mode: "customCa", caPemPath: "/data/ca/p1.pem", caOriginal: "/home/me/a.pem" };
+    setup(p);
+    await fireEvent.click(screen.getByTestId("choose-ca"));
+    await waitFor(() => expect(commands.pickCaFile).toHaveBeenCalled());
+    expect((screen.getByLabelText("CA file path") as HTMLInputElement).value).toBe("/data/ca/p1.pem");
+    expect(screen.getByTestId("ca-copy").textContent).toContain("a.pem");
   });
 });
