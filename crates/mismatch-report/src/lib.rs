@@ -1,10 +1,14 @@
 //! Mismatch reports of HCL DX DAM staging: the row model, CSV reading and writing, an in-memory
 //! column store with filtered/sorted windows, summaries and diffs. No HTTP, no Tauri.
 
+// `domain_enum!` names this crate by its name, from inside it as from outside.
+extern crate self as mismatch_report;
+
 /// What [`domain_enum!`] expands to refers to; not part of the API.
 #[doc(hidden)]
 pub mod __private {
     pub use serde;
+    pub use specta;
 }
 
 pub mod cell;

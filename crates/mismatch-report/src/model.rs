@@ -68,6 +68,18 @@ macro_rules! domain_enum {
                 Ok(Self::parse(&s))
             }
         }
+
+        // For the UI's generated types: the union of the documented DX spellings. A value this
+        // build does not know still arrives verbatim; UI code keeps a default branch for it.
+        const _: () = {
+            #[derive($crate::__private::serde::Serialize, $crate::__private::specta::Type)]
+            #[serde(crate = "mismatch_report::__private::serde")]
+            #[specta(crate = $crate::__private::specta, remote = $name)]
+            #[allow(dead_code)]
+            enum $name {
+                $(#[serde(rename = $text)] $variant,)+
+            }
+        };
     };
 }
 
