@@ -350,7 +350,7 @@ async fn every_command_taking_a_path_refuses_one_from_outside() {
     let request = StartRunsRequest {
         profile_id: DEMO_PUBLISHER_ID.into(),
         subscriber_ids: vec!["sub-1".into()],
-        kind: "verify".into(),
+        kind: dx_staging::workflow::RunKind::Verify,
         journey_id: None,
         previous_report: Some(outside_s.clone()),
         clear_stale_logs: None,

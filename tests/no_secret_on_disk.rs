@@ -30,7 +30,7 @@ use dam_staging_console::secrets::Secrets;
 use dam_staging_console::state::AppState;
 use dam_staging_console::store::ProfileStore;
 use dam_staging_console::workbench::Workbench;
-use dx_staging::workflow::DriverOptions;
+use dx_staging::workflow::{DriverOptions, RunKind};
 use headless::Host;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -361,10 +361,10 @@ async fn a_full_cycle_with_faults_leaves_no_secret_on_disk() {
         .clone();
 
     let mut digests = HashSet::new();
-    let request = |kind: &str, journey: Option<String>| StartRunsRequest {
+    let request = |kind: RunKind, journey: Option<String>| StartRunsRequest {
         profile_id: profile_id.clone(),
         subscriber_ids: vec![subscriber_id.clone()],
-        kind: kind.into(),
+        kind,
         journey_id: journey,
         previous_report: None,
         clear_stale_logs: None,
@@ -374,7 +374,9 @@ async fn a_full_cycle_with_faults_leaves_no_secret_on_disk() {
     // and fetches the report.
     pub_sim.expire_tokens().await;
     sub_sim.expire_tokens().await;
-    let find = start(&host, &wb, request("find", None)).unwrap().remove(0);
+    let find = start(&host, &wb, request(RunKind::Find, None))
+        .unwrap()
+        .remove(0);
     wait_triggered(&wb, &find.run_id).await;
     pub_sim
         .faults(json!({"errorRate": 0.2, "latencyMs": 2}))
@@ -389,9 +391,13 @@ async fn a_full_cycle_with_faults_leaves_no_secret_on_disk() {
 
     // Resync: two sync operations fail for good; 503s and an expiry while it watches.
     sub_sim.faults(json!({"failSyncOperations": 2})).await;
-    let resync = start(&host, &wb, request("resync", Some(find.journey_id.clone())))
-        .unwrap()
-        .remove(0);
+    let resync = start(
+        &host,
+        &wb,
+        request(RunKind::Resync, Some(find.journey_id.clone())),
+    )
+    .unwrap()
+    .remove(0);
     wait_triggered(&wb, &resync.run_id).await;
     pub_sim.faults(json!({"errorRate": 0.2})).await;
     sub_sim.expire_tokens().await;
@@ -402,9 +408,13 @@ async fn a_full_cycle_with_faults_leaves_no_secret_on_disk() {
     assert!(resync.done, "the resync ended: {resync:#?}");
 
     // Verify: archive, delete the server's logs, find again; the session expires midway.
-    let verify = start(&host, &wb, request("verify", Some(find.journey_id.clone())))
-        .unwrap()
-        .remove(0);
+    let verify = start(
+        &host,
+        &wb,
+        request(RunKind::Verify, Some(find.journey_id.clone())),
+    )
+    .unwrap()
+    .remove(0);
     tokio::time::sleep(Duration::from_millis(200)).await;
     pub_sim.expire_tokens().await;
     let verify = wait_done(&wb, &verify.run_id, &cache, &mut digests).await;
@@ -464,9 +474,9 @@ async fn a_full_cycle_with_faults_leaves_no_secret_on_disk() {
         "scanned {} files ({log_bytes} bytes of logs) for the password and {} session tokens; find: {:?}, resync: {:?}, verify: {:?}",
         files.len(),
         digests.len(),
-        find.outcome.as_ref().map(|o| &o.summary),
-        resync.outcome.as_ref().map(|o| &o.summary),
-        verify.outcome.as_ref().map(|o| &o.summary),
+        find.message,
+        resync.message,
+        verify.message,
     );
     let mut hits = Vec::new();
     for f in &files {

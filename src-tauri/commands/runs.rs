@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use dx_staging::workflow::RunKind;
 use dx_staging::FetchOptions;
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -13,7 +14,7 @@ use crate::error::{AppError, AppResult};
 use crate::paths::Access;
 use crate::reports::dto::clamp;
 use crate::reports::library;
-use crate::runs::view::{parse_kind, RunView};
+use crate::runs::view::RunView;
 use crate::runs::{drive, RunHost};
 use crate::state::AppState;
 use crate::workbench::Workbench;
@@ -29,7 +30,7 @@ pub async fn list_runs(
     Ok(wb.runs.list(profile_id.as_deref()))
 }
 
-/// What to start: a run of `kind` (`find`, `resync`, `verify`) on each of `subscriber_ids` of the
+/// What to start: a run of `kind` on each of `subscriber_ids` of the
 /// publisher `profile_id`. `journey_id` ties a resync or verify to the wizard of its find;
 /// `previous_report` is what a verify compares with (default: the newest report in the library).
 #[derive(Debug, Deserialize, Type)]
@@ -39,8 +40,8 @@ pub struct StartRunsRequest {
     pub profile_id: String,
     /// The subscribers; several queue and run one at a time.
     pub subscriber_ids: Vec<String>,
-    /// `find`, `resync` or `verify`.
-    pub kind: String,
+    /// What the runs do.
+    pub kind: RunKind,
     /// The wizard a resync or verify continues (one subscriber only).
     pub journey_id: Option<String>,
     /// The report a verify compares with.
@@ -77,9 +78,6 @@ pub fn start<H: RunHost>(
         previous_report,
         clear_stale_logs,
     } = request;
-    let kind = parse_kind(&kind).ok_or_else(|| {
-        AppError::Refused(format!("{kind:?} is not a run kind (find, resync, verify)"))
-    })?;
     host.app_state().profile(&profile_id)?;
     if subscriber_ids.is_empty() {
         return Err(AppError::Refused("choose at least one subscriber".into()));

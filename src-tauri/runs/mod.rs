@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use dx_staging::workflow::{DriverOptions, RunConfig, RunKind, RunState, Runner};
+use dx_staging::workflow::{DriverOptions, Phase, RunConfig, RunKind, RunState, Runner};
 use tauri::{AppHandle, Emitter, Manager};
 use tokio_util::sync::CancellationToken;
 
@@ -283,17 +283,18 @@ fn emit<H: RunHost>(host: &H, runs: &RunManager, run_id: &str) {
     }
 }
 
-fn step_title(kind: &str, phase: &str) -> String {
+/// The title of a desktop notification when a run of `kind` reaches `phase`.
+fn step_title(kind: RunKind, phase: &Phase) -> String {
     let what = match kind {
-        "find" => "Find mismatch",
-        "resync" => "Resync",
-        _ => "Verify",
+        RunKind::Find => "Find mismatch",
+        RunKind::Resync => "Resync",
+        RunKind::Verify => "Verify",
     };
     match phase {
-        "done" => format!("{what} finished"),
-        "fetchingReport" => format!("{what}: DX finished, fetching the report"),
-        "watchingOperations" => format!("{what}: operations created, watching them"),
-        "watching" => format!("{what}: started on the server"),
+        Phase::Done => format!("{what} finished"),
+        Phase::FetchingReport => format!("{what}: DX finished, fetching the report"),
+        Phase::WatchingOperations => format!("{what}: operations created, watching them"),
+        Phase::Watching { .. } => format!("{what}: started on the server"),
         _ => format!("{what}: next step"),
     }
 }
@@ -331,11 +332,7 @@ pub async fn drive<H: RunHost>(app: H, runs: Arc<RunManager>, run_id: String) {
     emit(&app, &runs, &run_id);
     if let Ok(v) = runs.view(&run_id) {
         if v.done {
-            let body = v
-                .outcome
-                .as_ref()
-                .map_or(String::new(), |o| o.summary.clone());
-            app.notify(&step_title(&v.kind, "done"), &body);
+            app.notify(&step_title(v.kind, &Phase::Done), &v.message);
         }
     }
 }
@@ -392,10 +389,10 @@ async fn drive_inner<H: RunHost>(
     let fwd_runs = runs.clone();
     let fwd_id = run_id.to_string();
     let forward = tokio::spawn(async move {
-        let mut last_phase = String::new();
+        let mut last_phase: Option<Phase> = None;
         let mut last_emit = Instant::now() - Duration::from_secs(1);
         while let Some(p) = rx.recv().await {
-            let moved = p.phase != last_phase;
+            let moved = last_phase.as_ref() != Some(&p.phase);
             fwd_runs.update_live(&fwd_id, |l| {
                 l.message = Some(p.message.clone());
                 l.rows_fetched = p.rows_fetched;
@@ -407,11 +404,10 @@ async fn drive_inner<H: RunHost>(
                 emit(&fwd_app, &fwd_runs, &fwd_id);
                 last_emit = Instant::now();
             }
-            if moved && !last_phase.is_empty() && p.phase != "done" {
-                let kind = view::kind_name(p.kind);
-                fwd_app.notify(&step_title(kind, &p.phase), &p.message);
+            if moved && last_phase.is_some() && p.phase != Phase::Done {
+                fwd_app.notify(&step_title(p.kind, &p.phase), &p.message);
             }
-            last_phase = p.phase;
+            last_phase = Some(p.phase);
         }
     });
     let result = runner.run(state).await;
@@ -460,8 +456,8 @@ mod tests {
         assert_eq!(list.len(), 2);
         let vb = list.iter().find(|v| v.run_id == b.run_id).unwrap();
         assert_eq!(vb.journey_id, a.run_id);
-        assert_eq!(vb.kind, "verify");
-        assert_eq!(vb.phase, "preflight");
+        assert_eq!(vb.kind, RunKind::Verify);
+        assert_eq!(vb.at, Phase::Preflight);
         assert!(!vb.done && !vb.watching);
         assert_eq!(m.list(None).len(), 3);
         assert_eq!(m.unfinished().len(), 3);

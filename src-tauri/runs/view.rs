@@ -1,7 +1,8 @@
 //! What the UI sees of a run: its saved state (from `dx-staging`), who owns it, and what this
 //! process knows live (watching, queued, the last progress line).
 
-use dx_staging::workflow::{describe_outcome, Outcome, RunKind, RunState};
+use dx_staging::workflow::{describe_outcome, Outcome, Phase, RunKind, RunState, Warning};
+use dx_staging::ResyncStatus;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
@@ -17,138 +18,6 @@ pub struct RunOwner {
     /// The wizard this run belongs to (the id of its first run): find → resync → verify of one
     /// subscriber share it.
     pub journey_id: String,
-}
-
-/// Verify's comparison with the report from before.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct DiffCountsDto {
-    /// Mismatches fixed (only in the previous report).
-    pub only_before: u32,
-    /// New mismatches (only in the new report).
-    pub only_after: u32,
-    /// Mismatches still there.
-    pub in_both: u32,
-}
-
-/// The 30-minute rule's diagnosis.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct DiagnosisDto {
-    /// A `findStagingMismatch` operation is `FAILED` with `retryCounter > 0`.
-    pub failed_with_retries: bool,
-    /// That operation.
-    pub operation_id: Option<String>,
-    /// Its retry counter.
-    pub retry_counter: Option<u32>,
-    /// Its status.
-    pub operation_status: Option<String>,
-    /// What to do.
-    pub advice: String,
-}
-
-/// How a run ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct OutcomeDto {
-    /// `findCompleted`, `inSync`, `mismatchesFound`, `findFailed`, `stuck`, `resyncDone`,
-    /// `resyncFailed`, `verified`, `refused`, `error`.
-    pub result: String,
-    /// One line in the user's words.
-    pub summary: String,
-    /// Mismatches found (find) or remaining (verify).
-    pub rows: Option<u32>,
-    /// Verify: the diff against the previous report.
-    pub diff: Option<DiffCountsDto>,
-    /// Find failed or stuck: what the operations say.
-    pub diagnosis: Option<DiagnosisDto>,
-    /// Stuck: minutes since the trigger.
-    pub minutes: Option<u32>,
-    /// Resync: the subscriber's operations were watched.
-    pub operations_watched: Option<bool>,
-    /// Resync: `sync*` operations left `FAILED`.
-    pub operations_failed: Option<u32>,
-    /// Refused: which rule (`preflight_find`, `preflight_resync`, `two_way_staging`).
-    pub rule: Option<String>,
-    /// Error: its code.
-    pub code: Option<String>,
-    /// Refused or error: the message.
-    pub message: Option<String>,
-}
-
-impl From<&Outcome> for OutcomeDto {
-    fn from(o: &Outcome) -> Self {
-        let mut d = OutcomeDto {
-            result: String::new(),
-            summary: describe_outcome(o),
-            rows: None,
-            diff: None,
-            diagnosis: None,
-            minutes: None,
-            operations_watched: None,
-            operations_failed: None,
-            rule: None,
-            code: None,
-            message: None,
-        };
-        let diag = |x: &dx_staging::workflow::Diagnosis| DiagnosisDto {
-            failed_with_retries: x.failed_with_retries,
-            operation_id: x.operation_id.clone(),
-            retry_counter: x.retry_counter.map(clamp),
-            operation_status: x.operation_status.clone(),
-            advice: x.advice.clone(),
-        };
-        d.result = match o {
-            Outcome::FindCompleted => "findCompleted",
-            Outcome::InSync => {
-                d.rows = Some(0);
-                "inSync"
-            }
-            Outcome::MismatchesFound { rows } => {
-                d.rows = Some(clamp(*rows));
-                "mismatchesFound"
-            }
-            Outcome::FindFailed { diagnosis } => {
-                d.diagnosis = Some(diag(diagnosis));
-                "findFailed"
-            }
-            Outcome::Stuck { minutes, diagnosis } => {
-                d.minutes = Some(clamp(*minutes));
-                d.diagnosis = Some(diag(diagnosis));
-                "stuck"
-            }
-            Outcome::ResyncDone {
-                operations_watched,
-                operations_failed,
-            } => {
-                d.operations_watched = Some(*operations_watched);
-                d.operations_failed = Some(clamp(*operations_failed));
-                "resyncDone"
-            }
-            Outcome::ResyncFailed => "resyncFailed",
-            Outcome::Verified { remaining, diff } => {
-                d.rows = Some(clamp(*remaining));
-                d.diff = diff.as_ref().map(|x| DiffCountsDto {
-                    only_before: clamp(x.only_before),
-                    only_after: clamp(x.only_after),
-                    in_both: clamp(x.in_both),
-                });
-                "verified"
-            }
-            Outcome::Refused { rule, message } => {
-                d.rule = Some(rule.clone());
-                d.message = Some(message.clone());
-                "refused"
-            }
-            Outcome::Error { code, message } => {
-                d.code = Some(code.clone());
-                d.message = Some(message.clone());
-                "error"
-            }
-        }
-        .to_string();
-        d
-    }
 }
 
 /// The report a run fetched.
@@ -184,7 +53,18 @@ pub struct Live {
     pub problem: Option<ErrorPayload>,
 }
 
-/// A run as the UI shows it.
+/// A warning of a run with its text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct WarningNote {
+    /// Which warning.
+    pub warning: Warning,
+    /// In the user's words.
+    pub message: String,
+}
+
+/// A run as the UI shows it: `dx-staging`'s own kind, phase (with its job), status and outcome,
+/// plus who owns it and what this process knows live.
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct RunView {
@@ -194,16 +74,14 @@ pub struct RunView {
     pub journey_id: String,
     /// The publisher profile.
     pub profile_id: String,
-    /// `find`, `resync` or `verify`.
-    pub kind: String,
+    /// What the run does.
+    pub kind: RunKind,
     /// The subscriber registration id.
     pub subscriber_id: String,
-    /// Where it is (`preflight`, `watching`, `watchingOperations`, `fetchingReport`, `done`, ...).
-    pub phase: String,
-    /// The job being watched (`find` / `resync`) in trigger and watch phases.
-    pub job: Option<String>,
-    /// The last `resyncStatus` read, DX's spelling.
-    pub status: Option<String>,
+    /// Where it is: `{ phase: "watching", job: "find" }`, `{ phase: "done" }`, ...
+    pub at: Phase,
+    /// The last `resyncStatus` read.
+    pub status: Option<ResyncStatus>,
     /// When the run started (ISO).
     pub started_at: String,
     /// When the current job was triggered (ISO).
@@ -219,7 +97,7 @@ pub struct RunView {
     pub operations_others: Option<u32>,
     /// The most seen not complete (for the progress bar).
     pub operations_max: u32,
-    /// The last progress line, in the user's words.
+    /// The last progress line, or the outcome, in the user's words.
     pub message: String,
     /// Being watched by this app now.
     pub watching: bool,
@@ -228,9 +106,9 @@ pub struct RunView {
     /// Ended.
     pub done: bool,
     /// How it ended.
-    pub outcome: Option<OutcomeDto>,
+    pub outcome: Option<Outcome>,
     /// What could not be checked, and other warnings.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<WarningNote>,
     /// The fetched report.
     pub report: Option<RunReportDto>,
     /// Verify: the report it compares with.
@@ -241,43 +119,10 @@ pub struct RunView {
     pub problem: Option<ErrorPayload>,
 }
 
-/// `find`, `resync`, `verify`.
-pub fn kind_name(k: RunKind) -> &'static str {
-    match k {
-        RunKind::Find => "find",
-        RunKind::Resync => "resync",
-        RunKind::Verify => "verify",
-    }
-}
-
-/// Parses a run kind.
-pub fn parse_kind(s: &str) -> Option<RunKind> {
-    match s {
-        "find" => Some(RunKind::Find),
-        "resync" => Some(RunKind::Resync),
-        "verify" => Some(RunKind::Verify),
-        _ => None,
-    }
-}
-
 /// The view of a run from its state, owner and live knowledge.
 pub fn view_of(s: &RunState, owner: &RunOwner, live: &Live) -> RunView {
-    use dx_staging::workflow::Phase;
-    let job = match &s.phase {
-        Phase::PreparingTrigger { job } | Phase::Triggering { job } | Phase::Watching { job } => {
-            Some(
-                match job {
-                    dx_staging::TriggerKind::Find => "find",
-                    dx_staging::TriggerKind::Resync => "resync",
-                }
-                .to_string(),
-            )
-        }
-        _ => None,
-    };
-    let outcome = s.outcome.as_ref().map(OutcomeDto::from);
-    let message = match (&outcome, &live.message) {
-        (Some(o), _) => o.summary.clone(),
+    let message = match (&s.outcome, &live.message) {
+        (Some(o), _) => describe_outcome(o),
         (None, Some(m)) => m.clone(),
         (None, None) if !live.watching && !live.queued => {
             "not watched: resume to look again (the job on the server goes on)".into()
@@ -289,11 +134,10 @@ pub fn view_of(s: &RunState, owner: &RunOwner, live: &Live) -> RunView {
         run_id: s.run_id.clone(),
         journey_id: owner.journey_id.clone(),
         profile_id: owner.profile_id.clone(),
-        kind: kind_name(s.kind).to_string(),
+        kind: s.kind,
         subscriber_id: s.subscriber_id.clone(),
-        phase: s.phase.name().to_string(),
-        job,
-        status: s.last_status.as_ref().map(|x| x.to_string()),
+        at: s.phase.clone(),
+        status: s.last_status.clone(),
         started_at: s.started_at.to_rfc3339(),
         triggered_at: s.triggered_at.map(|t| t.to_rfc3339()),
         elapsed_secs: clamp(s.elapsed_secs),
@@ -309,8 +153,15 @@ pub fn view_of(s: &RunState, owner: &RunOwner, live: &Live) -> RunView {
         watching: live.watching,
         queued: live.queued,
         done: s.is_done(),
-        outcome,
-        warnings: s.warnings.clone(),
+        outcome: s.outcome.clone(),
+        warnings: s
+            .warnings
+            .iter()
+            .map(|w| WarningNote {
+                warning: *w,
+                message: w.message().to_string(),
+            })
+            .collect(),
         report: s.report.as_ref().map(|r| RunReportDto {
             path: r.path.display().to_string(),
             rows: clamp(r.rows),
@@ -331,7 +182,8 @@ pub fn view_of(s: &RunState, owner: &RunOwner, live: &Live) -> RunView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dx_staging::workflow::{Diagnosis, DiffCounts, Phase, RunConfig};
+    use dx_staging::workflow::RunConfig;
+    use dx_staging::TriggerKind;
 
     fn owner() -> RunOwner {
         RunOwner {
@@ -341,7 +193,7 @@ mod tests {
     }
 
     #[test]
-    fn views_a_watched_find() {
+    fn views_a_watched_find_in_the_domain_types() {
         let mut s = RunState::new(
             RunKind::Find,
             "sub",
@@ -349,51 +201,48 @@ mod tests {
             chrono::Utc::now(),
         );
         s.phase = Phase::Watching {
-            job: dx_staging::TriggerKind::Find,
+            job: TriggerKind::Find,
         };
-        s.last_status = Some(dx_staging::ResyncStatus::parse("FIND_MISMATCH_START"));
+        s.last_status = Some(ResyncStatus::FindMismatchStart);
+        s.warnings.push(Warning::PauseAuthoring);
         let live = Live {
             watching: true,
             message: Some("waiting".into()),
             ..Live::default()
         };
         let v = view_of(&s, &owner(), &live);
-        assert_eq!(v.kind, "find");
-        assert_eq!(v.phase, "watching");
-        assert_eq!(v.job.as_deref(), Some("find"));
-        assert_eq!(v.status.as_deref(), Some("FIND_MISMATCH_START"));
+        let wire = serde_json::to_value(&v).unwrap();
+        assert_eq!(wire["kind"], "find");
+        assert_eq!(
+            wire["at"],
+            serde_json::json!({"phase": "watching", "job": "find"})
+        );
+        assert_eq!(wire["status"], "FIND_MISMATCH_START");
+        assert_eq!(wire["warnings"][0]["warning"], "pauseAuthoring");
         assert!(!v.done && v.watching);
         let idle = view_of(&s, &owner(), &Live::default());
         assert!(idle.message.contains("resume"), "{}", idle.message);
     }
 
     #[test]
-    fn outcomes_keep_their_details() {
-        let o = OutcomeDto::from(&Outcome::Verified {
-            remaining: 0,
-            diff: Some(DiffCounts {
-                only_before: 5,
-                only_after: 0,
-                in_both: 0,
-            }),
+    fn an_outcome_crosses_as_the_domain_tagged_union() {
+        let mut s = RunState::new(
+            RunKind::Verify,
+            "sub",
+            RunConfig::default(),
+            chrono::Utc::now(),
+        );
+        s.phase = Phase::Done;
+        s.outcome = Some(Outcome::Error {
+            code: dx_staging::ErrorCode::Timeout,
+            message: "slow".into(),
+            during: Some(Phase::FetchingReport),
         });
-        assert_eq!(o.result, "verified");
-        assert_eq!(o.rows, Some(0));
-        assert_eq!(o.diff.unwrap().only_before, 5);
-        assert!(o.summary.contains("in sync"));
-        let d = Diagnosis::from_operations(&[]);
-        let o = OutcomeDto::from(&Outcome::Stuck {
-            minutes: 31,
-            diagnosis: d,
-        });
-        assert_eq!((o.result.as_str(), o.minutes), ("stuck", Some(31)));
-        assert!(o.diagnosis.is_some());
-        let o = OutcomeDto::from(&Outcome::Refused {
-            rule: "two_way_staging".into(),
-            message: "m".into(),
-        });
-        assert_eq!(o.rule.as_deref(), Some("two_way_staging"));
-        assert_eq!(parse_kind("verify"), Some(RunKind::Verify));
-        assert_eq!(parse_kind("x"), None);
+        let wire = serde_json::to_value(view_of(&s, &owner(), &Live::default())).unwrap();
+        assert_eq!(
+            wire["outcome"],
+            serde_json::json!({"result": "error", "code": "timeout", "message": "slow", "during": {"phase": "fetchingReport"}})
+        );
+        assert_eq!(wire["message"], "slow");
     }
 }

@@ -521,7 +521,7 @@ async fn follow(
         }
     }
     for w in &state.warnings {
-        text.push_str(&format!("\nnote: {w}"));
+        text.push_str(&format!("\nnote: {}", w.message()));
     }
     output::result(conn.json, &state, &text);
     Ok(exit::for_outcome(&outcome))

@@ -1,6 +1,6 @@
 //! Exit codes of `dam-staging`.
 
-use dx_staging::{Error, Outcome};
+use dx_staging::{Error, ErrorCode, Outcome};
 
 /// Success; for a report or a followed find: in sync (no mismatch).
 pub const OK: u8 = 0;
@@ -37,18 +37,20 @@ The password comes from -dxPassword, else the DX_PASSWORD environment variable, 
 
 /// The exit code for an error.
 pub fn for_error(e: &Error) -> u8 {
-    match e {
-        Error::InvalidProfile { .. } => USAGE,
-        Error::BadCredentials { .. } | Error::SessionRejected { .. } | Error::NotAdmin { .. } => {
-            AUTH
+    for_code(e.kind())
+}
+
+/// The exit code for an error's code, whether the error ended a command or a followed run.
+pub fn for_code(code: ErrorCode) -> u8 {
+    match code {
+        ErrorCode::InvalidProfile => USAGE,
+        ErrorCode::BadCredentials | ErrorCode::SessionRejected | ErrorCode::NotAdmin => AUTH,
+        ErrorCode::Tls | ErrorCode::Timeout | ErrorCode::ConnectionRefused | ErrorCode::Network => {
+            NETWORK
         }
-        Error::Tls { .. }
-        | Error::Timeout { .. }
-        | Error::ConnectionRefused { .. }
-        | Error::Network { .. } => NETWORK,
-        Error::Refused { .. } => RUN_FAILED,
-        Error::Cancelled => INTERRUPTED,
-        Error::File { .. } | Error::Report(_) => OTHER,
+        ErrorCode::Refused => RUN_FAILED,
+        ErrorCode::Cancelled => INTERRUPTED,
+        ErrorCode::File | ErrorCode::Report => OTHER,
         _ => SERVER,
     }
 }
@@ -63,12 +65,7 @@ pub fn for_outcome(o: &Outcome) -> u8 {
         | Outcome::Stuck { .. }
         | Outcome::ResyncFailed
         | Outcome::Refused { .. } => RUN_FAILED,
-        Outcome::Error { code, .. } => match code.as_str() {
-            "bad_credentials" | "session_rejected" | "not_admin" => AUTH,
-            "tls" | "timeout" | "connection_refused" | "network" => NETWORK,
-            "file" | "report" => OTHER,
-            _ => SERVER,
-        },
+        Outcome::Error { code, .. } => for_code(*code),
     }
 }
 
@@ -94,8 +91,9 @@ mod tests {
         assert_eq!(for_outcome(&Outcome::ResyncFailed), RUN_FAILED);
         assert_eq!(
             for_outcome(&Outcome::Error {
-                code: "connection_refused".into(),
-                message: "m".into()
+                code: ErrorCode::ConnectionRefused,
+                message: "m".into(),
+                during: None,
             }),
             NETWORK
         );

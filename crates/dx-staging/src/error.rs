@@ -1,7 +1,105 @@
 //! The one error type of this crate, with a stable machine code per kind.
 
 use serde::ser::SerializeStruct;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
+
+/// The workflow rule that refused to go on ([`Error::Refused`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// Find pre-flight: staging sync operations are still in progress on the subscriber.
+    PreflightFind,
+    /// Resync pre-flight: sync operations failed on the subscriber.
+    PreflightResync,
+    /// Resync is not supported with two-way staging.
+    TwoWayStaging,
+    /// The archive made before deleting mismatch logs was not complete, so nothing was deleted.
+    ArchiveIncomplete,
+}
+
+/// The stable machine code of an [`Error`] (serialised in snake_case: `bad_credentials`).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// [`Error::InvalidProfile`].
+    InvalidProfile,
+    /// [`Error::BadCredentials`].
+    BadCredentials,
+    /// [`Error::SessionRejected`].
+    SessionRejected,
+    /// [`Error::NotAdmin`].
+    NotAdmin,
+    /// [`Error::UnknownSubscriber`].
+    UnknownSubscriber,
+    /// [`Error::NotFound`].
+    NotFound,
+    /// [`Error::JobAlreadyRunning`].
+    JobAlreadyRunning,
+    /// [`Error::BadRequest`].
+    BadRequest,
+    /// [`Error::Server`].
+    ServerError,
+    /// [`Error::Tls`].
+    Tls,
+    /// [`Error::Timeout`].
+    Timeout,
+    /// [`Error::ConnectionRefused`].
+    ConnectionRefused,
+    /// [`Error::Network`].
+    Network,
+    /// [`Error::Undecodable`].
+    UndecodableAnswer,
+    /// [`Error::AnswerTooLarge`].
+    AnswerTooLarge,
+    /// [`Error::PagingBroken`].
+    PagingBroken,
+    /// [`Error::Refused`].
+    Refused,
+    /// [`Error::File`].
+    File,
+    /// [`Error::Report`].
+    Report,
+    /// [`Error::Cancelled`].
+    Cancelled,
+    /// A run's trigger could not be confirmed after its attempts (a run outcome, no [`Error`]).
+    TriggerNotConfirmed,
+    /// The subscriber's status was not one the watched job can show (a run outcome).
+    UnexpectedStatus,
+    /// This resync's sync operations stopped progressing (a run outcome).
+    ResyncStalled,
+}
+
+impl ErrorCode {
+    /// The code as text (`bad_credentials`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidProfile => "invalid_profile",
+            ErrorCode::BadCredentials => "bad_credentials",
+            ErrorCode::SessionRejected => "session_rejected",
+            ErrorCode::NotAdmin => "not_admin",
+            ErrorCode::UnknownSubscriber => "unknown_subscriber",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::JobAlreadyRunning => "job_already_running",
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::ServerError => "server_error",
+            ErrorCode::Tls => "tls",
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::ConnectionRefused => "connection_refused",
+            ErrorCode::Network => "network",
+            ErrorCode::UndecodableAnswer => "undecodable_answer",
+            ErrorCode::AnswerTooLarge => "answer_too_large",
+            ErrorCode::PagingBroken => "paging_broken",
+            ErrorCode::Refused => "refused",
+            ErrorCode::File => "file",
+            ErrorCode::Report => "report",
+            ErrorCode::Cancelled => "cancelled",
+            ErrorCode::TriggerNotConfirmed => "trigger_not_confirmed",
+            ErrorCode::UnexpectedStatus => "unexpected_status",
+            ErrorCode::ResyncStalled => "resync_stalled",
+        }
+    }
+}
 
 /// Everything that can go wrong talking to DX or running a staging workflow.
 ///
@@ -140,8 +238,8 @@ pub enum Error {
     /// A workflow rule refused to go on (pre-flight, two-way staging guard, ...).
     #[error("{message}")]
     Refused {
-        /// Which rule (`preflight_find`, `preflight_resync`, `two_way_staging`).
-        rule: String,
+        /// Which rule.
+        rule: Rule,
         /// Why, in the user's words.
         message: String,
     },
@@ -162,30 +260,35 @@ pub enum Error {
 }
 
 impl Error {
-    /// A stable machine-readable code for this kind of error.
-    pub fn code(&self) -> &'static str {
+    /// The stable machine code of this kind of error.
+    pub fn kind(&self) -> ErrorCode {
         match self {
-            Error::InvalidProfile { .. } => "invalid_profile",
-            Error::BadCredentials { .. } => "bad_credentials",
-            Error::SessionRejected { .. } => "session_rejected",
-            Error::NotAdmin { .. } => "not_admin",
-            Error::UnknownSubscriber { .. } => "unknown_subscriber",
-            Error::NotFound { .. } => "not_found",
-            Error::JobAlreadyRunning { .. } => "job_already_running",
-            Error::BadRequest { .. } => "bad_request",
-            Error::Server { .. } => "server_error",
-            Error::Tls { .. } => "tls",
-            Error::Timeout { .. } => "timeout",
-            Error::ConnectionRefused { .. } => "connection_refused",
-            Error::Network { .. } => "network",
-            Error::Undecodable { .. } => "undecodable_answer",
-            Error::AnswerTooLarge { .. } => "answer_too_large",
-            Error::PagingBroken { .. } => "paging_broken",
-            Error::Refused { .. } => "refused",
-            Error::File { .. } => "file",
-            Error::Report(_) => "report",
-            Error::Cancelled => "cancelled",
+            Error::InvalidProfile { .. } => ErrorCode::InvalidProfile,
+            Error::BadCredentials { .. } => ErrorCode::BadCredentials,
+            Error::SessionRejected { .. } => ErrorCode::SessionRejected,
+            Error::NotAdmin { .. } => ErrorCode::NotAdmin,
+            Error::UnknownSubscriber { .. } => ErrorCode::UnknownSubscriber,
+            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::JobAlreadyRunning { .. } => ErrorCode::JobAlreadyRunning,
+            Error::BadRequest { .. } => ErrorCode::BadRequest,
+            Error::Server { .. } => ErrorCode::ServerError,
+            Error::Tls { .. } => ErrorCode::Tls,
+            Error::Timeout { .. } => ErrorCode::Timeout,
+            Error::ConnectionRefused { .. } => ErrorCode::ConnectionRefused,
+            Error::Network { .. } => ErrorCode::Network,
+            Error::Undecodable { .. } => ErrorCode::UndecodableAnswer,
+            Error::AnswerTooLarge { .. } => ErrorCode::AnswerTooLarge,
+            Error::PagingBroken { .. } => ErrorCode::PagingBroken,
+            Error::Refused { .. } => ErrorCode::Refused,
+            Error::File { .. } => ErrorCode::File,
+            Error::Report(_) => ErrorCode::Report,
+            Error::Cancelled => ErrorCode::Cancelled,
         }
+    }
+
+    /// The machine code as text (`bad_credentials`): [`Error::kind`] spelt out.
+    pub fn code(&self) -> &'static str {
+        self.kind().as_str()
     }
 
     /// Whether a read may be retried after this error: timeouts, broken connections, 500 (which
@@ -206,14 +309,6 @@ impl Error {
             Error::Server { status, .. } => matches!(status, 500 | 502..=504),
             _ => false,
         }
-    }
-
-    /// Whether the error is about authentication or authorisation.
-    pub fn is_auth(&self) -> bool {
-        matches!(
-            self,
-            Error::BadCredentials { .. } | Error::SessionRejected { .. } | Error::NotAdmin { .. }
-        )
     }
 
     pub(crate) fn file(path: &std::path::Path, err: impl std::fmt::Display) -> Self {
@@ -314,7 +409,7 @@ mod tests {
             limit: 64 << 20,
             announced: Some(100 << 20),
         };
-        assert!(!e.is_transient() && !e.is_unclear_outcome() && !e.is_auth());
+        assert!(!e.is_transient() && !e.is_unclear_outcome());
         let v = serde_json::to_value(&e).unwrap();
         assert_eq!(v["code"], "answer_too_large");
         let m = v["message"].as_str().unwrap();

@@ -21,9 +21,6 @@ use crate::error::{Error, Result};
 use crate::report::{fetch_report, FetchOptions, ReportRequest};
 use crate::workflow::state::ReportInfo;
 
-/// The rule name of a refused deletion.
-pub const ARCHIVE_INCOMPLETE: &str = "archive_incomplete";
-
 /// Archives the mismatch logs of `subscriber_id` (all subscribers with `None`) into `archive`,
 /// checks the copy against a fresh count, then deletes them on the server. Returns the copy;
 /// when there were no logs, nothing is kept or deleted (`rows` is 0 and no file is left).
@@ -53,7 +50,7 @@ pub async fn archive_then_delete_logs(
             None => "all subscribers".to_string(),
         };
         return Err(Error::Refused {
-            rule: ARCHIVE_INCOMPLETE.to_string(),
+            rule: crate::error::Rule::ArchiveIncomplete,
             message: format!(
                 "the mismatch logs of {whose} were not deleted: the archived copy holds {} logs \
                  but the server now has {now} (is a find still running?); try again when the \

@@ -25,13 +25,13 @@ pub mod secret;
 pub mod workflow;
 
 pub use client::{Client, ClientBuilder, RetryPolicy, TriggerKind, TriggerOutcome};
-pub use error::{Error, Result};
+pub use error::{Error, ErrorCode, Result, Rule};
 pub use keep_then_delete::archive_then_delete_logs;
 pub use model::{Operation, OperationStatus, ResyncStatus, Subscriber};
 pub use profile::{Profile, Timeouts, TlsMode};
 pub use report::{fetch_report, FetchOptions, ReportMeta, ReportRequest};
 pub use secret::Secret;
-pub use workflow::{Outcome, Phase, Progress, RunConfig, RunKind, RunState, Runner};
+pub use workflow::{Outcome, Phase, Progress, RunConfig, RunKind, RunState, Runner, Warning};
 
 #[cfg(test)]
 mod send_sync {

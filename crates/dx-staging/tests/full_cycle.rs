@@ -53,7 +53,7 @@ async fn find_report_resync_verify() {
     }
     for ph in ["preflight", "watching", "fetchingReport", "done"] {
         assert!(
-            phases.iter().any(|x| x == ph),
+            phases.iter().any(|x| x.name() == ph),
             "no {ph} progress in {phases:?}"
         );
     }

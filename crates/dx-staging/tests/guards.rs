@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use common::*;
-use dx_staging::{Outcome, RunConfig, RunKind, RunState, Runner};
+use dx_staging::{Outcome, Rule, RunConfig, RunKind, RunState, Runner, Warning};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -31,7 +31,7 @@ async fn resync_is_refused_on_two_way_staging() {
     );
     let done = runner.run(state).await.unwrap();
     assert!(
-        matches!(&done.outcome, Some(Outcome::Refused { rule, .. }) if rule == "two_way_staging"),
+        matches!(&done.outcome, Some(Outcome::Refused { rule, .. }) if *rule == Rule::TwoWayStaging),
         "{done:#?}"
     );
     assert_eq!(p.stats().await["resyncTriggers"], 0);
@@ -82,7 +82,7 @@ async fn find_is_refused_while_sync_operations_run_on_the_subscriber() {
     );
     let done = runner.run(find).await.unwrap();
     assert!(
-        matches!(&done.outcome, Some(Outcome::Refused { rule, .. }) if rule == "preflight_find"),
+        matches!(&done.outcome, Some(Outcome::Refused { rule, .. }) if *rule == Rule::PreflightFind),
         "{done:#?}"
     );
     assert_eq!(p.stats().await["findTriggers"], 1, "only the first find");
@@ -102,7 +102,7 @@ async fn without_a_subscriber_profile_the_run_says_what_was_not_checked() {
     );
     let done = runner.run(state).await.unwrap();
     assert_eq!(done.outcome, Some(Outcome::InSync));
-    assert!(done.warnings.iter().any(|w| w.contains("Could not check")));
+    assert!(done.warnings.contains(&Warning::SubscriberEnvUnchecked));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

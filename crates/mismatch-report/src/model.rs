@@ -72,12 +72,14 @@ macro_rules! domain_enum {
         // For the UI's generated types: the union of the documented DX spellings. A value this
         // build does not know still arrives verbatim; UI code keeps a default branch for it.
         const _: () = {
-            #[derive($crate::__private::serde::Serialize, $crate::__private::specta::Type)]
-            #[serde(crate = "mismatch_report::__private::serde")]
-            #[specta(crate = $crate::__private::specta, remote = $name)]
-            #[allow(dead_code)]
-            enum $name {
-                $(#[serde(rename = $text)] $variant,)+
+            mod shadow {
+                #[derive($crate::__private::serde::Serialize, $crate::__private::specta::Type)]
+                #[serde(crate = "mismatch_report::__private::serde")]
+                #[specta(crate = $crate::__private::specta, remote = super::$name)]
+                #[allow(dead_code)]
+                enum $name {
+                    $(#[serde(rename = $text)] $variant,)+
+                }
             }
         };
     };

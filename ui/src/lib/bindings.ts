@@ -188,27 +188,35 @@ export type DeleteLogsResult = {
 	archivedRows: number,
 };
 
-/**  The 30-minute rule's diagnosis. */
-export type DiagnosisDto = {
-	/**  A `findStagingMismatch` operation is `FAILED` with `retryCounter > 0`. */
+/**  The 30-minute rule's diagnosis from the `findStagingMismatch` operations. */
+export type Diagnosis = {
+	/**
+	 *  A `findStagingMismatch` operation is `FAILED` with `retryCounter > 0`: the find failed
+	 *  because of the amount of data.
+	 */
 	failedWithRetries: boolean,
-	/**  That operation. */
+	/**  That operation's id, if one was found. */
 	operationId: string | null,
 	/**  Its retry counter. */
 	retryCounter: number | null,
 	/**  Its status. */
-	operationStatus: string | null,
-	/**  What to do. */
+	operationStatus: OperationStatus | null,
+	/**  What to do, in the user's words. */
 	advice: string,
 };
 
-/**  Verify's comparison with the report from before. */
-export type DiffCountsDto = {
-	/**  Mismatches fixed (only in the previous report). */
+/**
+ *  Counts of a diff between the previous report and the new one.
+ * 
+ *  Counts cross to the UI as JavaScript numbers (declared `u32` for specta: `number`), exact up
+ *  to 2^53.
+ */
+export type DiffCounts = {
+	/**  Rows only in the previous report (fixed by the resync). */
 	onlyBefore: number,
-	/**  New mismatches (only in the new report). */
+	/**  Rows only in the new report (new drift). */
 	onlyAfter: number,
-	/**  Mismatches still there. */
+	/**  Rows in both (still mismatched). */
 	inBoth: number,
 };
 
@@ -218,6 +226,55 @@ export type Environment =
 "publisher" | 
 /**  Its linked subscriber-environment profile. */
 "subscriber";
+
+/**  The stable machine code of an [`Error`] (serialised in snake_case: `bad_credentials`). */
+export type ErrorCode = 
+/**  [`Error::InvalidProfile`]. */
+"invalid_profile" | 
+/**  [`Error::BadCredentials`]. */
+"bad_credentials" | 
+/**  [`Error::SessionRejected`]. */
+"session_rejected" | 
+/**  [`Error::NotAdmin`]. */
+"not_admin" | 
+/**  [`Error::UnknownSubscriber`]. */
+"unknown_subscriber" | 
+/**  [`Error::NotFound`]. */
+"not_found" | 
+/**  [`Error::JobAlreadyRunning`]. */
+"job_already_running" | 
+/**  [`Error::BadRequest`]. */
+"bad_request" | 
+/**  [`Error::Server`]. */
+"server_error" | 
+/**  [`Error::Tls`]. */
+"tls" | 
+/**  [`Error::Timeout`]. */
+"timeout" | 
+/**  [`Error::ConnectionRefused`]. */
+"connection_refused" | 
+/**  [`Error::Network`]. */
+"network" | 
+/**  [`Error::Undecodable`]. */
+"undecodable_answer" | 
+/**  [`Error::AnswerTooLarge`]. */
+"answer_too_large" | 
+/**  [`Error::PagingBroken`]. */
+"paging_broken" | 
+/**  [`Error::Refused`]. */
+"refused" | 
+/**  [`Error::File`]. */
+"file" | 
+/**  [`Error::Report`]. */
+"report" | 
+/**  [`Error::Cancelled`]. */
+"cancelled" | 
+/**  A run's trigger could not be confirmed after its attempts (a run outcome, no [`Error`]). */
+"trigger_not_confirmed" | 
+/**  The subscriber's status was not one the watched job can show (a run outcome). */
+"unexpected_status" | 
+/**  This resync's sync operations stopped progressing (a run outcome). */
+"resync_stalled";
 
 /**  What the UI receives when a command fails. */
 export type ErrorPayload = {
@@ -362,6 +419,8 @@ export type OperationDto = {
 	updated: string | null,
 };
 
+export type OperationStatus = "TODO" | "PROCESSING" | "SUCCESS" | "ABORT" | "FAILED" | "READ" | "RETRY" | "WAIT" | "PENDING";
+
 /**  One page of operations and the counts of the whole filtered set. */
 export type OperationsPage = {
 	/**  The operations of this page, newest first. */
@@ -375,33 +434,56 @@ export type OperationsPage = {
 };
 
 /**  How a run ended. */
-export type OutcomeDto = {
-	/**
-	 *  `findCompleted`, `inSync`, `mismatchesFound`, `findFailed`, `stuck`, `resyncDone`,
-	 *  `resyncFailed`, `verified`, `refused`, `error`.
-	 */
-	result: string,
-	/**  One line in the user's words. */
-	summary: string,
-	/**  Mismatches found (find) or remaining (verify). */
-	rows: number | null,
-	/**  Verify: the diff against the previous report. */
-	diff: DiffCountsDto | null,
-	/**  Find failed or stuck: what the operations say. */
-	diagnosis: DiagnosisDto | null,
-	/**  Stuck: minutes since the trigger. */
-	minutes: number | null,
-	/**  Resync: the subscriber's operations were watched. */
-	operationsWatched: boolean | null,
-	/**  Resync: `sync*` operations left `FAILED`. */
-	operationsFailed: number | null,
-	/**  Refused: which rule (`preflight_find`, `preflight_resync`, `two_way_staging`). */
-	rule: string | null,
-	/**  Error: its code. */
-	code: string | null,
-	/**  Refused or error: the message. */
-	message: string | null,
-};
+export type Outcome = 
+/**  The find completed (no report was fetched). */
+{ result: "findCompleted" } | 
+/**  The report is empty: publisher and subscriber are in sync. */
+{ result: "inSync" } | 
+/**  The report holds mismatches. */
+{ result: "mismatchesFound"; 
+/**  How many. */
+rows: number } | 
+/**  The find failed. */
+{ result: "findFailed"; 
+/**  What the operations say. */
+diagnosis: Diagnosis } | 
+/**
+ *  The find stayed in `FIND_MISMATCH_START` past the stuck limit. Watching stopped; the job
+ *  may still finish (resume the run to look again).
+ */
+{ result: "stuck"; 
+/**  Minutes since the trigger. */
+minutes: number; 
+/**  What the operations say. */
+diagnosis: Diagnosis } | 
+/**  The resync's operations were created and (when watched) none is left not complete. */
+{ result: "resyncDone"; 
+/**  Whether the subscriber's operations were watched (needs its profile). */
+operationsWatched: boolean; 
+/**  `sync*` operations left `FAILED` on the subscriber. */
+operationsFailed: number } | 
+/**  The resync trigger failed. */
+{ result: "resyncFailed" } | 
+/**  Verify finished. */
+{ result: "verified"; 
+/**  Mismatches still reported (0 = in sync). */
+remaining: number; 
+/**  The diff against the previous report, when there was one. */
+diff: DiffCounts | null } | 
+/**  A rule refused the run before anything was triggered. */
+{ result: "refused"; 
+/**  Which rule. */
+rule: Rule; 
+/**  Why. */
+message: string } | 
+/**  The run stopped on an error. */
+{ result: "error"; 
+/**  The error's code. */
+code: ErrorCode; 
+/**  Its message. */
+message: string; 
+/**  Where the run was when it stopped (`None` in state files from before this was kept). */
+during?: Phase | null };
 
 /**  Where a password ended up. */
 export type PasswordPlace = 
@@ -411,6 +493,39 @@ export type PasswordPlace =
 "memory" | 
 /**  Nowhere: the user must enter it. */
 "none";
+
+/**  Where a run is. */
+export type Phase = 
+/**  Checking the documented pre-conditions. */
+{ phase: "preflight" } | 
+/**  Verify: archiving the previous report. */
+{ phase: "archiving" } | 
+/**  Verify: deleting the server's logs for the subscriber. */
+{ phase: "deletingLogs" } | 
+/**  Reading the subscriber just before a trigger. */
+{ phase: "preparingTrigger"; 
+/**  Which job. */
+job: TriggerKind } | 
+/**  A trigger (PATCH) is being sent; on resume its outcome is confirmed by re-reading. */
+{ phase: "triggering"; 
+/**  Which job. */
+job: TriggerKind } | 
+/**  Polling `resyncStatus`. */
+{ phase: "watching"; 
+/**  Which job. */
+job: TriggerKind } | 
+/**  Looking at the `findStagingMismatch` operations after a failed or stuck find. */
+{ phase: "diagnosing"; 
+/**  The find ended in `FIND_MISMATCH_FAILED` (otherwise: stuck past the limit). */
+failed: boolean } | 
+/**  Resync: watching the subscriber's `sync*` operations until none is not complete. */
+{ phase: "watchingOperations" } | 
+/**  Fetching the mismatch report. */
+{ phase: "fetchingReport" } | 
+/**  Verify: comparing the new report with the previous one. */
+{ phase: "diffing" } | 
+/**  Finished; see [`RunState::outcome`]. */
+{ phase: "done" };
 
 /**  A connection profile with DXClient's setting names. Never holds the password. */
 export type ProfileDto = {
@@ -519,6 +634,8 @@ export type ReportMetaDto = {
 	possiblyPartial: string | null,
 };
 
+export type ResyncStatus = "FIND_MISMATCH_START" | "FIND_MISMATCH_COMPLETED" | "FIND_MISMATCH_FAILED" | "RESYNC_TRIGGER_START" | "RESYNC_TRIGGER_COMPLETED" | "RESYNC_TRIGGER_FAILED";
+
 /**  A row with every field, for the row panel. */
 export type RowDetail = {
 	/**  Row number in the file (0-based). */
@@ -530,6 +647,26 @@ export type RowDetail = {
 	/**  Every field, header names as in the file's canonical form, extras last. */
 	fields: FieldDto[],
 };
+
+/**  The workflow rule that refused to go on ([`Error::Refused`]). */
+export type Rule = 
+/**  Find pre-flight: staging sync operations are still in progress on the subscriber. */
+"preflight_find" | 
+/**  Resync pre-flight: sync operations failed on the subscriber. */
+"preflight_resync" | 
+/**  Resync is not supported with two-way staging. */
+"two_way_staging" | 
+/**  The archive made before deleting mismatch logs was not complete, so nothing was deleted. */
+"archive_incomplete";
+
+/**  What a run does. */
+export type RunKind = 
+/**  Pre-flight, find staging mismatch, watch, (optionally) fetch the report. */
+"find" | 
+/**  Two-way guard and pre-flight, resync, watch, watch the subscriber's sync operations. */
+"resync" | 
+/**  Archive the previous report, delete the server's logs, find again, fetch, diff. */
+"verify";
 
 /**  The report a run fetched. */
 export type RunReportDto = {
@@ -545,7 +682,10 @@ export type RunReportDto = {
 	possiblyPartial: string | null,
 };
 
-/**  A run as the UI shows it. */
+/**
+ *  A run as the UI shows it: `dx-staging`'s own kind, phase (with its job), status and outcome,
+ *  plus who owns it and what this process knows live.
+ */
 export type RunView = {
 	/**  Run id. */
 	runId: string,
@@ -553,16 +693,14 @@ export type RunView = {
 	journeyId: string,
 	/**  The publisher profile. */
 	profileId: string,
-	/**  `find`, `resync` or `verify`. */
-	kind: string,
+	/**  What the run does. */
+	kind: RunKind,
 	/**  The subscriber registration id. */
 	subscriberId: string,
-	/**  Where it is (`preflight`, `watching`, `watchingOperations`, `fetchingReport`, `done`, ...). */
-	phase: string,
-	/**  The job being watched (`find` / `resync`) in trigger and watch phases. */
-	job: string | null,
-	/**  The last `resyncStatus` read, DX's spelling. */
-	status: string | null,
+	/**  Where it is: `{ phase: "watching", job: "find" }`, `{ phase: "done" }`, ... */
+	at: Phase,
+	/**  The last `resyncStatus` read. */
+	status: ResyncStatus | null,
 	/**  When the run started (ISO). */
 	startedAt: string,
 	/**  When the current job was triggered (ISO). */
@@ -580,7 +718,7 @@ export type RunView = {
 	operationsOthers: number | null,
 	/**  The most seen not complete (for the progress bar). */
 	operationsMax: number,
-	/**  The last progress line, in the user's words. */
+	/**  The last progress line, or the outcome, in the user's words. */
 	message: string,
 	/**  Being watched by this app now. */
 	watching: boolean,
@@ -589,9 +727,9 @@ export type RunView = {
 	/**  Ended. */
 	done: boolean,
 	/**  How it ended. */
-	outcome: OutcomeDto | null,
+	outcome: Outcome | null,
 	/**  What could not be checked, and other warnings. */
-	warnings: string[],
+	warnings: WarningNote[],
 	/**  The fetched report. */
 	report: RunReportDto | null,
 	/**  Verify: the report it compares with. */
@@ -603,7 +741,7 @@ export type RunView = {
 };
 
 /**
- *  What to start: a run of `kind` (`find`, `resync`, `verify`) on each of `subscriber_ids` of the
+ *  What to start: a run of `kind` on each of `subscriber_ids` of the
  *  publisher `profile_id`. `journey_id` ties a resync or verify to the wizard of its find;
  *  `previous_report` is what a verify compares with (default: the newest report in the library).
  */
@@ -612,8 +750,8 @@ export type StartRunsRequest = {
 	profileId: string,
 	/**  The subscribers; several queue and run one at a time. */
 	subscriberIds: string[],
-	/**  `find`, `resync` or `verify`. */
-	kind: string,
+	/**  What the runs do. */
+	kind: RunKind,
 	/**  The wizard a resync or verify continues (one subscriber only). */
 	journeyId: string | null,
 	/**  The report a verify compares with. */
@@ -715,6 +853,13 @@ caOriginal?: string | null } |
 /**  Accept any certificate (insecure, flagged everywhere). */
 { mode: "acceptInvalid" };
 
+/**  Which staging job a trigger starts. */
+export type TriggerKind = 
+/**  Find staging mismatch (`FIND_MISMATCH_START`). */
+"find" | 
+/**  Resync (`RESYNC_TRIGGER_START`). */
+"resync";
+
 /**  Which rows to show; empty lists mean "any". */
 export type ViewFilter = {
 	/**  Record types to keep (DX spelling, e.g. `RENDITION`). */
@@ -733,6 +878,24 @@ export type ViewSort = {
 	column: string,
 	/**  Largest first. */
 	descending: boolean,
+};
+
+/**  Something a run wants the user to know that is not a failure. */
+export type Warning = 
+/**
+ *  No subscriber environment profile is linked: its staging operations and two-way staging
+ *  were not checked before the run.
+ */
+"subscriberEnvUnchecked" | 
+/**  Authoring on the publisher should pause while the find runs. */
+"pauseAuthoring";
+
+/**  A warning of a run with its text. */
+export type WarningNote = {
+	/**  Which warning. */
+	warning: Warning,
+	/**  In the user's words. */
+	message: string,
 };
 
 /**  Asks for a window of rows. */

@@ -1,22 +1,18 @@
 import { describe, expect, it } from "vitest";
-import type { OutcomeDto, RunView } from "./bindings";
+import type { Outcome, Phase, RunView } from "./bindings";
 import { clock, currentStep, elapsedSecs, journeys, timeline } from "./runTimeline";
+
+const DONE: Phase = { phase: "done" };
 
 function run(p: Partial<RunView>): RunView {
   return {
-    runId: "r1", journeyId: "j1", profileId: "p", kind: "find", subscriberId: "s1", phase: "preflight", job: null,
+    runId: "r1", journeyId: "j1", profileId: "p", kind: "find", subscriberId: "s1", at: { phase: "preflight" },
     status: null, startedAt: "2024-01-01T00:00:00Z", triggeredAt: null, elapsedSecs: 0, rowsFetched: 0,
     operationsPending: null, operationsOthers: null, operationsMax: 0, message: "", watching: true, queued: false, done: false, outcome: null,
     warnings: [], report: null, previousReport: null, archivedReport: null, problem: null, ...p,
   };
 }
 
-function outcome(p: Partial<OutcomeDto>): OutcomeDto {
-  return {
-    result: "", summary: "", rows: null, diff: null, diagnosis: null, minutes: null, operationsWatched: null,
-    operationsFailed: null, rule: null, code: null, message: null, ...p,
-  };
-}
 
 const states = (runs: RunView[]) => timeline(runs).map((s) => `${s.id}:${s.state}`);
 
@@ -28,17 +24,17 @@ describe("timeline", () => {
   });
 
   it("shows the watched find with its DX status", () => {
-    const s = timeline([run({ phase: "watching", status: "FIND_MISMATCH_START", message: "waiting: FIND_MISMATCH_START", triggeredAt: "2024-01-01T00:00:01Z" })]);
+    const s = timeline([run({ at: { phase: "watching", job: "find" }, status: "FIND_MISMATCH_START", message: "waiting: FIND_MISMATCH_START", triggeredAt: "2024-01-01T00:00:01Z" })]);
     expect(s[1]).toMatchObject({ id: "find", state: "active", raw: "FIND_MISMATCH_START" });
     expect(currentStep(s)?.id).toBe("find");
   });
 
   it("explains a refused pre-flight and a stuck find", () => {
-    const refused = run({ done: true, phase: "done", outcome: outcome({ result: "refused", rule: "preflight_find", message: "2 staging sync operation(s) are still in progress: syncStagingMediaContent 1 (PROCESSING)" }) });
+    const refused = run({ done: true, at: DONE, outcome: { result: "refused", rule: "preflight_find", message: "2 staging sync operation(s) are still in progress: syncStagingMediaContent 1 (PROCESSING)" } });
     const s = timeline([refused]);
     expect(s[0].state).toBe("failed");
     expect(s[0].detail).toContain("syncStagingMediaContent");
-    const stuck = run({ done: true, phase: "done", triggeredAt: "2024-01-01T00:00:01Z", outcome: outcome({ result: "stuck", minutes: 31, summary: "still running", diagnosis: { failedWithRetries: true, operationId: "o", retryCounter: 2, operationStatus: "FAILED", advice: "deregister and register the subscriber again" } }) });
+    const stuck = run({ done: true, at: DONE, triggeredAt: "2024-01-01T00:00:01Z", message: "still running", outcome: { result: "stuck", minutes: 31, diagnosis: { failedWithRetries: true, operationId: "o", retryCounter: 2, operationStatus: "FAILED", advice: "deregister and register the subscriber again" } } });
     const t = timeline([stuck]);
     expect(t[1].state).toBe("failed");
     expect(t[1].advice).toContain("deregister");
@@ -46,9 +42,9 @@ describe("timeline", () => {
 
   it("ends at review when mismatches were found, and skips the rest when in sync", () => {
     const report = { path: "/r.csv", rows: 12, possiblyInaccurate: false, statusAtFetch: "FIND_MISMATCH_COMPLETED", possiblyPartial: null };
-    const found = run({ done: true, phase: "done", triggeredAt: "2024-01-01T00:00:01Z", report, outcome: outcome({ result: "mismatchesFound", rows: 12 }) });
+    const found = run({ done: true, at: DONE, triggeredAt: "2024-01-01T00:00:01Z", report, outcome: { result: "mismatchesFound", rows: 12 } });
     expect(states([found]).slice(0, 5)).toEqual(["preflight:done", "find:done", "report:done", "review:active", "resync:pending"]);
-    const empty = run({ done: true, phase: "done", triggeredAt: "2024-01-01T00:00:01Z", report: { ...report, rows: 0 }, outcome: outcome({ result: "inSync", rows: 0 }) });
+    const empty = run({ done: true, at: DONE, triggeredAt: "2024-01-01T00:00:01Z", report: { ...report, rows: 0 }, outcome: { result: "inSync" } });
     expect(states([empty]).slice(3)).toEqual(["review:done", "resync:skipped", "operations:skipped", "verify:skipped"]);
     const inaccurate = run({ ...found, report: { ...report, possiblyInaccurate: true } });
     const partial = timeline([run({ ...found, report: { ...report, rows: 0, possiblyPartial: "the report may be partial: it does not explain the record counts" } })]);
@@ -60,8 +56,8 @@ describe("timeline", () => {
 
   it("follows resync operations and verify to in sync", () => {
     const report = { path: "/r.csv", rows: 12, possiblyInaccurate: false, statusAtFetch: null, possiblyPartial: null };
-    const f = run({ done: true, phase: "done", triggeredAt: "2024-01-01T00:00:01Z", report, outcome: outcome({ result: "mismatchesFound", rows: 12 }) });
-    const r = run({ runId: "r2", kind: "resync", startedAt: "2024-01-01T00:01:00Z", phase: "watchingOperations", triggeredAt: "2024-01-01T00:01:01Z", operationsPending: 3, operationsMax: 12 });
+    const f = run({ done: true, at: DONE, triggeredAt: "2024-01-01T00:00:01Z", report, outcome: { result: "mismatchesFound", rows: 12 } });
+    const r = run({ runId: "r2", kind: "resync", startedAt: "2024-01-01T00:01:00Z", at: { phase: "watchingOperations" }, triggeredAt: "2024-01-01T00:01:01Z", operationsPending: 3, operationsMax: 12 });
     const s = timeline([f, r]);
     expect(s[4].state).toBe("done");
     expect(s[5]).toMatchObject({ id: "operations", state: "active" });
@@ -69,13 +65,30 @@ describe("timeline", () => {
     expect(s[5].detail).not.toContain("other");
     const withOthers = timeline([f, { ...r, operationsOthers: 2 }]);
     expect(withOthers[5].detail).toContain("2 other sync operations from before this resync, not counted");
-    const rDone = { ...r, done: true, phase: "done", operationsPending: 0, outcome: outcome({ result: "resyncDone", operationsWatched: true, operationsFailed: 0 }) };
-    const v = run({ runId: "r3", kind: "verify", startedAt: "2024-01-01T00:02:00Z", done: true, phase: "done", outcome: outcome({ result: "verified", rows: 0 }) });
+    const rDone = { ...r, done: true, at: DONE, operationsPending: 0, outcome: { result: "resyncDone", operationsWatched: true, operationsFailed: 0 } as Outcome };
+    const v = run({ runId: "r3", kind: "verify", startedAt: "2024-01-01T00:02:00Z", done: true, at: DONE, outcome: { result: "verified", remaining: 0, diff: null } });
     expect(states([f, rDone, v]).slice(3)).toEqual(["review:done", "resync:done", "operations:done", "verify:done"]);
-    const twoWay = { ...r, done: true, phase: "done", outcome: outcome({ result: "refused", rule: "two_way_staging", message: "two-way staging" }) };
+    const twoWay = { ...r, done: true, at: DONE, outcome: { result: "refused", rule: "two_way_staging", message: "two-way staging" } as Outcome };
     expect(timeline([f, twoWay])[4]).toMatchObject({ state: "failed" });
-    const failedOps = { ...rDone, outcome: outcome({ result: "resyncDone", operationsWatched: true, operationsFailed: 2 }) };
+    const failedOps = { ...rDone, outcome: { result: "resyncDone", operationsWatched: true, operationsFailed: 2 } as Outcome };
     expect(timeline([f, failedOps])[5]).toMatchObject({ state: "warn" });
+  });
+
+  it("puts an error on the step of the phase the run failed in, not by its wording", () => {
+    const error = (during: Phase | null, extra: Partial<RunView> = {}) =>
+      run({ done: true, at: DONE, triggeredAt: "2024-01-01T00:00:01Z", message: "boom", outcome: { result: "error", code: "timeout", message: "boom", during }, ...extra });
+    expect(states([error({ phase: "preflight" })]).slice(0, 2)).toEqual(["preflight:failed", "find:skipped"]);
+    expect(states([error({ phase: "watching", job: "find" })]).slice(0, 3)).toEqual(["preflight:done", "find:failed", "report:pending"]);
+    expect(states([error({ phase: "fetchingReport" })]).slice(0, 3)).toEqual(["preflight:done", "find:done", "report:failed"]);
+    const report = { path: "/r.csv", rows: 12, possiblyInaccurate: false, statusAtFetch: null, possiblyPartial: null };
+    const f = run({ done: true, at: DONE, triggeredAt: "2024-01-01T00:00:01Z", report, outcome: { result: "mismatchesFound", rows: 12 } });
+    const r = (during: Phase) => error(during, { runId: "r2", kind: "resync", startedAt: "2024-01-01T00:01:00Z" });
+    expect(states([f, r({ phase: "triggering", job: "resync" })]).slice(4, 6)).toEqual(["resync:failed", "operations:pending"]);
+    expect(states([f, r({ phase: "watchingOperations" })]).slice(4, 6)).toEqual(["resync:done", "operations:failed"]);
+    // A warning is found by its kind; its text is the core's.
+    const unchecked = run({ done: true, at: DONE, triggeredAt: "2024-01-01T00:00:01Z", report, outcome: { result: "mismatchesFound", rows: 12 },
+      warnings: [{ warning: "subscriberEnvUnchecked", message: "Could not check the subscriber environment" }] });
+    expect(timeline([unchecked])[0]).toMatchObject({ state: "warn", detail: "Could not check the subscriber environment" });
   });
 
   it("groups journeys and formats time", () => {

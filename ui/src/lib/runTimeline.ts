@@ -1,7 +1,7 @@
 // The wizard's timeline: the steps of DESIGN §3 (pre-flight → find → report → review → resync →
 // operations → verify) derived from the runs of one journey. Pure: tested with Vitest.
 
-import type { RunView } from "./bindings";
+import type { Outcome, Phase, RunKind, RunView } from "./bindings";
 import { formatCount } from "./format";
 
 export type StepState = "pending" | "active" | "done" | "failed" | "warn" | "skipped";
@@ -34,11 +34,44 @@ const LABELS: Record<StepId, string> = {
 };
 
 /** The newest run of a kind in a journey. */
-export function latest(runs: RunView[], kind: string): RunView | null {
+export function latest(runs: RunView[], kind: RunKind): RunView | null {
   return runs.filter((r) => r.kind === kind).sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0] ?? null;
 }
 
-const WATCH_PHASES = ["preparingTrigger", "triggering", "watching", "diagnosing"];
+type PhaseName = Phase["phase"];
+type ErrorOutcome = Extract<Outcome, { result: "error" }>;
+
+/** The timeline step a run of `kind` works on in `phase`. */
+export function stepOfPhase(kind: RunKind, phase: PhaseName): StepId {
+  if (kind === "verify") return "verify";
+  switch (phase) {
+    case "preflight":
+      return kind === "find" ? "preflight" : "resync";
+    case "fetchingReport":
+    case "diffing":
+      return "report";
+    case "watchingOperations":
+      return "operations";
+    default:
+      return kind === "find" ? "find" : "resync";
+  }
+}
+
+/** The step a run that stopped on an error failed in (by the phase the run kept with its error;
+ *  runs saved before it was kept: where the run got to). */
+function failedStep(r: RunView, o: ErrorOutcome): StepId {
+  if (o.during) return stepOfPhase(r.kind, o.during.phase);
+  if (r.kind === "find") return r.report ? "report" : r.triggeredAt ? "find" : "preflight";
+  return r.operationsPending === null ? "resync" : "operations";
+}
+
+/** The run's error when it stopped on one in `id`. */
+function errorIn(r: RunView, id: StepId): ErrorOutcome | null {
+  const o = r.outcome;
+  return o?.result === "error" && failedStep(r, o) === id ? o : null;
+}
+
+const WATCH_PHASES: PhaseName[] = ["preparingTrigger", "triggering", "watching", "diagnosing"];
 
 function idle(r: RunView): string {
   return r.watching ? "" : r.queued ? " · queued" : " · not watched: resume to look again (the job on the server goes on)";
@@ -57,36 +90,42 @@ function findSteps(f: RunView | null): Step[] {
     ];
   }
   const o = f.outcome;
+  const phase = f.at.phase;
   const out: Step[] = [];
   // Pre-flight
-  if (f.phase === "preflight" && !f.done) {
+  const preflightError = errorIn(f, "preflight");
+  if (phase === "preflight" && !f.done) {
     out.push(step("preflight", "active", `Checking pre-conditions${idle(f)}`, { runId: f.runId }));
   } else if (o?.result === "refused") {
-    out.push(step("preflight", "failed", o.message ?? o.summary, { advice: "Wait until the listed operations complete or fail, then find again.", runId: f.runId }));
-  } else if (o?.result === "error" && !f.triggeredAt) {
-    out.push(step("preflight", "failed", o.message ?? o.summary, { runId: f.runId }));
+    out.push(step("preflight", "failed", o.message, { advice: "Wait until the listed operations complete or fail, then find again.", runId: f.runId }));
+  } else if (preflightError) {
+    out.push(step("preflight", "failed", preflightError.message, { runId: f.runId }));
   } else {
-    const warn = f.warnings.find((w) => w.startsWith("Could not check"));
-    out.push(step("preflight", warn ? "warn" : "done", warn ?? "No staging operation in progress on the subscriber.", { runId: f.runId }));
+    const warn = f.warnings.find((w) => w.warning === "subscriberEnvUnchecked");
+    out.push(step("preflight", warn ? "warn" : "done", warn?.message ?? "No staging operation in progress on the subscriber.", { runId: f.runId }));
   }
   // Find
-  const failedBefore = out[0].state === "failed";
-  if (failedBefore) {
+  const findError = errorIn(f, "find");
+  if (out[0].state === "failed") {
     out.push(step("find", "skipped", "Not started."));
-  } else if (!f.done && (WATCH_PHASES.includes(f.phase) || f.phase === "preflight")) {
-    out.push(step("find", f.phase === "preflight" ? "pending" : "active", f.phase === "preflight" ? "Waits for the pre-flight." : `${f.message}${idle(f)}`, { raw: f.status, runId: f.runId }));
+  } else if (!f.done && (WATCH_PHASES.includes(phase) || phase === "preflight" || phase === "archiving" || phase === "deletingLogs")) {
+    const waiting = phase === "preflight";
+    out.push(step("find", waiting ? "pending" : "active", waiting ? "Waits for the pre-flight." : `${f.message}${idle(f)}`, { raw: f.status, runId: f.runId }));
   } else if (o?.result === "findFailed" || o?.result === "stuck") {
-    out.push(step("find", "failed", o.summary, { raw: f.status, advice: o.diagnosis?.advice, runId: f.runId }));
-  } else if (o?.result === "error" && !f.report) {
-    out.push(step("find", "failed", o.message ?? o.summary, { raw: f.status, advice: "Resume the run to look again; the job on the server was not cancelled.", runId: f.runId }));
+    out.push(step("find", "failed", f.message, { raw: f.status, advice: o.diagnosis.advice, runId: f.runId }));
+  } else if (findError) {
+    out.push(step("find", "failed", findError.message, { raw: f.status, advice: "Resume the run to look again; the job on the server was not cancelled.", runId: f.runId }));
   } else {
     out.push(step("find", "done", "DX finished comparing.", { raw: f.status ?? "FIND_MISMATCH_COMPLETED", runId: f.runId }));
   }
   // Report
+  const reportError = errorIn(f, "report");
   if (out[1].state !== "done") {
     out.push(step("report", "pending", "Fetched when the find completes."));
-  } else if (f.phase === "fetchingReport" && !f.done) {
+  } else if (phase === "fetchingReport" && !f.done) {
     out.push(step("report", "active", `Fetching the mismatch logs: ${formatCount(f.rowsFetched)} so far${idle(f)}`, { runId: f.runId }));
+  } else if (reportError) {
+    out.push(step("report", "failed", reportError.message, { runId: f.runId }));
   } else if (f.report) {
     const n = f.report.rows;
     const mark = f.report.possiblyInaccurate ? " · may be inaccurate (fetched before FIND_MISMATCH_COMPLETED)" : "";
@@ -94,10 +133,8 @@ function findSteps(f: RunView | null): Step[] {
     const warn = f.report.possiblyInaccurate || partial !== null;
     const counted = n === 0 && partial === null ? `In sync ✓ — the report is empty${mark}` : `${formatCount(n)} mismatches${mark}`;
     out.push(step("report", warn ? "warn" : "done", counted, partial !== null ? { runId: f.runId, advice: `Possibly partial: ${partial}.` } : { runId: f.runId }));
-  } else if (o?.result === "error") {
-    out.push(step("report", "failed", o.message ?? o.summary, { runId: f.runId }));
   } else {
-    out.push(step("report", "done", o?.summary ?? "Find completed.", { runId: f.runId }));
+    out.push(step("report", "done", f.done ? f.message : "Find completed.", { runId: f.runId }));
   }
   return out;
 }
@@ -131,19 +168,23 @@ export function timeline(runs: RunView[]): Step[] {
     steps.push(step("operations", "pending", "Watches the subscriber's sync operations until none is left."));
   } else {
     const o = r.outcome;
+    const phase = r.at.phase;
     let resyncDone = false;
-    if (!r.done && r.phase !== "watchingOperations") {
+    const resyncError = errorIn(r, "resync");
+    const operationsError = errorIn(r, "operations");
+    if (!r.done && phase !== "watchingOperations") {
       steps.push(step("resync", "active", `${r.message}${idle(r)}`, { raw: r.status, runId: r.runId }));
     } else if (o?.result === "refused") {
       const twoWay = o.rule === "two_way_staging";
-      steps.push(step("resync", "failed", o.message ?? o.summary, {
+      steps.push(step("resync", "failed", o.message, {
         advice: twoWay ? "Resync is not supported with two-way staging. Resolve the drift by other means (see HCL's documentation)." : "Resolve or wait for the failed sync operations, then resync again.",
         runId: r.runId,
       }));
-    } else if (o?.result === "resyncFailed" || (o?.result === "error" && !r.triggeredAt)) {
-      steps.push(step("resync", "failed", o.message ?? o.summary, { raw: r.status, advice: "Check the publisher's logs, then resync again.", runId: r.runId }));
-    } else if (o?.result === "error" && r.phase === "done" && r.operationsPending === null) {
-      steps.push(step("resync", "failed", o.message ?? o.summary, { raw: r.status, advice: "Resume or resync again.", runId: r.runId }));
+    } else if (o?.result === "resyncFailed") {
+      steps.push(step("resync", "failed", r.message, { raw: r.status, advice: "Check the publisher's logs, then resync again.", runId: r.runId }));
+    } else if (resyncError) {
+      const advice = r.triggeredAt ? "Resume or resync again." : "Check the publisher's logs, then resync again.";
+      steps.push(step("resync", "failed", resyncError.message, { raw: r.status, advice, runId: r.runId }));
     } else {
       resyncDone = true;
       steps.push(step("resync", "done", "The sync operations were created (RESYNC_TRIGGER_COMPLETED).", { raw: r.status, runId: r.runId }));
@@ -157,29 +198,31 @@ export function timeline(runs: RunView[]): Step[] {
       const others = r.operationsOthers ?? 0;
       const apart = others > 0 ? ` · ${formatCount(others)} other sync operation${others === 1 ? "" : "s"} from before this resync, not counted` : "";
       steps.push(step("operations", "active", `${formatCount(pending)} sync operations of this resync not yet complete on the subscriber${apart}${idle(r)}`, { progress, runId: r.runId }));
-    } else if (o?.result === "resyncDone" && o.operationsWatched === false) {
+    } else if (o?.result === "resyncDone" && !o.operationsWatched) {
       steps.push(step("operations", "warn", "Not watched: no subscriber environment profile is linked. Check its operations in DX.", { runId: r.runId }));
-    } else if (o?.result === "resyncDone" && (o.operationsFailed ?? 0) > 0) {
-      steps.push(step("operations", "warn", `${formatCount(o.operationsFailed ?? 0)} sync operations FAILED on the subscriber.`, { advice: "Look at the failed operations, then resync again.", progress: 1, runId: r.runId }));
-    } else if (o?.result === "error") {
-      steps.push(step("operations", "failed", o.message ?? o.summary, { advice: "Resume to watch again; the operations go on on the server.", runId: r.runId }));
+    } else if (o?.result === "resyncDone" && o.operationsFailed > 0) {
+      steps.push(step("operations", "warn", `${formatCount(o.operationsFailed)} sync operations FAILED on the subscriber.`, { advice: "Look at the failed operations, then resync again.", progress: 1, runId: r.runId }));
+    } else if (operationsError) {
+      steps.push(step("operations", "failed", operationsError.message, { advice: "Resume to watch again; the operations go on on the server.", runId: r.runId }));
     } else {
       steps.push(step("operations", "done", "No sync operation left on the subscriber.", { progress: 1, runId: r.runId }));
     }
   }
   // Verify
+  const vo = v?.outcome;
   if (!v) {
     steps.push(step("verify", "pending", "Archives the report, deletes the server's logs for the subscriber and finds again."));
   } else if (!v.done) {
     steps.push(step("verify", "active", `${v.message}${idle(v)}`, { raw: v.status, runId: v.runId }));
-  } else if (v.outcome?.result === "verified" && v.outcome.rows === 0) {
+  } else if (vo?.result === "verified" && vo.remaining === 0) {
     steps.push(step("verify", "done", "In sync ✓", { runId: v.runId }));
-  } else if (v.outcome?.result === "verified") {
-    const d = v.outcome.diff;
+  } else if (vo?.result === "verified") {
+    const d = vo.diff;
     const diff = d ? ` (${formatCount(d.onlyBefore)} fixed, ${formatCount(d.inBoth)} still there, ${formatCount(d.onlyAfter)} new)` : "";
-    steps.push(step("verify", "warn", `${formatCount(v.outcome.rows ?? 0)} mismatches remain${diff}.`, { advice: "Compare with the previous report, then resync again.", runId: v.runId }));
+    steps.push(step("verify", "warn", `${formatCount(vo.remaining)} mismatches remain${diff}.`, { advice: "Compare with the previous report, then resync again.", runId: v.runId }));
   } else {
-    steps.push(step("verify", "failed", v.outcome?.message ?? v.outcome?.summary ?? "Verify failed.", { advice: v.outcome?.diagnosis?.advice, runId: v.runId }));
+    const advice = vo?.result === "findFailed" || vo?.result === "stuck" ? vo.diagnosis.advice : undefined;
+    steps.push(step("verify", "failed", v.message || "Verify failed.", { advice, runId: v.runId }));
   }
   return steps;
 }

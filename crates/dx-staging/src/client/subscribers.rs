@@ -16,7 +16,7 @@ pub struct Subscribers<'a> {
 }
 
 /// Which staging job a trigger starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub enum TriggerKind {
     /// Find staging mismatch (`FIND_MISMATCH_START`).

@@ -16,7 +16,7 @@ use super::machine::{
 use super::state::{Diagnosis, Outcome, Phase, RunKind, RunState};
 use crate::client::{Client, TriggerKind};
 use crate::error::{Error, Result};
-use crate::model::{OperationStatus, Subscriber};
+use crate::model::{OperationStatus, ResyncStatus, Subscriber};
 use crate::report::{default_report_path, fetch_report, FetchOptions, ReportRequest};
 
 /// Timing and fetching settings of the driver.
@@ -48,10 +48,10 @@ pub struct Progress {
     pub run_id: String,
     /// What it does.
     pub kind: RunKind,
-    /// Where it is (see [`Phase::name`]).
-    pub phase: String,
+    /// Where it is.
+    pub phase: Phase,
     /// The last `resyncStatus` read.
-    pub status: Option<String>,
+    pub status: Option<ResyncStatus>,
     /// Milliseconds since the trigger (or since the run started, before it).
     pub elapsed_ms: u64,
     /// Report rows fetched so far.
@@ -133,8 +133,8 @@ impl Runner {
         Progress {
             run_id: s.run_id.clone(),
             kind: s.kind,
-            phase: s.phase.name().to_string(),
-            status: s.last_status.as_ref().map(|x| x.to_string()),
+            phase: s.phase.clone(),
+            status: s.last_status.clone(),
             elapsed_ms: (Utc::now() - since).num_milliseconds().max(0) as u64,
             rows_fetched: s.report.as_ref().map_or(0, |r| r.rows),
             operations_pending: s.operations_pending,

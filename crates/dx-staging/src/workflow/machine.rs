@@ -4,9 +4,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::state::{Diagnosis, DiffCounts, Outcome, Phase, ReportInfo, RunKind, RunState};
+use super::state::{Diagnosis, DiffCounts, Outcome, Phase, ReportInfo, RunKind, RunState, Warning};
 use crate::client::{TriggerKind, MAX_TRIGGER_SENDS};
-use crate::error::Error;
+use crate::error::{Error, ErrorCode, Rule};
 use crate::model::Subscriber;
 
 /// An operation that blocks a pre-flight.
@@ -100,8 +100,8 @@ pub enum Event {
 /// An error as the machine keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorInfo {
-    /// [`Error::code`].
-    pub code: String,
+    /// [`Error::kind`], or a run-level code.
+    pub code: ErrorCode,
     /// The message.
     pub message: String,
 }
@@ -109,7 +109,7 @@ pub struct ErrorInfo {
 impl From<&Error> for ErrorInfo {
     fn from(e: &Error) -> Self {
         ErrorInfo {
-            code: e.code().to_string(),
+            code: e.kind(),
             message: e.to_string(),
         }
     }
@@ -149,11 +149,13 @@ fn finish(mut s: RunState, outcome: Outcome) -> (RunState, Vec<Action>) {
 }
 
 fn fail(s: RunState, e: &ErrorInfo) -> (RunState, Vec<Action>) {
+    let during = Some(s.phase.clone());
     finish(
         s,
         Outcome::Error {
-            code: e.code.clone(),
+            code: e.code,
             message: e.message.clone(),
+            during,
         },
     )
 }
@@ -254,7 +256,7 @@ pub fn step(state: RunState, event: Event) -> (RunState, Vec<Action>) {
                 fail(
                     s,
                     &ErrorInfo {
-                        code: "trigger_not_confirmed".into(),
+                        code: ErrorCode::TriggerNotConfirmed,
                         message: msg,
                     },
                 )
@@ -347,7 +349,7 @@ pub fn step(state: RunState, event: Event) -> (RunState, Vec<Action>) {
                 return fail(
                     s,
                     &ErrorInfo {
-                        code: "resync_stalled".into(),
+                        code: ErrorCode::ResyncStalled,
                         message,
                     },
                 );
@@ -409,10 +411,7 @@ fn job_name(job: TriggerKind) -> &'static str {
 
 fn preflight(mut s: RunState, report: PreflightReport) -> (RunState, Vec<Action>) {
     if !report.subscriber_env_checked {
-        s.warnings.push(
-            "Could not check the subscriber environment (no subscriber profile linked): its staging operations and two-way staging were not verified."
-                .into(),
-        );
+        s.warnings.push(Warning::SubscriberEnvUnchecked);
     }
     let list = |ops: &[BlockingOperation]| {
         ops.iter()
@@ -432,13 +431,12 @@ fn preflight(mut s: RunState, report: PreflightReport) -> (RunState, Vec<Action>
                 return finish(
                     s,
                     Outcome::Refused {
-                        rule: "preflight_find".into(),
+                        rule: Rule::PreflightFind,
                         message,
                     },
                 );
             }
-            s.warnings
-                .push("Authoring on the publisher should pause while the find runs.".into());
+            s.warnings.push(Warning::PauseAuthoring);
             if s.kind == RunKind::Verify {
                 s.phase = Phase::Archiving;
                 (s, vec![Action::ArchiveReport])
@@ -455,7 +453,7 @@ fn preflight(mut s: RunState, report: PreflightReport) -> (RunState, Vec<Action>
                 return finish(
                     s,
                     Outcome::Refused {
-                        rule: "two_way_staging".into(),
+                        rule: Rule::TwoWayStaging,
                         message: "The subscriber environment also lists this publisher as a subscriber (two-way staging). HCL does not support resync there: it would lose collections or assets on both environments.".into(),
                     },
                 );
@@ -469,7 +467,7 @@ fn preflight(mut s: RunState, report: PreflightReport) -> (RunState, Vec<Action>
                 return finish(
                     s,
                     Outcome::Refused {
-                        rule: "preflight_resync".into(),
+                        rule: Rule::PreflightResync,
                         message,
                     },
                 );
@@ -531,7 +529,7 @@ fn watch(
             fail(
                 s,
                 &ErrorInfo {
-                    code: "unexpected_status".into(),
+                    code: ErrorCode::UnexpectedStatus,
                     message,
                 },
             )

@@ -8,4 +8,6 @@ pub mod state;
 
 pub use driver::{describe_outcome, DriverOptions, Progress, Runner};
 pub use machine::{resume_actions, step, Action, BlockingOperation, Event, PreflightReport};
-pub use state::{Diagnosis, DiffCounts, Outcome, Phase, ReportInfo, RunConfig, RunKind, RunState};
+pub use state::{
+    Diagnosis, DiffCounts, Outcome, Phase, ReportInfo, RunConfig, RunKind, RunState, Warning,
+};

@@ -6,14 +6,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::client::TriggerKind;
-use crate::error::{Error, Result};
-use crate::model::{ResyncStatus, Subscriber};
+use crate::error::{Error, ErrorCode, Result, Rule};
+use crate::model::{OperationStatus, ResyncStatus, Subscriber};
 
 /// The version of the state file format.
 pub const STATE_VERSION: u32 = 1;
 
 /// What a run does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub enum RunKind {
     /// Pre-flight, find staging mismatch, watch, (optionally) fetch the report.
@@ -85,7 +85,7 @@ impl Default for RunConfig {
 }
 
 /// Where a run is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(tag = "phase", rename_all = "camelCase")]
 pub enum Phase {
     /// Checking the documented pre-conditions.
@@ -144,7 +144,7 @@ impl Phase {
 }
 
 /// The 30-minute rule's diagnosis from the `findStagingMismatch` operations.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Diagnosis {
     /// A `findStagingMismatch` operation is `FAILED` with `retryCounter > 0`: the find failed
@@ -153,9 +153,10 @@ pub struct Diagnosis {
     /// That operation's id, if one was found.
     pub operation_id: Option<String>,
     /// Its retry counter.
+    #[specta(type = Option<u32>)]
     pub retry_counter: Option<u64>,
     /// Its status.
-    pub operation_status: Option<String>,
+    pub operation_status: Option<OperationStatus>,
     /// What to do, in the user's words.
     pub advice: String,
 }
@@ -179,7 +180,7 @@ impl Diagnosis {
             failed_with_retries: failed.is_some(),
             operation_id: any.and_then(|o| o.id.clone()),
             retry_counter: any.and_then(|o| o.retry_counter),
-            operation_status: any.map(|o| o.status.to_string()),
+            operation_status: any.map(|o| o.status.clone()),
             advice: if failed.is_some() {
                 REMEDY_REREGISTER.to_string()
             } else {
@@ -190,20 +191,65 @@ impl Diagnosis {
 }
 
 /// Counts of a diff between the previous report and the new one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+///
+/// Counts cross to the UI as JavaScript numbers (declared `u32` for specta: `number`), exact up
+/// to 2^53.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct DiffCounts {
     /// Rows only in the previous report (fixed by the resync).
+    #[specta(type = u32)]
     pub only_before: u64,
     /// Rows only in the new report (new drift).
+    #[specta(type = u32)]
     pub only_after: u64,
     /// Rows in both (still mismatched).
+    #[specta(type = u32)]
     pub in_both: u64,
 }
 
+/// Something a run wants the user to know that is not a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum Warning {
+    /// No subscriber environment profile is linked: its staging operations and two-way staging
+    /// were not checked before the run.
+    SubscriberEnvUnchecked,
+    /// Authoring on the publisher should pause while the find runs.
+    PauseAuthoring,
+}
+
+impl Warning {
+    /// The warning in the user's words.
+    pub fn message(self) -> &'static str {
+        match self {
+            Warning::SubscriberEnvUnchecked => "Could not check the subscriber environment (no subscriber profile linked): its staging operations and two-way staging were not verified.",
+            Warning::PauseAuthoring => "Authoring on the publisher should pause while the find runs.",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Warning {
+    /// The camelCase name; state files written before warnings were typed hold the message.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        [Warning::SubscriberEnvUnchecked, Warning::PauseAuthoring]
+            .into_iter()
+            .find(|w| {
+                text == w.message()
+                    || serde_json::to_value(w).is_ok_and(|v| v.as_str() == Some(text.as_str()))
+            })
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown run warning {text:?}")))
+    }
+}
+
 /// How a run ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "result", rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(
+    tag = "result",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum Outcome {
     /// The find completed (no report was fetched).
     FindCompleted,
@@ -212,6 +258,7 @@ pub enum Outcome {
     /// The report holds mismatches.
     MismatchesFound {
         /// How many.
+        #[specta(type = u32)]
         rows: u64,
     },
     /// The find failed.
@@ -223,6 +270,7 @@ pub enum Outcome {
     /// may still finish (resume the run to look again).
     Stuck {
         /// Minutes since the trigger.
+        #[specta(type = u32)]
         minutes: u64,
         /// What the operations say.
         diagnosis: Diagnosis,
@@ -232,6 +280,7 @@ pub enum Outcome {
         /// Whether the subscriber's operations were watched (needs its profile).
         operations_watched: bool,
         /// `sync*` operations left `FAILED` on the subscriber.
+        #[specta(type = u32)]
         operations_failed: u64,
     },
     /// The resync trigger failed.
@@ -239,6 +288,7 @@ pub enum Outcome {
     /// Verify finished.
     Verified {
         /// Mismatches still reported (0 = in sync).
+        #[specta(type = u32)]
         remaining: u64,
         /// The diff against the previous report, when there was one.
         diff: Option<DiffCounts>,
@@ -246,16 +296,19 @@ pub enum Outcome {
     /// A rule refused the run before anything was triggered.
     Refused {
         /// Which rule.
-        rule: String,
+        rule: Rule,
         /// Why.
         message: String,
     },
     /// The run stopped on an error.
     Error {
         /// The error's code.
-        code: String,
+        code: ErrorCode,
         /// Its message.
         message: String,
+        /// Where the run was when it stopped (`None` in state files from before this was kept).
+        #[serde(default)]
+        during: Option<Phase>,
     },
 }
 
@@ -264,12 +317,13 @@ impl Outcome {
     pub fn from_error(e: &Error) -> Outcome {
         match e {
             Error::Refused { rule, message } => Outcome::Refused {
-                rule: rule.clone(),
+                rule: *rule,
                 message: message.clone(),
             },
             other => Outcome::Error {
-                code: other.code().to_string(),
+                code: other.kind(),
                 message: other.to_string(),
+                during: None,
             },
         }
     }
@@ -295,6 +349,22 @@ pub struct ReportInfo {
     /// environments (see [`crate::coverage`]). `None`: it does, or it could not be checked.
     #[serde(default)]
     pub possibly_partial: Option<String>,
+}
+
+/// Earlier builds wrote the fields of a `resyncDone` outcome in snake_case; they are camelCase
+/// now, like every other field of the file.
+fn upgrade_outcome_fields(state: &mut serde_json::Value) {
+    let Some(outcome) = state.get_mut("outcome").and_then(|o| o.as_object_mut()) else {
+        return;
+    };
+    for (old, new) in [
+        ("operations_watched", "operationsWatched"),
+        ("operations_failed", "operationsFailed"),
+    ] {
+        if let Some(v) = outcome.remove(old) {
+            outcome.entry(new).or_insert(v);
+        }
+    }
 }
 
 /// Everything about a run; saved to a JSON file as it changes.
@@ -341,7 +411,7 @@ pub struct RunState {
     /// Verify: where the previous report was archived.
     pub archived_report: Option<PathBuf>,
     /// What could not be checked, and other warnings.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// Since when polls have been failing with network errors.
     pub unreachable_since: Option<DateTime<Utc>>,
     /// How it ended (set with [`Phase::Done`]).
@@ -396,8 +466,11 @@ impl RunState {
     /// Loads a state file.
     pub fn load(path: &Path) -> Result<RunState> {
         let bytes = std::fs::read(path).map_err(|e| Error::file(path, e))?;
-        let state: RunState = serde_json::from_slice(&bytes)
-            .map_err(|e| Error::file(path, format!("not a run state file: {e}")))?;
+        let not_state =
+            |e: serde_json::Error| Error::file(path, format!("not a run state file: {e}"));
+        let mut json: serde_json::Value = serde_json::from_slice(&bytes).map_err(not_state)?;
+        upgrade_outcome_fields(&mut json);
+        let state: RunState = serde_json::from_value(json).map_err(not_state)?;
         if state.version != STATE_VERSION {
             return Err(Error::file(
                 path,
@@ -439,6 +512,44 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn state_files_from_before_the_typed_outcome_still_load() {
+        // Written by an earlier build: snake_case outcome fields and warnings as their text.
+        let mut file = serde_json::json!({"outcome": {
+            "result": "resyncDone", "operations_watched": true, "operations_failed": 2
+        }});
+        super::upgrade_outcome_fields(&mut file);
+        let outcome: Outcome = serde_json::from_value(file["outcome"].clone()).unwrap();
+        assert_eq!(
+            outcome,
+            Outcome::ResyncDone {
+                operations_watched: true,
+                operations_failed: 2
+            }
+        );
+        let old_error: Outcome = serde_json::from_value(serde_json::json!({
+            "result": "error", "code": "timeout", "message": "m"
+        }))
+        .unwrap();
+        assert!(matches!(old_error, Outcome::Error { during: None, .. }));
+        let warnings: Vec<Warning> = serde_json::from_value(serde_json::json!([
+            Warning::PauseAuthoring.message(),
+            "subscriberEnvUnchecked"
+        ]))
+        .unwrap();
+        assert_eq!(
+            warnings,
+            [Warning::PauseAuthoring, Warning::SubscriberEnvUnchecked]
+        );
+        // Written now: camelCase throughout.
+        let wire = serde_json::to_value(&outcome).unwrap();
+        assert_eq!(wire["operationsWatched"], true);
+        assert_eq!(
+            serde_json::to_value(Warning::PauseAuthoring).unwrap(),
+            "pauseAuthoring"
+        );
+    }
 
     #[test]
     fn save_and_load_round_trip() {

@@ -323,7 +323,7 @@ where
     let task = tokio::spawn(async move { runner.run(state).await });
     let mut hook = Some(hook);
     while let Some(p) = rx.recv().await {
-        if p.phase == phase {
+        if p.phase.name() == phase {
             if let Some(h) = hook.take() {
                 h().await;
             }

@@ -4,7 +4,7 @@ use chrono::{Duration, TimeZone, Utc};
 
 use super::*;
 use crate::model::{Operation, OperationStatus, ResyncStatus};
-use crate::workflow::state::{RunConfig, REMEDY_REREGISTER};
+use crate::workflow::state::{RunConfig, Warning, REMEDY_REREGISTER};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).unwrap()
@@ -83,7 +83,7 @@ fn find_preflight_ok_prepares_the_trigger() {
         }
     );
     assert_eq!(a, vec![Action::ReadBeforeTrigger(TriggerKind::Find)]);
-    assert!(s.warnings.iter().any(|w| w.contains("Authoring")));
+    assert!(s.warnings.contains(&Warning::PauseAuthoring));
 }
 
 #[test]
@@ -91,7 +91,7 @@ fn find_preflight_without_subscriber_profile_warns_and_goes_on() {
     let report = PreflightReport::default();
     let (s, a) = step(run(RunKind::Find), Event::PreflightChecked(report));
     assert_eq!(a, vec![Action::ReadBeforeTrigger(TriggerKind::Find)]);
-    assert!(s.warnings.iter().any(|w| w.contains("Could not check")));
+    assert!(s.warnings.contains(&Warning::SubscriberEnvUnchecked));
 }
 
 #[test]
@@ -102,7 +102,7 @@ fn find_preflight_with_sync_in_progress_is_refused() {
     );
     assert!(a.is_empty());
     assert!(matches!(outcome(&s), Outcome::Refused { rule, message }
-        if rule == "preflight_find" && message.contains("syncStagingMediaContent")));
+        if *rule == Rule::PreflightFind && message.contains("syncStagingMediaContent")));
     assert_eq!(s.triggers_sent, 0);
 }
 
@@ -139,7 +139,7 @@ fn verify_preflight_blocked_is_refused() {
         run(RunKind::Verify),
         Event::PreflightChecked(blocking("TODO")),
     );
-    assert!(matches!(outcome(&s), Outcome::Refused { rule, .. } if rule == "preflight_find"));
+    assert!(matches!(outcome(&s), Outcome::Refused { rule, .. } if *rule == Rule::PreflightFind));
 }
 
 #[test]
@@ -150,7 +150,7 @@ fn resync_two_way_staging_is_refused() {
     };
     let (s, a) = step(run(RunKind::Resync), Event::PreflightChecked(report));
     assert!(a.is_empty());
-    assert!(matches!(outcome(&s), Outcome::Refused { rule, .. } if rule == "two_way_staging"));
+    assert!(matches!(outcome(&s), Outcome::Refused { rule, .. } if *rule == Rule::TwoWayStaging));
 }
 
 #[test]
@@ -160,7 +160,7 @@ fn resync_with_failed_sync_operations_is_refused() {
         Event::PreflightChecked(blocking("FAILED")),
     );
     assert!(matches!(outcome(&s), Outcome::Refused { rule, message }
-        if rule == "preflight_resync" && message.contains("FAILED")));
+        if *rule == Rule::PreflightResync && message.contains("FAILED")));
 }
 
 #[test]
@@ -293,7 +293,7 @@ fn resumed_trigger_that_did_not_land_is_sent_again_up_to_the_limit() {
         // The send's answer is lost: the machine re-reads before anything else.
         let lost = Event::PollFailed {
             error: ErrorInfo {
-                code: "server_error".into(),
+                code: ErrorCode::ServerError,
                 message: "DX answered 502".into(),
             },
             transient: true,
@@ -305,7 +305,9 @@ fn resumed_trigger_that_did_not_land_is_sent_again_up_to_the_limit() {
     }
     let (s, a) = step(s, confirm);
     assert!(a.is_empty());
-    assert!(matches!(outcome(&s), Outcome::Error { code, .. } if code == "trigger_not_confirmed"));
+    assert!(
+        matches!(outcome(&s), Outcome::Error { code, .. } if *code == ErrorCode::TriggerNotConfirmed)
+    );
 }
 
 #[test]
@@ -362,7 +364,10 @@ fn diagnosis_without_failed_retries_says_keep_watching() {
     .unwrap();
     let d = Diagnosis::from_operations(&[op]);
     assert!(!d.failed_with_retries);
-    assert_eq!(d.operation_status.as_deref(), Some("FAILED"));
+    assert_eq!(
+        d.operation_status,
+        Some(crate::model::OperationStatus::Failed)
+    );
     assert_ne!(d.advice, REMEDY_REREGISTER);
 }
 
@@ -425,7 +430,9 @@ fn resync_start_and_unknown_statuses_keep_polling_until_the_limit() {
     let (s, a) = step(s, status_at(ResyncStatus::ResyncTriggerStart, 500));
     assert_eq!(a, vec![Action::PollStatus]);
     let (s, _) = step(s, status_at(ResyncStatus::FindMismatchCompleted, 600));
-    assert!(matches!(outcome(&s), Outcome::Error { code, .. } if code == "unexpected_status"));
+    assert!(
+        matches!(outcome(&s), Outcome::Error { code, .. } if *code == ErrorCode::UnexpectedStatus)
+    );
 }
 
 #[test]
@@ -434,7 +441,7 @@ fn transient_poll_failures_are_tolerated_until_the_stuck_limit() {
     s.config.stuck_limit_secs = 30;
     s.config.max_unreachable_secs = 0;
     let err = ErrorInfo {
-        code: "connection_refused".into(),
+        code: ErrorCode::ConnectionRefused,
         message: "cannot connect".into(),
     };
     let failed = |secs| Event::PollFailed {
@@ -452,8 +459,8 @@ fn transient_poll_failures_are_tolerated_until_the_stuck_limit() {
     assert_eq!(s.unreachable_since, None);
     let (s, _) = step(s, failed(30));
     let (s, _) = step(s, failed(61));
-    assert!(matches!(outcome(&s), Outcome::Error { code, message }
-        if code == "connection_refused" && message.contains("not cancelled")));
+    assert!(matches!(outcome(&s), Outcome::Error { code, message, .. }
+        if *code == ErrorCode::ConnectionRefused && message.contains("not cancelled")));
 }
 
 #[test]
@@ -463,14 +470,14 @@ fn non_transient_poll_failure_ends_the_run() {
         s,
         Event::PollFailed {
             error: ErrorInfo {
-                code: "not_admin".into(),
+                code: ErrorCode::NotAdmin,
                 message: "403".into(),
             },
             transient: false,
             at: t0(),
         },
     );
-    assert!(matches!(outcome(&s), Outcome::Error { code, .. } if code == "not_admin"));
+    assert!(matches!(outcome(&s), Outcome::Error { code, .. } if *code == ErrorCode::NotAdmin));
 }
 
 #[test]
@@ -599,13 +606,15 @@ fn a_failure_in_any_phase_ends_with_its_code() {
         let (s, a) = step(
             s,
             Event::Failed(ErrorInfo {
-                code: "job_already_running".into(),
+                code: ErrorCode::JobAlreadyRunning,
                 message: "409".into(),
             }),
         );
         assert!(a.is_empty(), "{phase:?}");
         assert!(
-            matches!(outcome(&s), Outcome::Error { code, .. } if code == "job_already_running")
+            matches!(outcome(&s), Outcome::Error { code, during, .. }
+                if *code == ErrorCode::JobAlreadyRunning && during.as_ref() == Some(&phase)),
+            "the outcome keeps the phase the run failed in: {phase:?}"
         );
     }
 }
@@ -683,8 +692,8 @@ fn operations_that_stop_progressing_end_the_watch_with_a_diagnosis() {
     assert_eq!(a, vec![Action::PollOperations]);
     let (s, a) = step(s, read(6, 1100));
     assert!(a.is_empty());
-    assert!(matches!(outcome(&s), Outcome::Error { code, message }
-        if code == "resync_stalled" && message.contains("6 sync operation(s)") && message.contains("10 min")));
+    assert!(matches!(outcome(&s), Outcome::Error { code, message, .. }
+        if *code == ErrorCode::ResyncStalled && message.contains("6 sync operation(s)") && message.contains("10 min")));
 }
 
 #[test]
