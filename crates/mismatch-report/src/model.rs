@@ -71,10 +71,12 @@ macro_rules! domain_enum {
 
         // For the UI's generated types: the union of the documented DX spellings. A value this
         // build does not know still arrives verbatim; UI code keeps a default branch for it.
+        // The shadow enum below hides `$name` inside this block: `self::$name` (a path from the
+        // module, which never sees block items) names the real type the impl is for.
         const _: () = {
             #[derive($crate::__private::serde::Serialize, $crate::__private::specta::Type)]
             #[serde(crate = "mismatch_report::__private::serde")]
-            #[specta(crate = $crate::__private::specta, remote = $name)]
+            #[specta(crate = $crate::__private::specta, remote = self::$name)]
             #[allow(dead_code)]
             enum $name {
                 $(#[serde(rename = $text)] $variant,)+
