@@ -13,13 +13,13 @@ use dam_staging_console::commands::{app, data, library, profiles, reports, runs}
 use dam_staging_console::demo::{self, DEMO_PUBLISHER_ID, DEMO_SUBSCRIBER_ID};
 use dam_staging_console::dto::{Environment, ProfileDto, TlsDto};
 use dam_staging_console::paths::{Access, PathGuard};
-use dam_staging_console::reports::dto::ViewFilter;
 use dam_staging_console::secrets::{PasswordPlace, Secrets};
 use dam_staging_console::startup::StartupNotice;
 use dam_staging_console::state::AppState;
 use dam_staging_console::store::ProfileStore;
 use dam_staging_console::workbench::Workbench;
 use headless::Host;
+use mismatch_report::Filter;
 use serde_json::json;
 
 struct Fixture {
@@ -312,7 +312,7 @@ async fn every_command_taking_a_path_refuses_one_from_outside() {
     assert_eq!(info.rows, 1);
 
     // export_report: outside, not .csv, existing without and with the user's confirmation.
-    let all = ViewFilter::default();
+    let all = Filter::default();
     let outside_out = f.dir.path().join("elsewhere/out.csv").display().to_string();
     refused(reports::export(&wb, &info.handle, &all, None, &outside_out, true).unwrap_err());
     assert!(!f.dir.path().join("elsewhere/out.csv").exists());

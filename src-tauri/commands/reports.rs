@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use mismatch_report::Filter;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
@@ -12,7 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::paths::{check_export_target, Access};
 use crate::reports::dto::{
     ExportResult, GridWindow, LoadProgressDto, RecordComparison, ReportInfoDto, RowDetail,
-    SummaryDto, ViewFilter, ViewSort, WindowRequest,
+    SummaryDto, ViewSort, WindowRequest,
 };
 use crate::reports::{compare, export_file_name};
 use crate::state::AppState;
@@ -125,7 +126,7 @@ pub async fn report_window(
 pub async fn report_summary(
     wb: State<'_, Workbench>,
     handle: String,
-    filter: ViewFilter,
+    filter: Filter,
 ) -> AppResult<SummaryDto> {
     wb.reports.summary(&handle, &filter)
 }
@@ -225,7 +226,7 @@ pub fn dialog_start(wb: &Workbench, suggested: &str) -> (PathBuf, Option<String>
 pub async fn export_report(
     app: AppHandle,
     handle: String,
-    filter: ViewFilter,
+    filter: Filter,
     sort: Option<ViewSort>,
     path: String,
     overwrite: bool,
@@ -242,7 +243,7 @@ pub async fn export_report(
 pub fn export(
     wb: &Workbench,
     handle: &str,
-    filter: &ViewFilter,
+    filter: &Filter,
     sort: Option<&ViewSort>,
     path: &str,
     overwrite: bool,

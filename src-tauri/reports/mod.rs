@@ -20,8 +20,7 @@ use mismatch_report::{
 use crate::error::{AppError, AppResult};
 use dto::{
     clamp, columns, ComparisonDto, ExportResult, FieldDto, GridRow, GridWindow, LoadProgressDto,
-    ReportInfoDto, ReportMetaDto, RowDetail, SummaryDto, ViewFilter, ViewSort, WindowRequest,
-    MAX_WINDOW,
+    ReportInfoDto, ReportMetaDto, RowDetail, SummaryDto, ViewSort, WindowRequest, MAX_WINDOW,
 };
 
 /// Reports kept open at once; opening one more closes the least recently used.
@@ -201,12 +200,8 @@ impl ReportRegistry {
         let r = self.get(handle)?;
         let started = Instant::now();
         let sort = sort_of(&r, req.sort.as_ref())?;
-        let f = req.filter.to_filter();
         let q = Query {
-            types: f.types,
-            actions: f.actions,
-            subscribers: f.subscribers,
-            text: f.text,
+            filter: req.filter.clone(),
             sort,
             offset: u64::from(req.offset),
             limit: u64::from(req.limit.min(MAX_WINDOW)),
@@ -230,9 +225,9 @@ impl ReportRegistry {
     }
 
     /// Counts by type × action of the rows matching `filter`.
-    pub fn summary(&self, handle: &str, filter: &ViewFilter) -> AppResult<SummaryDto> {
+    pub fn summary(&self, handle: &str, filter: &Filter) -> AppResult<SummaryDto> {
         let r = self.get(handle)?;
-        Ok(SummaryDto::from(&r.store.summary(&filter.to_filter())))
+        Ok(SummaryDto::from(&r.store.summary(filter)))
     }
 
     /// Every field of one row.
@@ -269,7 +264,7 @@ impl ReportRegistry {
     pub fn export(
         &self,
         handle: &str,
-        filter: &ViewFilter,
+        filter: &Filter,
         sort: Option<&ViewSort>,
         path: &Path,
     ) -> AppResult<ExportResult> {
@@ -286,7 +281,7 @@ impl ReportRegistry {
         };
         let w = r
             .store
-            .export(&filter.to_filter(), sort, path, options)
+            .export(filter, sort, path, options)
             .map_err(|e| report_error(path, e))?;
         Ok(ExportResult {
             path: w.path.display().to_string(),
@@ -410,8 +405,8 @@ mod tests {
         assert_eq!(info.rows, 4);
         assert_eq!(info.summary.total, 4);
         let req = WindowRequest {
-            filter: ViewFilter {
-                types: vec!["RENDITION".into()],
+            filter: Filter {
+                types: vec![RecordType::Rendition],
                 ..Default::default()
             },
             sort: Some(ViewSort {
@@ -446,8 +441,8 @@ mod tests {
         );
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nested/out.csv");
-        let filter = ViewFilter {
-            types: vec!["RENDITION".into()],
+        let filter = Filter {
+            types: vec![RecordType::Rendition],
             ..Default::default()
         };
         let res = reg.export(&info.handle, &filter, None, &path).unwrap();

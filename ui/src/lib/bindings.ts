@@ -94,7 +94,7 @@ export const commands = {
 	/**  A window of filtered, sorted rows. */
 	reportWindow: (handle: string, request: WindowRequest) => __TAURI_INVOKE<GridWindow>("report_window", { handle, request }),
 	/**  Counts by type × action of the filtered rows. */
-	reportSummary: (handle: string, filter: ViewFilter) => __TAURI_INVOKE<SummaryDto>("report_summary", { handle, filter }),
+	reportSummary: (handle: string, filter: Filter) => __TAURI_INVOKE<SummaryDto>("report_summary", { handle, filter }),
 	/**  Every field of one row. */
 	reportRow: (handle: string, index: number) => __TAURI_INVOKE<RowDetail>("report_row", { handle, index }),
 	/**  Closes a report (frees its memory). */
@@ -112,7 +112,7 @@ export const commands = {
 	 *  the export folder or chosen in the save dialog. An existing file is replaced only with
 	 *  `overwrite` (the window asks the user first); otherwise the error is `export_exists`.
 	 */
-	exportReport: (handle: string, filter: ViewFilter, sort: ViewSort | null, path: string, overwrite: boolean) => __TAURI_INVOKE<ExportResult>("export_report", { handle, filter, sort, path, overwrite }),
+	exportReport: (handle: string, filter: Filter, sort: ViewSort | null, path: string, overwrite: boolean) => __TAURI_INVOKE<ExportResult>("export_report", { handle, filter, sort, path, overwrite }),
 	/**  One record from the publisher and from the linked subscriber environment, field by field. */
 	compareRecord: (profileId: string, recordType: string, recordId: string) => __TAURI_INVOKE<RecordComparison>("compare_record", { profileId, recordType, recordId }),
 	/**  The reports of a profile, newest first. */
@@ -265,6 +265,24 @@ export type FieldProblem = {
 	field: string,
 	/**  What is wrong, in plain words. */
 	message: string,
+};
+
+/**
+ *  Which rows to show. Empty sets mean "any"; sets are OR'ed within, filters AND'ed together.
+ * 
+ *  This is the one filter of the workspace: the app's commands take it as is and the UI's
+ *  TypeScript type is generated from it. Every field has a default (a missing field means
+ *  "any"), so a new field is added here and nowhere else in Rust.
+ */
+export type Filter = {
+	/**  Record types to keep. */
+	types?: RecordType[],
+	/**  Record actions to keep. */
+	actions?: RecordAction[],
+	/**  Subscriber ids to keep. */
+	subscribers?: string[],
+	/**  Free text, matched case-insensitively inside record id, name or collection id. */
+	text?: string,
 };
 
 /**  One row of a window: its row number in the file and its cells in column order. */
@@ -459,6 +477,8 @@ export type ProfileView = {
 	plaintextRemote: boolean,
 };
 
+export type RecordAction = "CREATE" | "UPDATE" | "DELETE";
+
 /**  A record as the publisher and the linked subscriber environment see it. */
 export type RecordComparison = {
 	/**  Record type. */
@@ -474,6 +494,8 @@ export type RecordComparison = {
 	/**  Field by field, differences first. */
 	fields: FieldComparison[],
 };
+
+export type RecordType = "COLLECTION" | "MEDIA_ITEM" | "COLLECTION_MEDIA_RELATION" | "RENDITION" | "VERSION" | "FAVORITE" | "KEYWORD" | "CUSTOM_URL" | "MEDIA_TYPE" | "MEDIA_TYPE_GROUP" | "PERMISSION" | "RESOURCE";
 
 /**  An open report. */
 export type ReportInfoDto = {
@@ -715,18 +737,6 @@ caOriginal?: string | null } |
 /**  Accept any certificate (insecure, flagged everywhere). */
 { mode: "acceptInvalid" };
 
-/**  Which rows to show; empty lists mean "any". */
-export type ViewFilter = {
-	/**  Record types to keep (DX spelling, e.g. `RENDITION`). */
-	types: string[],
-	/**  Record actions to keep (`CREATE`, `UPDATE`, `DELETE`). */
-	actions: string[],
-	/**  Subscriber ids to keep. */
-	subscribers: string[],
-	/**  Free text inside record id, name or collection id (case-insensitive). */
-	text: string,
-};
-
 /**  A sort: a column key (see [`ColumnDto::key`]) and its direction. */
 export type ViewSort = {
 	/**  Column key. */
@@ -737,8 +747,8 @@ export type ViewSort = {
 
 /**  Asks for a window of rows. */
 export type WindowRequest = {
-	/**  Which rows. */
-	filter: ViewFilter,
+	/**  Which rows (fields left out mean "any"). */
+	filter: Filter,
 	/**  In which order (`None`: file order). */
 	sort: ViewSort | null,
 	/**  First row of the window within the matches. */
