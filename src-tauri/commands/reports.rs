@@ -24,8 +24,9 @@ async fn blocking<T: Send + 'static>(
 ) -> AppResult<T> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| AppError::Report {
-            detail: format!("the report task failed: {e}"),
+        .map_err(|e| AppError::TaskFailed {
+            task: "report task",
+            detail: e.to_string(),
         })?
 }
 
@@ -249,9 +250,7 @@ pub fn export(
     overwrite: bool,
 ) -> AppResult<ExportResult> {
     if path.trim().is_empty() {
-        return Err(AppError::Report {
-            detail: "choose where to save the export".into(),
-        });
+        return Err(AppError::ExportPathMissing);
     }
     check_export_target(&wb.paths, path, overwrite)?;
     wb.reports

@@ -21,8 +21,8 @@ pub struct ViewSort {
 impl ViewSort {
     /// The store's sort; an unknown column key is an error naming it.
     pub fn to_sort(&self, extras: usize) -> AppResult<(Column, Direction)> {
-        let column = column_of(&self.column, extras).ok_or_else(|| AppError::Report {
-            detail: format!("there is no column {:?} in this report", self.column),
+        let column = column_of(&self.column, extras).ok_or_else(|| AppError::UnknownColumn {
+            column: self.column.clone(),
         })?;
         let dir = if self.descending {
             Direction::Desc
@@ -341,7 +341,7 @@ mod tests {
             column: "nope".into(),
             descending: false,
         };
-        assert_eq!(bad.to_sort(0).unwrap_err().code(), "report");
+        assert_eq!(bad.to_sort(0).unwrap_err().code(), "unknown_column");
     }
 
     #[test]

@@ -48,13 +48,24 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// A report error in the user's words, naming the file.
+/// A report error about the file at `path`, keeping where in the file it is.
 pub fn report_error(path: &Path, e: ReportError) -> AppError {
     match e {
         ReportError::Cancelled => AppError::Cancelled,
-        other => AppError::Report {
-            detail: format!("{}: {other}", path.display()),
+        source => AppError::ReportFile {
+            path: path.to_path_buf(),
+            source,
         },
+    }
+}
+
+/// A report error of an open store (a query, a row, rows kept): what it is about, typed.
+pub fn store_error(e: ReportError) -> AppError {
+    match e {
+        ReportError::Cancelled => AppError::Cancelled,
+        ReportError::NoSuchColumn { column } => AppError::UnknownColumn { column },
+        ReportError::NoSuchRow { index, rows } => AppError::NoSuchRow { index, rows },
+        source => AppError::ReportRows { source },
     }
 }
 
@@ -183,9 +194,7 @@ impl ReportRegistry {
         let r = lock(&self.open)
             .get(handle)
             .cloned()
-            .ok_or_else(|| AppError::Report {
-                detail: "this report is no longer open: open it again from the library".into(),
-            })?;
+            .ok_or(AppError::ReportClosed)?;
         r.last_used.store(self.tick(), Ordering::Relaxed);
         Ok(r)
     }
@@ -206,9 +215,7 @@ impl ReportRegistry {
             offset: u64::from(req.offset),
             limit: u64::from(req.limit.min(MAX_WINDOW)),
         };
-        let res = r.store.query(&q).map_err(|e| AppError::Report {
-            detail: e.to_string(),
-        })?;
+        let res = r.store.query(&q).map_err(store_error)?;
         Ok(GridWindow {
             rows: res
                 .rows
@@ -233,12 +240,7 @@ impl ReportRegistry {
     /// Every field of one row.
     pub fn row(&self, handle: &str, index: u32) -> AppResult<RowDetail> {
         let r = self.get(handle)?;
-        let row = r
-            .store
-            .row(u64::from(index))
-            .map_err(|e| AppError::Report {
-                detail: e.to_string(),
-            })?;
+        let row = r.store.row(u64::from(index)).map_err(store_error)?;
         let record_type = row.record_type.as_str().to_string();
         let record_id = row.record_id.clone();
         let names = CANONICAL_HEADER
@@ -271,8 +273,10 @@ impl ReportRegistry {
         let r = self.get(handle)?;
         let sort = sort_of(&r, sort)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| AppError::Report {
-                detail: format!("{}: {e}", dir.display()),
+            std::fs::create_dir_all(dir).map_err(|e| AppError::FileSystem {
+                action: "creating the folder",
+                path: dir.display().to_string(),
+                detail: e.to_string(),
             })?;
         }
         let options = WriterOptions {
@@ -302,9 +306,7 @@ impl ReportRegistry {
         let side = |store: &ReportStore, rows: &mut dyn Iterator<Item = u32>| {
             let rows: Vec<MismatchRow> =
                 rows.filter_map(|i| store.row(u64::from(i)).ok()).collect();
-            ReportStore::from_rows(&rows).map_err(|e| AppError::Report {
-                detail: e.to_string(),
-            })
+            ReportStore::from_rows(&rows).map_err(store_error)
         };
         let only_a = side(&sa, &mut d.only_a.iter().copied())?;
         let only_b = side(&sb, &mut d.only_b.iter().copied())?;
@@ -427,7 +429,10 @@ mod tests {
         assert_eq!(d.record_id, "m1");
         assert_eq!(d.fields[1].value, "MEDIA_ITEM");
         reg.close(&info.handle);
-        assert_eq!(reg.window(&info.handle, &req).unwrap_err().code(), "report");
+        assert_eq!(
+            reg.window(&info.handle, &req).unwrap_err().code(),
+            "report_closed"
+        );
     }
 
     #[test]

@@ -180,6 +180,21 @@ export type ConnectionReport = {
 	password: PasswordPlace,
 };
 
+/**
+ *  Where in a CSV report file an error is: the file, and the line, column and record text when
+ *  `mismatch-report` knows them.
+ */
+export type CsvLocation = {
+	/**  The file. */
+	path: string,
+	/**  1-based line where the record starts (1 for the header). */
+	line: number | null,
+	/**  The column: its header as in the file, or the canonical name of a missing one. */
+	column: string | null,
+	/**  The record as read, shortened to 200 characters. */
+	record: string | null,
+};
+
 /**  What deleting the server's mismatch logs did. */
 export type DeleteLogsResult = {
 	/**  The archived copy of the logs, taken before deleting. */
@@ -227,6 +242,11 @@ export type ErrorPayload = {
 	message: string,
 	/**  The profile field concerned, if any (`hostname`, `dxPort`, ...). */
 	field: string | null,
+	/**
+	 *  Where in a report file, for errors about one (`report_file`); absent in payloads saved
+	 *  before it existed.
+	 */
+	location: CsvLocation | null,
 };
 
 /**  A written export. */
