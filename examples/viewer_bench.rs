@@ -10,8 +10,9 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use dam_staging_console::reports::dto::{ViewFilter, ViewSort, WindowRequest};
+use dam_staging_console::reports::dto::{ViewSort, WindowRequest};
 use dam_staging_console::reports::ReportRegistry;
+use mismatch_report::{Filter, RecordType};
 
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
@@ -29,13 +30,13 @@ fn main() {
         std::process::exit(2);
     };
     let reg = ReportRegistry::new();
-    let window = |offset: u32, filter: &ViewFilter, sort: Option<ViewSort>| WindowRequest {
+    let window = |offset: u32, filter: &Filter, sort: Option<ViewSort>| WindowRequest {
         filter: filter.clone(),
         sort,
         offset,
         limit: 100,
     };
-    let none = ViewFilter::default();
+    let none = Filter::default();
 
     let t = Instant::now();
     let info = reg.load_file(&path, "bench", &mut |_| {}).expect("load");
@@ -82,9 +83,9 @@ fn main() {
     let mut typed = String::new();
     for ch in "hero-ban".chars() {
         typed.push(ch);
-        let f = ViewFilter {
+        let f = Filter {
             text: typed.clone(),
-            ..ViewFilter::default()
+            ..Filter::default()
         };
         let t = Instant::now();
         let w = reg.window(&info.handle, &window(0, &f, None)).unwrap();
@@ -93,9 +94,9 @@ fn main() {
     }
     let mut chips = Vec::new();
     for t_name in ["RENDITION", "MEDIA_ITEM", "COLLECTION"] {
-        let f = ViewFilter {
-            types: vec![t_name.into()],
-            ..ViewFilter::default()
+        let f = Filter {
+            types: vec![RecordType::parse(t_name)],
+            ..Filter::default()
         };
         let t = Instant::now();
         let w = reg.window(&info.handle, &window(0, &f, None)).unwrap();

@@ -1,6 +1,9 @@
 //! The app's one error type and its wire form: every command error reaches the UI as
-//! `{code, message, field}` so the UI can match on `code` and show `message` as is.
+//! `{code, message, field, location}` so the UI can match on `code` and show `message` as is.
 
+use std::path::PathBuf;
+
+use mismatch_report::ReportError;
 use serde::{Serialize, Serializer};
 
 /// Everything a command can fail with.
@@ -57,12 +60,68 @@ pub enum AppError {
     /// A demo-only action was asked outside the demo, or the reverse.
     #[error("{0}")]
     Refused(String),
-    /// A report file could not be read, written or queried.
-    #[error("{detail}")]
-    Report {
-        /// What went wrong, naming the file or line.
+    /// A report file could not be read or written; where in the file, when known, reaches the
+    /// UI as the payload's [`CsvLocation`].
+    #[error("{}: {source}", path.display())]
+    ReportFile {
+        /// The file.
+        path: PathBuf,
+        /// What `mismatch-report` said (with the line, column and record text it knows).
+        source: ReportError,
+    },
+    /// The rows of a report could not be kept in a store (a comparison side, for example).
+    #[error("the report could not be built: {source}")]
+    ReportRows {
+        /// What `mismatch-report` said.
+        source: ReportError,
+    },
+    /// A sort or query named a column the report does not have.
+    #[error("there is no column {column:?} in this report")]
+    UnknownColumn {
+        /// The column key asked for.
+        column: String,
+    },
+    /// A row number past the end of the report.
+    #[error("row {index} does not exist (the report has {rows} rows)")]
+    NoSuchRow {
+        /// The row asked for (0-based).
+        index: u64,
+        /// Rows in the report.
+        rows: u64,
+    },
+    /// A report handle that is not open (never was, or closed since).
+    #[error("this report is no longer open: open it again from the library")]
+    ReportClosed,
+    /// Work handed to a background task ended without an answer (the task panicked or was
+    /// stopped).
+    #[error("the {task} failed: {detail}")]
+    TaskFailed {
+        /// Which work, in plain words (`report task`, `comparison`).
+        task: &'static str,
+        /// What the runtime said.
         detail: String,
     },
+    /// A run's saved file could not be read or written.
+    #[error("{path}: {detail}")]
+    RunFile {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        detail: String,
+    },
+    /// A report file or folder could not be created or removed.
+    #[error("{action} {path}: {detail}")]
+    FileSystem {
+        /// What was being done (`creating the folder`, `removing`).
+        action: &'static str,
+        /// The file or folder.
+        path: String,
+        /// What the system said.
+        detail: String,
+    },
+    /// An export was asked without a target file.
+    #[error("choose where to save the export")]
+    ExportPathMissing,
     /// Long work was cancelled by the user.
     #[error("cancelled")]
     Cancelled,
@@ -100,7 +159,15 @@ impl AppError {
             AppError::Settings { .. } => "settings_file",
             AppError::Demo { .. } => "demo",
             AppError::Refused(_) => "refused",
-            AppError::Report { .. } => "report",
+            AppError::ReportFile { .. } => "report_file",
+            AppError::ReportRows { .. } => "report_rows",
+            AppError::UnknownColumn { .. } => "unknown_column",
+            AppError::NoSuchRow { .. } => "no_such_row",
+            AppError::ReportClosed => "report_closed",
+            AppError::TaskFailed { .. } => "task_failed",
+            AppError::RunFile { .. } => "run_file",
+            AppError::FileSystem { .. } => "file_system",
+            AppError::ExportPathMissing => "export_path_missing",
             AppError::Cancelled => "cancelled",
             AppError::PathNotAllowed { .. } => "path_not_allowed",
             AppError::ExportNotCsv { .. } => "export_not_csv",
@@ -117,12 +184,63 @@ impl AppError {
         }
     }
 
+    /// Where in a report file the error is, when it is about one.
+    pub fn location(&self) -> Option<CsvLocation> {
+        match self {
+            AppError::ReportFile { path, source } => Some(CsvLocation::of(path, source)),
+            _ => None,
+        }
+    }
+
     /// The wire form.
     pub fn payload(&self) -> ErrorPayload {
         ErrorPayload {
             code: self.code().to_string(),
             message: self.to_string(),
             field: self.field(),
+            location: self.location(),
+        }
+    }
+}
+
+/// Where in a CSV report file an error is: the file, and the line, column and record text when
+/// `mismatch-report` knows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CsvLocation {
+    /// The file.
+    pub path: String,
+    /// 1-based line where the record starts (1 for the header).
+    pub line: Option<u32>,
+    /// The column: its header as in the file, or the canonical name of a missing one.
+    pub column: Option<String>,
+    /// The record as read, shortened to 200 characters.
+    pub record: Option<String>,
+}
+
+impl CsvLocation {
+    /// The location `error` names in the file at `path`.
+    pub fn of(path: &std::path::Path, error: &ReportError) -> Self {
+        let line = |n: u64| Some(u32::try_from(n).unwrap_or(u32::MAX));
+        let (line, column, record) = match error {
+            ReportError::Malformed {
+                line: n, record, ..
+            } => (line(*n), None, Some(record.clone())),
+            ReportError::NotUtf8 { line: n, column } => (line(*n), Some(column.clone()), None),
+            ReportError::LineTooLong { line: n, .. } => (line(*n), None, None),
+            ReportError::MissingColumn { column } => (line(1), Some((*column).to_string()), None),
+            ReportError::DuplicateColumn { second, .. } => (line(1), Some(second.clone()), None),
+            ReportError::UnrecognisedHeader { .. } | ReportError::TooManyColumns { .. } => {
+                (line(1), None, None)
+            }
+            ReportError::UnknownExtraColumn { column, .. } => (None, Some(column.clone()), None),
+            _ => (None, None, None),
+        };
+        CsvLocation {
+            path: path.display().to_string(),
+            line,
+            column,
+            record,
         }
     }
 }
@@ -136,6 +254,9 @@ pub struct ErrorPayload {
     pub message: String,
     /// The profile field concerned, if any (`hostname`, `dxPort`, ...).
     pub field: Option<String>,
+    /// Where in a report file, for errors about one (`report_file`); absent in payloads saved
+    /// before it existed.
+    pub location: Option<CsvLocation>,
 }
 
 impl Serialize for AppError {
@@ -169,7 +290,8 @@ mod tests {
             json!({
                 "code": "invalid_profile",
                 "message": "invalid dxPort: 70000 is not a port (1-65535)",
-                "field": "dxPort"
+                "field": "dxPort",
+                "location": null
             })
         );
         let e = AppError::from(dx_staging::Error::BadCredentials {
@@ -190,7 +312,8 @@ mod tests {
             json!({
                 "code": "keyring_unavailable",
                 "message": "no keyring available: no Secret Service is running. The password is kept in memory until the app closes",
-                "field": null
+                "field": null,
+                "location": null
             })
         );
         let e = AppError::PasswordNeeded {
@@ -211,7 +334,8 @@ mod tests {
             json!({
                 "code": "path_not_allowed",
                 "message": "/etc/passwd is not allowed: choose the file with the app's dialog, drop it on the window, or use the library or export folder",
-                "field": null
+                "field": null,
+                "location": null
             })
         );
         let e = AppError::ExportNotCsv {
@@ -222,7 +346,8 @@ mod tests {
             json!({
                 "code": "export_not_csv",
                 "message": "/x/out.txt is not a .csv file: exports are CSV files",
-                "field": null
+                "field": null,
+                "location": null
             })
         );
         let e = AppError::ExportExists {
@@ -233,8 +358,145 @@ mod tests {
             json!({
                 "code": "export_exists",
                 "message": "/x/out.csv exists already: confirm to replace it",
-                "field": null
+                "field": null,
+                "location": null
             })
         );
+    }
+
+    #[test]
+    fn report_file_errors_carry_their_line_column_and_record() {
+        let path = PathBuf::from("/lib/r.csv");
+        let e = AppError::ReportFile {
+            path: path.clone(),
+            source: ReportError::NotUtf8 {
+                line: 12,
+                column: "recordType".into(),
+            },
+        };
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            json!({
+                "code": "report_file",
+                "message": "/lib/r.csv: line 12, column `recordType`: the text is not valid UTF-8 (save the file as UTF-8 and open it again)",
+                "field": null,
+                "location": {"path": "/lib/r.csv", "line": 12, "column": "recordType", "record": null}
+            })
+        );
+        let e = AppError::ReportFile {
+            path: path.clone(),
+            source: ReportError::Malformed {
+                line: 3,
+                reason: "expected 10 fields, found 2".into(),
+                record: "sub-1,RENDITION".into(),
+            },
+        };
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            json!({
+                "code": "report_file",
+                "message": "/lib/r.csv: line 3: expected 10 fields, found 2: sub-1,RENDITION",
+                "field": null,
+                "location": {"path": "/lib/r.csv", "line": 3, "column": null, "record": "sub-1,RENDITION"}
+            })
+        );
+        let e = AppError::ReportFile {
+            path: path.clone(),
+            source: ReportError::MissingColumn { column: "recordId" },
+        };
+        assert_eq!(
+            serde_json::to_value(&e).unwrap()["location"],
+            json!({"path": "/lib/r.csv", "line": 1, "column": "recordId", "record": null})
+        );
+        // A file without a place in it: the location names the file only.
+        let e = AppError::ReportFile {
+            path,
+            source: ReportError::Empty,
+        };
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            json!({
+                "code": "report_file",
+                "message": "/lib/r.csv: the file is empty: a mismatch report starts with a header line",
+                "field": null,
+                "location": {"path": "/lib/r.csv", "line": null, "column": null, "record": null}
+            })
+        );
+    }
+
+    #[test]
+    fn report_store_task_and_file_errors_have_their_own_codes() {
+        let cases = [
+            (
+                AppError::ReportRows {
+                    source: ReportError::TooLarge {
+                        what: "more than 4294967295 rows".into(),
+                    },
+                },
+                "report_rows",
+                "the report could not be built: the report is too large: more than 4294967295 rows",
+            ),
+            (
+                AppError::UnknownColumn {
+                    column: "nope".into(),
+                },
+                "unknown_column",
+                "there is no column \"nope\" in this report",
+            ),
+            (
+                AppError::NoSuchRow { index: 9, rows: 4 },
+                "no_such_row",
+                "row 9 does not exist (the report has 4 rows)",
+            ),
+            (
+                AppError::ReportClosed,
+                "report_closed",
+                "this report is no longer open: open it again from the library",
+            ),
+            (
+                AppError::ExportPathMissing,
+                "export_path_missing",
+                "choose where to save the export",
+            ),
+            (
+                AppError::TaskFailed {
+                    task: "comparison",
+                    detail: "task 7 panicked".into(),
+                },
+                "task_failed",
+                "the comparison failed: task 7 panicked",
+            ),
+            (
+                AppError::RunFile {
+                    path: "/runs/r1.json".into(),
+                    detail: "expected value at line 1 column 1".into(),
+                },
+                "run_file",
+                "/runs/r1.json: expected value at line 1 column 1",
+            ),
+            (
+                AppError::FileSystem {
+                    action: "removing",
+                    path: "/lib/p1/r.csv".into(),
+                    detail: "permission denied".into(),
+                },
+                "file_system",
+                "removing /lib/p1/r.csv: permission denied",
+            ),
+        ];
+        for (e, code, message) in cases {
+            assert_eq!(
+                serde_json::to_value(&e).unwrap(),
+                json!({"code": code, "message": message, "field": null, "location": null})
+            );
+        }
+    }
+
+    #[test]
+    fn payloads_saved_without_a_location_still_read() {
+        let p: ErrorPayload =
+            serde_json::from_str(r#"{"code":"cancelled","message":"cancelled","field":null}"#)
+                .unwrap();
+        assert_eq!(p.location, None);
     }
 }

@@ -13,13 +13,13 @@ use dam_staging_console::commands::{app, data, library, profiles, reports, runs}
 use dam_staging_console::demo::{self, DEMO_PUBLISHER_ID, DEMO_SUBSCRIBER_ID};
 use dam_staging_console::dto::{Environment, ProfileDto, TlsDto};
 use dam_staging_console::paths::{Access, PathGuard};
-use dam_staging_console::reports::dto::ViewFilter;
 use dam_staging_console::secrets::{PasswordPlace, Secrets};
 use dam_staging_console::startup::StartupNotice;
 use dam_staging_console::state::AppState;
 use dam_staging_console::store::ProfileStore;
 use dam_staging_console::workbench::Workbench;
 use headless::Host;
+use mismatch_report::Filter;
 use serde_json::json;
 
 struct Fixture {
@@ -277,6 +277,43 @@ fn write_report(path: &Path) {
     .unwrap();
 }
 
+#[test]
+fn a_malformed_report_reaches_the_window_with_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let wb = Workbench::new(&data, dir.path().join("exports"));
+    let bad = data.join("reports/p1/bad.csv");
+    write_report(&bad);
+    // Line 3: a recordType that is not UTF-8 (a file saved in Latin-1, say).
+    let mut bytes = std::fs::read(&bad).unwrap();
+    bytes.extend_from_slice(b"sub-1,REN\xC9DITION,CREATE,r2\n");
+    std::fs::write(&bad, bytes).unwrap();
+    let bad_s = bad.display().to_string();
+    let e = reports::open(&wb, &bad_s, "l1", &mut |_| {}).unwrap_err();
+    let wire = serde_json::to_value(&e).unwrap();
+    assert_eq!(wire["code"], "report_file", "{wire}");
+    assert_eq!(
+        wire["location"],
+        json!({"path": bad_s, "line": 3, "column": "recordType", "record": null})
+    );
+    let message = wire["message"].as_str().unwrap();
+    assert!(
+        message.contains("bad.csv") && message.contains("line 3"),
+        "{message}"
+    );
+
+    // Line 3 again: a record with too few fields, quoted back.
+    write_report(&bad);
+    let mut text = std::fs::read_to_string(&bad).unwrap();
+    text.push_str("sub-1,RENDITION\n");
+    std::fs::write(&bad, text).unwrap();
+    let e = reports::open(&wb, &bad_s, "l2", &mut |_| {}).unwrap_err();
+    let wire = serde_json::to_value(&e).unwrap();
+    assert_eq!(wire["code"], "report_file", "{wire}");
+    assert_eq!(wire["location"]["line"], 3, "{wire}");
+    assert_eq!(wire["location"]["record"], "sub-1,RENDITION", "{wire}");
+}
+
 #[tokio::test]
 async fn every_command_taking_a_path_refuses_one_from_outside() {
     let f = fixture().await;
@@ -312,7 +349,7 @@ async fn every_command_taking_a_path_refuses_one_from_outside() {
     assert_eq!(info.rows, 1);
 
     // export_report: outside, not .csv, existing without and with the user's confirmation.
-    let all = ViewFilter::default();
+    let all = Filter::default();
     let outside_out = f.dir.path().join("elsewhere/out.csv").display().to_string();
     refused(reports::export(&wb, &info.handle, &all, None, &outside_out, true).unwrap_err());
     assert!(!f.dir.path().join("elsewhere/out.csv").exists());

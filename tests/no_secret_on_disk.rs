@@ -23,7 +23,6 @@ use dam_staging_console::commands::runs::{start, StartRunsRequest};
 use dam_staging_console::commands::{data, library as library_cmds, profiles, reports};
 use dam_staging_console::demo::{self, DEMO_PUBLISHER_ID, DEMO_SUBSCRIBER_ID};
 use dam_staging_console::paths::PathGuard;
-use dam_staging_console::reports::dto::ViewFilter;
 use dam_staging_console::runs::view::RunView;
 use dam_staging_console::runs::RunManager;
 use dam_staging_console::secrets::Secrets;
@@ -32,6 +31,7 @@ use dam_staging_console::store::ProfileStore;
 use dam_staging_console::workbench::Workbench;
 use dx_staging::workflow::{DriverOptions, RunKind};
 use headless::Host;
+use mismatch_report::Filter;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -426,7 +426,7 @@ async fn a_full_cycle_with_faults_leaves_no_secret_on_disk() {
     reports::export(
         &wb,
         &info.handle,
-        &ViewFilter::default(),
+        &Filter::default(),
         None,
         &out.display().to_string(),
         false,

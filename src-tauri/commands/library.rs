@@ -48,8 +48,9 @@ pub async fn compare_reports(
 ) -> AppResult<ComparisonDto> {
     tokio::task::spawn_blocking(move || compare(&app.state::<Workbench>(), &path_a, &path_b))
         .await
-        .map_err(|e| AppError::Report {
-            detail: format!("the comparison failed: {e}"),
+        .map_err(|e| AppError::TaskFailed {
+            task: "comparison",
+            detail: e.to_string(),
         })?
 }
 
@@ -71,8 +72,10 @@ pub async fn open_library_folder(
     profile_id: String,
 ) -> AppResult<()> {
     let dir = library::profile_dir(wb.runs.library(), &profile_id);
-    std::fs::create_dir_all(&dir).map_err(|e| AppError::Report {
-        detail: format!("{}: {e}", dir.display()),
+    std::fs::create_dir_all(&dir).map_err(|e| AppError::FileSystem {
+        action: "creating the folder",
+        path: dir.display().to_string(),
+        detail: e.to_string(),
     })?;
     app.opener()
         .open_path(dir.display().to_string(), None::<&str>)

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use mismatch_report::Filter;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
@@ -12,7 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::paths::{check_export_target, Access};
 use crate::reports::dto::{
     ExportResult, GridWindow, LoadProgressDto, RecordComparison, ReportInfoDto, RowDetail,
-    SummaryDto, ViewFilter, ViewSort, WindowRequest,
+    SummaryDto, ViewSort, WindowRequest,
 };
 use crate::reports::{compare, export_file_name};
 use crate::state::AppState;
@@ -23,8 +24,9 @@ async fn blocking<T: Send + 'static>(
 ) -> AppResult<T> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| AppError::Report {
-            detail: format!("the report task failed: {e}"),
+        .map_err(|e| AppError::TaskFailed {
+            task: "report task",
+            detail: e.to_string(),
         })?
 }
 
@@ -125,7 +127,7 @@ pub async fn report_window(
 pub async fn report_summary(
     wb: State<'_, Workbench>,
     handle: String,
-    filter: ViewFilter,
+    filter: Filter,
 ) -> AppResult<SummaryDto> {
     wb.reports.summary(&handle, &filter)
 }
@@ -225,7 +227,7 @@ pub fn dialog_start(wb: &Workbench, suggested: &str) -> (PathBuf, Option<String>
 pub async fn export_report(
     app: AppHandle,
     handle: String,
-    filter: ViewFilter,
+    filter: Filter,
     sort: Option<ViewSort>,
     path: String,
     overwrite: bool,
@@ -242,15 +244,13 @@ pub async fn export_report(
 pub fn export(
     wb: &Workbench,
     handle: &str,
-    filter: &ViewFilter,
+    filter: &Filter,
     sort: Option<&ViewSort>,
     path: &str,
     overwrite: bool,
 ) -> AppResult<ExportResult> {
     if path.trim().is_empty() {
-        return Err(AppError::Report {
-            detail: "choose where to save the export".into(),
-        });
+        return Err(AppError::ExportPathMissing);
     }
     check_export_target(&wb.paths, path, overwrite)?;
     wb.reports

@@ -1,43 +1,12 @@
-//! The report shapes that cross to the UI: filters, sort, windows of rows, counts, files.
+//! The report shapes that cross to the UI: sort, windows of rows, counts, files. The filter is
+//! `mismatch_report`'s own [`Filter`], sent as is.
 //! Counts are `u32` (a report of more than four billion rows is not a report a person browses).
 
-use mismatch_report::{
-    Column, Direction, Filter, RecordAction, RecordType, Summary, CANONICAL_HEADER,
-};
+use mismatch_report::{Column, Direction, Filter, Summary, CANONICAL_HEADER};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
 use crate::error::{AppError, AppResult};
-
-/// Which rows to show; empty lists mean "any".
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct ViewFilter {
-    /// Record types to keep (DX spelling, e.g. `RENDITION`).
-    pub types: Vec<String>,
-    /// Record actions to keep (`CREATE`, `UPDATE`, `DELETE`).
-    pub actions: Vec<String>,
-    /// Subscriber ids to keep.
-    pub subscribers: Vec<String>,
-    /// Free text inside record id, name or collection id (case-insensitive).
-    pub text: String,
-}
-
-impl ViewFilter {
-    /// The store's filter.
-    pub fn to_filter(&self) -> Filter {
-        Filter {
-            types: self.types.iter().map(|t| RecordType::parse(t)).collect(),
-            actions: self
-                .actions
-                .iter()
-                .map(|a| RecordAction::parse(a))
-                .collect(),
-            subscribers: self.subscribers.clone(),
-            text: self.text.clone(),
-        }
-    }
-}
 
 /// A sort: a column key (see [`ColumnDto::key`]) and its direction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -52,8 +21,8 @@ pub struct ViewSort {
 impl ViewSort {
     /// The store's sort; an unknown column key is an error naming it.
     pub fn to_sort(&self, extras: usize) -> AppResult<(Column, Direction)> {
-        let column = column_of(&self.column, extras).ok_or_else(|| AppError::Report {
-            detail: format!("there is no column {:?} in this report", self.column),
+        let column = column_of(&self.column, extras).ok_or_else(|| AppError::UnknownColumn {
+            column: self.column.clone(),
         })?;
         let dir = if self.descending {
             Direction::Desc
@@ -116,8 +85,8 @@ fn label_of(header: &str) -> &str {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct WindowRequest {
-    /// Which rows.
-    pub filter: ViewFilter,
+    /// Which rows (fields left out mean "any").
+    pub filter: Filter,
     /// In which order (`None`: file order).
     pub sort: Option<ViewSort>,
     /// First row of the window within the matches.
@@ -356,6 +325,7 @@ pub fn clamp(n: u64) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mismatch_report::{RecordAction, RecordType};
 
     #[test]
     fn column_keys_round_trip() {
@@ -371,21 +341,25 @@ mod tests {
             column: "nope".into(),
             descending: false,
         };
-        assert_eq!(bad.to_sort(0).unwrap_err().code(), "report");
+        assert_eq!(bad.to_sort(0).unwrap_err().code(), "unknown_column");
     }
 
     #[test]
-    fn filters_parse_dx_spellings() {
-        let f = ViewFilter {
-            types: vec!["RENDITION".into(), "NEW_TYPE".into()],
-            actions: vec!["DELETE".into()],
-            subscribers: vec![],
-            text: "jpg".into(),
-        }
-        .to_filter();
+    fn filters_arrive_in_dx_spellings_and_default_to_any() {
+        let r: WindowRequest = serde_json::from_str(
+            r#"{"filter":{"types":["RENDITION","NEW_TYPE"],"actions":["DELETE"],"text":"jpg"},"sort":null,"offset":0,"limit":5}"#,
+        )
+        .unwrap();
+        let f = &r.filter;
         assert_eq!(f.types[0], RecordType::Rendition);
         assert_eq!(f.types[1], RecordType::Other("NEW_TYPE".into()));
         assert_eq!(f.actions, vec![RecordAction::Delete]);
+        assert!(f.subscribers.is_empty());
         assert_eq!(f.text, "jpg");
+        let empty: Filter = serde_json::from_str("{}").unwrap();
+        assert!(empty.is_empty());
+        let r: WindowRequest =
+            serde_json::from_str(r#"{"filter":{},"sort":null,"offset":0,"limit":5}"#).unwrap();
+        assert_eq!(r.filter, Filter::default());
     }
 }

@@ -122,8 +122,10 @@ pub fn remove(root: &Path, path: &Path) -> AppResult<()> {
             path: path.display().to_string(),
         });
     }
-    std::fs::remove_file(path).map_err(|e| AppError::Report {
-        detail: format!("{}: {e}", path.display()),
+    std::fs::remove_file(path).map_err(|e| AppError::FileSystem {
+        action: "removing",
+        path: path.display().to_string(),
+        detail: e.to_string(),
     })?;
     let meta = dx_staging::report::meta_path(path);
     if meta.exists() {

@@ -20,8 +20,7 @@ use mismatch_report::{
 use crate::error::{AppError, AppResult};
 use dto::{
     clamp, columns, ComparisonDto, ExportResult, FieldDto, GridRow, GridWindow, LoadProgressDto,
-    ReportInfoDto, ReportMetaDto, RowDetail, SummaryDto, ViewFilter, ViewSort, WindowRequest,
-    MAX_WINDOW,
+    ReportInfoDto, ReportMetaDto, RowDetail, SummaryDto, ViewSort, WindowRequest, MAX_WINDOW,
 };
 
 /// Reports kept open at once; opening one more closes the least recently used.
@@ -49,13 +48,24 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// A report error in the user's words, naming the file.
+/// A report error about the file at `path`, keeping where in the file it is.
 pub fn report_error(path: &Path, e: ReportError) -> AppError {
     match e {
         ReportError::Cancelled => AppError::Cancelled,
-        other => AppError::Report {
-            detail: format!("{}: {other}", path.display()),
+        source => AppError::ReportFile {
+            path: path.to_path_buf(),
+            source,
         },
+    }
+}
+
+/// A report error of an open store (a query, a row, rows kept): what it is about, typed.
+pub fn store_error(e: ReportError) -> AppError {
+    match e {
+        ReportError::Cancelled => AppError::Cancelled,
+        ReportError::NoSuchColumn { column } => AppError::UnknownColumn { column },
+        ReportError::NoSuchRow { index, rows } => AppError::NoSuchRow { index, rows },
+        source => AppError::ReportRows { source },
     }
 }
 
@@ -184,9 +194,7 @@ impl ReportRegistry {
         let r = lock(&self.open)
             .get(handle)
             .cloned()
-            .ok_or_else(|| AppError::Report {
-                detail: "this report is no longer open: open it again from the library".into(),
-            })?;
+            .ok_or(AppError::ReportClosed)?;
         r.last_used.store(self.tick(), Ordering::Relaxed);
         Ok(r)
     }
@@ -201,19 +209,13 @@ impl ReportRegistry {
         let r = self.get(handle)?;
         let started = Instant::now();
         let sort = sort_of(&r, req.sort.as_ref())?;
-        let f = req.filter.to_filter();
         let q = Query {
-            types: f.types,
-            actions: f.actions,
-            subscribers: f.subscribers,
-            text: f.text,
+            filter: req.filter.clone(),
             sort,
             offset: u64::from(req.offset),
             limit: u64::from(req.limit.min(MAX_WINDOW)),
         };
-        let res = r.store.query(&q).map_err(|e| AppError::Report {
-            detail: e.to_string(),
-        })?;
+        let res = r.store.query(&q).map_err(store_error)?;
         Ok(GridWindow {
             rows: res
                 .rows
@@ -230,20 +232,15 @@ impl ReportRegistry {
     }
 
     /// Counts by type × action of the rows matching `filter`.
-    pub fn summary(&self, handle: &str, filter: &ViewFilter) -> AppResult<SummaryDto> {
+    pub fn summary(&self, handle: &str, filter: &Filter) -> AppResult<SummaryDto> {
         let r = self.get(handle)?;
-        Ok(SummaryDto::from(&r.store.summary(&filter.to_filter())))
+        Ok(SummaryDto::from(&r.store.summary(filter)))
     }
 
     /// Every field of one row.
     pub fn row(&self, handle: &str, index: u32) -> AppResult<RowDetail> {
         let r = self.get(handle)?;
-        let row = r
-            .store
-            .row(u64::from(index))
-            .map_err(|e| AppError::Report {
-                detail: e.to_string(),
-            })?;
+        let row = r.store.row(u64::from(index)).map_err(store_error)?;
         let record_type = row.record_type.as_str().to_string();
         let record_id = row.record_id.clone();
         let names = CANONICAL_HEADER
@@ -269,15 +266,17 @@ impl ReportRegistry {
     pub fn export(
         &self,
         handle: &str,
-        filter: &ViewFilter,
+        filter: &Filter,
         sort: Option<&ViewSort>,
         path: &Path,
     ) -> AppResult<ExportResult> {
         let r = self.get(handle)?;
         let sort = sort_of(&r, sort)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| AppError::Report {
-                detail: format!("{}: {e}", dir.display()),
+            std::fs::create_dir_all(dir).map_err(|e| AppError::FileSystem {
+                action: "creating the folder",
+                path: dir.display().to_string(),
+                detail: e.to_string(),
             })?;
         }
         let options = WriterOptions {
@@ -286,7 +285,7 @@ impl ReportRegistry {
         };
         let w = r
             .store
-            .export(&filter.to_filter(), sort, path, options)
+            .export(filter, sort, path, options)
             .map_err(|e| report_error(path, e))?;
         Ok(ExportResult {
             path: w.path.display().to_string(),
@@ -307,9 +306,7 @@ impl ReportRegistry {
         let side = |store: &ReportStore, rows: &mut dyn Iterator<Item = u32>| {
             let rows: Vec<MismatchRow> =
                 rows.filter_map(|i| store.row(u64::from(i)).ok()).collect();
-            ReportStore::from_rows(&rows).map_err(|e| AppError::Report {
-                detail: e.to_string(),
-            })
+            ReportStore::from_rows(&rows).map_err(store_error)
         };
         let only_a = side(&sa, &mut d.only_a.iter().copied())?;
         let only_b = side(&sb, &mut d.only_b.iter().copied())?;
@@ -410,8 +407,8 @@ mod tests {
         assert_eq!(info.rows, 4);
         assert_eq!(info.summary.total, 4);
         let req = WindowRequest {
-            filter: ViewFilter {
-                types: vec!["RENDITION".into()],
+            filter: Filter {
+                types: vec![RecordType::Rendition],
                 ..Default::default()
             },
             sort: Some(ViewSort {
@@ -432,7 +429,10 @@ mod tests {
         assert_eq!(d.record_id, "m1");
         assert_eq!(d.fields[1].value, "MEDIA_ITEM");
         reg.close(&info.handle);
-        assert_eq!(reg.window(&info.handle, &req).unwrap_err().code(), "report");
+        assert_eq!(
+            reg.window(&info.handle, &req).unwrap_err().code(),
+            "report_closed"
+        );
     }
 
     #[test]
@@ -446,8 +446,8 @@ mod tests {
         );
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nested/out.csv");
-        let filter = ViewFilter {
-            types: vec!["RENDITION".into()],
+        let filter = Filter {
+            types: vec![RecordType::Rendition],
             ..Default::default()
         };
         let res = reg.export(&info.handle, &filter, None, &path).unwrap();

@@ -40,8 +40,9 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 fn file_err(path: &Path, e: impl std::fmt::Display) -> AppError {
-    AppError::Report {
-        detail: format!("{}: {e}", path.display()),
+    AppError::RunFile {
+        path: path.display().to_string(),
+        detail: e.to_string(),
     }
 }
 

@@ -55,7 +55,10 @@ fn benches(c: &mut Criterion) {
     let mut k = 0usize;
     c.bench_function("type filter, window (cached)", |b| {
         let q = Query {
-            types: vec![RecordType::Rendition],
+            filter: Filter {
+                types: vec![RecordType::Rendition],
+                ..Default::default()
+            },
             limit: 100,
             ..Default::default()
         };
@@ -65,8 +68,11 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             k += 1;
             let q = Query {
-                actions: vec![RecordAction::Delete],
-                text: needles[k % needles.len()].clone(),
+                filter: Filter {
+                    actions: vec![RecordAction::Delete],
+                    text: needles[k % needles.len()].clone(),
+                    ..Default::default()
+                },
                 limit: 100,
                 ..Default::default()
             };
@@ -89,7 +95,10 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             k += 1;
             let q = Query {
-                text: needles[k % needles.len()].clone(),
+                filter: Filter {
+                    text: needles[k % needles.len()].clone(),
+                    ..Default::default()
+                },
                 sort: Some((Column::Created, Direction::Desc)),
                 limit: 100,
                 ..Default::default()

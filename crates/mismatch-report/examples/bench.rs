@@ -86,13 +86,19 @@ fn main() -> ExitCode {
     };
     let result = (|| -> Result<serde_json::Value, mismatch_report::ReportError> {
         let type_rendition_ms = run(&Query {
-            types: vec![RecordType::Rendition],
+            filter: Filter {
+                types: vec![RecordType::Rendition],
+                ..Default::default()
+            },
             limit: 100,
             ..Default::default()
         })?;
         let delete_jpg_ms = run(&Query {
-            actions: vec![RecordAction::Delete],
-            text: "jpg".into(),
+            filter: Filter {
+                actions: vec![RecordAction::Delete],
+                text: "jpg".into(),
+                ..Default::default()
+            },
             limit: 100,
             ..Default::default()
         })?;
@@ -104,8 +110,11 @@ fn main() -> ExitCode {
         })?;
         // For the log only (stderr): the same kinds of query once their indexes exist.
         let again = run(&Query {
-            actions: vec![RecordAction::Delete],
-            text: "png".into(),
+            filter: Filter {
+                actions: vec![RecordAction::Delete],
+                text: "png".into(),
+                ..Default::default()
+            },
             limit: 100,
             ..Default::default()
         })?;

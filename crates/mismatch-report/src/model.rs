@@ -71,6 +71,7 @@ macro_rules! domain_enum {
 
         // For the UI's generated types: the union of the documented DX spellings. A value this
         // build does not know still arrives verbatim; UI code keeps a default branch for it.
+        // The shadow enum lives in a module of its own so that `super::$name` names the real type.
         const _: () = {
             mod shadow {
                 #[derive($crate::__private::serde::Serialize, $crate::__private::specta::Type)]

@@ -175,9 +175,7 @@ fn export_writes_the_filtered_sorted_rows() {
         )
         .unwrap();
     let q = Query {
-        types: filter.types.clone(),
-        subscribers: filter.subscribers.clone(),
-        text: filter.text.clone(),
+        filter: filter.clone(),
         sort,
         limit: u64::MAX,
         ..Default::default()

@@ -94,7 +94,7 @@ export const commands = {
 	/**  A window of filtered, sorted rows. */
 	reportWindow: (handle: string, request: WindowRequest) => __TAURI_INVOKE<GridWindow>("report_window", { handle, request }),
 	/**  Counts by type × action of the filtered rows. */
-	reportSummary: (handle: string, filter: ViewFilter) => __TAURI_INVOKE<SummaryDto>("report_summary", { handle, filter }),
+	reportSummary: (handle: string, filter: Filter) => __TAURI_INVOKE<SummaryDto>("report_summary", { handle, filter }),
 	/**  Every field of one row. */
 	reportRow: (handle: string, index: number) => __TAURI_INVOKE<RowDetail>("report_row", { handle, index }),
 	/**  Closes a report (frees its memory). */
@@ -112,7 +112,7 @@ export const commands = {
 	 *  the export folder or chosen in the save dialog. An existing file is replaced only with
 	 *  `overwrite` (the window asks the user first); otherwise the error is `export_exists`.
 	 */
-	exportReport: (handle: string, filter: ViewFilter, sort: ViewSort | null, path: string, overwrite: boolean) => __TAURI_INVOKE<ExportResult>("export_report", { handle, filter, sort, path, overwrite }),
+	exportReport: (handle: string, filter: Filter, sort: ViewSort | null, path: string, overwrite: boolean) => __TAURI_INVOKE<ExportResult>("export_report", { handle, filter, sort, path, overwrite }),
 	/**  One record from the publisher and from the linked subscriber environment, field by field. */
 	compareRecord: (profileId: string, recordType: string, recordId: string) => __TAURI_INVOKE<RecordComparison>("compare_record", { profileId, recordType, recordId }),
 	/**  The reports of a profile, newest first. */
@@ -178,6 +178,21 @@ export type ConnectionReport = {
 	roundTripMs: number,
 	/**  Where the password went, when the test was part of a save. */
 	password: PasswordPlace,
+};
+
+/**
+ *  Where in a CSV report file an error is: the file, and the line, column and record text when
+ *  `mismatch-report` knows them.
+ */
+export type CsvLocation = {
+	/**  The file. */
+	path: string,
+	/**  1-based line where the record starts (1 for the header). */
+	line: number | null,
+	/**  The column: its header as in the file, or the canonical name of a missing one. */
+	column: string | null,
+	/**  The record as read, shortened to 200 characters. */
+	record: string | null,
 };
 
 /**  What deleting the server's mismatch logs did. */
@@ -284,6 +299,11 @@ export type ErrorPayload = {
 	message: string,
 	/**  The profile field concerned, if any (`hostname`, `dxPort`, ...). */
 	field: string | null,
+	/**
+	 *  Where in a report file, for errors about one (`report_file`); absent in payloads saved
+	 *  before it existed.
+	 */
+	location: CsvLocation | null,
 };
 
 /**  A written export. */
@@ -322,6 +342,24 @@ export type FieldProblem = {
 	field: string,
 	/**  What is wrong, in plain words. */
 	message: string,
+};
+
+/**
+ *  Which rows to show. Empty sets mean "any"; sets are OR'ed within, filters AND'ed together.
+ * 
+ *  This is the one filter of the workspace: the app's commands take it as is and the UI's
+ *  TypeScript type is generated from it. Every field has a default (a missing field means
+ *  "any"), so a new field is added here and nowhere else in Rust.
+ */
+export type Filter = {
+	/**  Record types to keep. */
+	types?: RecordType[],
+	/**  Record actions to keep. */
+	actions?: RecordAction[],
+	/**  Subscriber ids to keep. */
+	subscribers?: string[],
+	/**  Free text, matched case-insensitively inside record id, name or collection id. */
+	text?: string,
 };
 
 /**  One row of a window: its row number in the file and its cells in column order. */
@@ -574,6 +612,8 @@ export type ProfileView = {
 	plaintextRemote: boolean,
 };
 
+export type RecordAction = "CREATE" | "UPDATE" | "DELETE";
+
 /**  A record as the publisher and the linked subscriber environment see it. */
 export type RecordComparison = {
 	/**  Record type. */
@@ -589,6 +629,8 @@ export type RecordComparison = {
 	/**  Field by field, differences first. */
 	fields: FieldComparison[],
 };
+
+export type RecordType = "COLLECTION" | "MEDIA_ITEM" | "COLLECTION_MEDIA_RELATION" | "RENDITION" | "VERSION" | "FAVORITE" | "KEYWORD" | "CUSTOM_URL" | "MEDIA_TYPE" | "MEDIA_TYPE_GROUP" | "PERMISSION" | "RESOURCE";
 
 /**  An open report. */
 export type ReportInfoDto = {
@@ -860,18 +902,6 @@ export type TriggerKind =
 /**  Resync (`RESYNC_TRIGGER_START`). */
 "resync";
 
-/**  Which rows to show; empty lists mean "any". */
-export type ViewFilter = {
-	/**  Record types to keep (DX spelling, e.g. `RENDITION`). */
-	types: string[],
-	/**  Record actions to keep (`CREATE`, `UPDATE`, `DELETE`). */
-	actions: string[],
-	/**  Subscriber ids to keep. */
-	subscribers: string[],
-	/**  Free text inside record id, name or collection id (case-insensitive). */
-	text: string,
-};
-
 /**  A sort: a column key (see [`ColumnDto::key`]) and its direction. */
 export type ViewSort = {
 	/**  Column key. */
@@ -900,8 +930,8 @@ export type WarningNote = {
 
 /**  Asks for a window of rows. */
 export type WindowRequest = {
-	/**  Which rows. */
-	filter: ViewFilter,
+	/**  Which rows (fields left out mean "any"). */
+	filter: Filter,
 	/**  In which order (`None`: file order). */
 	sort: ViewSort | null,
 	/**  First row of the window within the matches. */

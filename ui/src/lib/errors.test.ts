@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { asAppError, nextStep } from "./errors";
+import { asAppError, describeLocation, nextStep } from "./errors";
 
 describe("errors", () => {
   it("keeps {code, message, field} from commands", () => {
@@ -24,5 +24,16 @@ describe("errors", () => {
     expect(nextStep("path_not_allowed")).toMatch(/Open CSV/);
     expect(nextStep("export_not_csv")).toMatch(/\.csv/);
     expect(nextStep("export_exists")).toMatch(/replace/);
+  });
+  it("keeps where in a report file an error is, and says it", () => {
+    const location = { path: "/lib/r.csv", line: 12, column: "recordType", record: null };
+    const e = asAppError({ code: "report_file", message: "/lib/r.csv: line 12 …", field: null, location });
+    expect(e.location).toEqual(location);
+    expect(describeLocation(location)).toBe("Line 12, column recordType");
+    expect(describeLocation({ ...location, column: null })).toBe("Line 12");
+    expect(describeLocation({ ...location, line: null })).toBe("Column recordType");
+    expect(describeLocation({ ...location, line: null, column: null })).toBeNull();
+    expect(asAppError({ code: "cancelled", message: "cancelled", field: null, location: null }).location).toBeUndefined();
+    expect(nextStep("report_file")).toBeTruthy();
   });
 });

@@ -1,24 +1,44 @@
-// Errors from commands arrive as `{code, message, field}`; framework failures as plain strings.
-// This module turns either into something to show: what happened and what to do next.
+// Errors from commands arrive as `{code, message, field, location}`; framework failures as plain
+// strings. This module turns either into something to show: what happened and what to do next.
+
+import type { CsvLocation } from "./bindings";
 
 export interface AppError {
   code: string;
   message: string;
   field: string | null;
+  /** Where in a report file, for errors about one. */
+  location?: CsvLocation;
 }
 
 /** Normalises anything a command may throw. */
 export function asAppError(e: unknown): AppError {
   if (e && typeof e === "object" && "code" in e && "message" in e) {
-    const o = e as { code: unknown; message: unknown; field?: unknown };
+    const o = e as { code: unknown; message: unknown; field?: unknown; location?: unknown };
+    const location = isLocation(o.location) ? { location: o.location } : {};
     return {
       code: String(o.code),
       message: String(o.message),
       field: typeof o.field === "string" ? o.field : null,
+      ...location,
     };
   }
   if (e instanceof Error) return { code: "internal", message: e.message, field: null };
   return { code: "internal", message: String(e), field: null };
+}
+
+function isLocation(v: unknown): v is CsvLocation {
+  return !!v && typeof v === "object" && typeof (v as { path?: unknown }).path === "string";
+}
+
+/** "Line 12, column recordType": where in the file, when the error knows; `null` otherwise. */
+export function describeLocation(l: CsvLocation): string | null {
+  const parts: string[] = [];
+  if (l.line !== null) parts.push(`line ${l.line}`);
+  if (l.column !== null) parts.push(`column ${l.column}`);
+  if (parts.length === 0) return null;
+  const text = parts.join(", ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 const NEXT_STEPS: Record<string, string> = {
@@ -40,6 +60,11 @@ const NEXT_STEPS: Record<string, string> = {
   path_not_allowed: "Choose the file with Open CSV… or Browse…, drop it on the window, or use the library or the export folder.",
   export_not_csv: "End the file name with .csv.",
   export_exists: "Confirm to replace the file, or choose another name.",
+  report_file: "Check the file at the place named (a spreadsheet may have changed it), or fetch the report again.",
+  report_closed: "Open the report again from the library.",
+  unknown_column: "Sort by another column, or open the report again.",
+  task_failed: "Try again; if it keeps failing, look at the app's log.",
+  export_path_missing: "Type a file name or choose one with Browse….",
 };
 
 /** The next thing the user can do about an error, in plain words. */

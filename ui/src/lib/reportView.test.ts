@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
-  MAX_SCROLL_PX, PAGE, ROW_HEIGHT, buildMatrix, emptyFilter, firstRow, geometry, isEmptyFilter, matrixFilter,
-  nextSort, pagesFor, queryKey, resyncPlan, rowsFrom, scrollTopFor, toggle, trimPages,
+  MAX_SCROLL_PX, PAGE, ROW_HEIGHT, buildMatrix, canonicalFilter, chips, emptyFilter, firstRow, geometry, isEmptyFilter,
+  matrixFilter, nextSort, pagesFor, queryKey, resyncPlan, rowsFrom, scrollTopFor, toggle, toggleChip, trimPages,
 } from "./reportView";
-import type { GridRow, SummaryDto } from "./bindings";
+import type { Filter, GridRow, SummaryDto } from "./bindings";
 
 const summary: SummaryDto = {
   total: 17,
@@ -19,12 +19,37 @@ describe("filters", () => {
   it("toggles chips and keys queries stably", () => {
     expect(toggle(["A"], "B")).toEqual(["A", "B"]);
     expect(toggle(["A", "B"], "A")).toEqual(["B"]);
-    const f = { ...emptyFilter(), types: ["B", "A"], text: " Jpg " };
-    const g = { ...emptyFilter(), types: ["A", "B"], text: "jpg" };
+    const f: Filter = { ...emptyFilter(), types: ["RENDITION", "COLLECTION", "RENDITION"], text: " Jpg " };
+    const g: Filter = { ...emptyFilter(), types: ["COLLECTION", "RENDITION"], text: "jpg", actions: [] };
     expect(queryKey(f, null)).toBe(queryKey(g, null));
     expect(queryKey(f, null)).not.toBe(queryKey(f, { column: "name", descending: false }));
+    expect(queryKey(f, null)).not.toBe(queryKey({ ...f, text: "png" }, null));
     expect(isEmptyFilter(emptyFilter())).toBe(true);
+    expect(isEmptyFilter({ types: [], actions: [], subscribers: [], text: "  " })).toBe(true);
     expect(isEmptyFilter(g)).toBe(false);
+    expect(queryKey(emptyFilter(), null)).toBe(queryKey({ types: [], text: " " }, null));
+  });
+
+  it("handles a field it does not name, as the next Rust field would arrive", () => {
+    // A field Rust may add tomorrow: no change here is needed for it to count.
+    const withTags: Filter & { tags?: string[]; owner?: string } = { types: ["RENDITION"], tags: ["b", "a"] };
+    expect(isEmptyFilter(withTags)).toBe(false);
+    expect(isEmptyFilter({ ...emptyFilter(), tags: [], owner: " " } as Filter)).toBe(true);
+    expect(canonicalFilter(withTags)).toEqual({ tags: ["a", "b"], types: ["RENDITION"] });
+    const same: Filter & { tags?: string[] } = { tags: ["a", "b", "a"], types: ["RENDITION"] };
+    expect(queryKey(withTags, null)).toBe(queryKey(same, null));
+    expect(queryKey(withTags, null)).not.toBe(queryKey({ types: ["RENDITION"] }, null));
+    const owned = { ...emptyFilter(), owner: " Ann " } as Filter;
+    expect(canonicalFilter(owned)).toEqual({ owner: "ann" });
+  });
+
+  it("toggles chips of any list field", () => {
+    let f = toggleChip(emptyFilter(), "subscribers", "sub-1");
+    f = toggleChip(f, "types", "NEW_TYPE");
+    expect(chips(f, "subscribers")).toEqual(["sub-1"]);
+    expect(chips(f, "types")).toEqual(["NEW_TYPE"]);
+    expect(chips(toggleChip(f, "types", "NEW_TYPE"), "types")).toEqual([]);
+    expect(chips(emptyFilter(), "actions")).toEqual([]);
   });
 
   it("cycles sorts", () => {
@@ -37,8 +62,8 @@ describe("filters", () => {
   });
 
   it("matrix clicks set and clear the type and action filter", () => {
-    const f = matrixFilter(emptyFilter(), "RENDITION", "UPDATE");
-    expect([f.types, f.actions]).toEqual([["RENDITION"], ["UPDATE"]]);
+    const f = matrixFilter({ text: "jpg" }, "RENDITION", "UPDATE");
+    expect([f.types, f.actions, f.text]).toEqual([["RENDITION"], ["UPDATE"], "jpg"]);
     expect(matrixFilter(f, "RENDITION", "UPDATE").types).toEqual([]);
     const col = matrixFilter(f, null, "DELETE");
     expect([col.types, col.actions]).toEqual([[], ["DELETE"]]);

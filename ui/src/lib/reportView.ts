@@ -1,28 +1,70 @@
 // The viewer's pure logic: filters and chips, the virtual grid's geometry and window pages, the
 // type × action matrix. No Svelte, no Tauri: tested with Vitest.
 
-import type { GridRow, SummaryDto, ViewFilter, ViewSort } from "./bindings";
+import type { Filter, GridRow, RecordAction, RecordType, SummaryDto, ViewSort } from "./bindings";
 
 export const ACTIONS = ["CREATE", "UPDATE", "DELETE"] as const;
 
-/** An empty filter. */
-export function emptyFilter(): ViewFilter {
-  return { types: [], actions: [], subscribers: [], text: "" };
+// The filter is Rust's `mismatch_report::Filter`: every field optional, an absent field meaning
+// "any". Nothing here names its fields one by one, so a new field in Rust needs only its control
+// in the viewer: these functions treat every list and every text alike.
+
+/** An empty filter: keeps every row. */
+export function emptyFilter(): Filter {
+  return {};
 }
 
-export function isEmptyFilter(f: ViewFilter): boolean {
-  return f.types.length === 0 && f.actions.length === 0 && f.subscribers.length === 0 && f.text.trim() === "";
+/** A filter value that keeps every row: absent, an empty list or blank text. */
+function keepsAll(v: unknown): boolean {
+  return v === undefined || v === null || (Array.isArray(v) && v.length === 0) || (typeof v === "string" && v.trim() === "");
 }
 
-/** Adds `value` to a chip set, or removes it when present. */
-export function toggle(list: string[], value: string): string[] {
-  return list.includes(value) ? list.filter((v) => v !== value) : [...list, value];
+/** Whether the filter keeps every row (every field absent, empty or blank). */
+export function isEmptyFilter(f: Filter): boolean {
+  return Object.values(f).every(keepsAll);
+}
+
+/**
+ * The filter in canonical form, as Rust normalises it for its cache: fields that keep every row
+ * left out, keys in order, lists sorted without repeats, text trimmed and lower-cased.
+ */
+export function canonicalFilter(f: Filter): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const entries = Object.entries(f).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [k, v] of entries) {
+    if (keepsAll(v)) continue;
+    if (Array.isArray(v)) out[k] = [...new Set(v)].sort();
+    else if (typeof v === "string") out[k] = v.trim().toLowerCase();
+    else out[k] = v;
+  }
+  return out;
 }
 
 /** A stable key of filter + sort: pages of one key are never shown for another. */
-export function queryKey(f: ViewFilter, sort: ViewSort | null): string {
-  const norm = (xs: string[]) => [...xs].sort().join("\u0001");
-  return [norm(f.types), norm(f.actions), norm(f.subscribers), f.text.trim().toLowerCase(), sort ? `${sort.column}:${sort.descending ? "d" : "a"}` : ""].join("\u0002");
+export function queryKey(f: Filter, sort: ViewSort | null): string {
+  return JSON.stringify([canonicalFilter(f), sort ? [sort.column, sort.descending] : null]);
+}
+
+/** The list fields of a filter, shown as chips. */
+export type ChipKey = { [K in keyof Filter]-?: NonNullable<Filter[K]> extends readonly string[] ? K : never }[keyof Filter];
+
+/** The values of a chip list (an absent list is empty). */
+export function chips(f: Filter, key: ChipKey): readonly string[] {
+  return f[key] ?? [];
+}
+
+/** Adds `value` to a chip set, or removes it when present. */
+export function toggle(list: readonly string[], value: string): string[] {
+  return list.includes(value) ? list.filter((v) => v !== value) : [...list, value];
+}
+
+/**
+ * The filter with `value` added to or removed from the list `key`. Values come from the report
+ * as plain strings; a DX spelling this build does not know is still valid on the wire (Rust keeps
+ * it verbatim), hence the widening to `Filter`.
+ */
+export function toggleChip(f: Filter, key: ChipKey, value: string): Filter {
+  return { ...f, [key]: toggle(chips(f, key), value) } as Filter;
 }
 
 /** Next sort when a header is clicked: ascending → descending → file order. */
@@ -33,12 +75,13 @@ export function nextSort(current: ViewSort | null, column: string): ViewSort | n
 }
 
 /** The matrix filter for a click on a cell (type, action) or a row/column header (one null). */
-export function matrixFilter(f: ViewFilter, type: string | null, action: string | null): ViewFilter {
-  const same = (a: string[], v: string | null) => (v === null ? a.length === 0 : a.length === 1 && a[0] === v);
-  if (same(f.types, type) && same(f.actions, action)) {
+export function matrixFilter(f: Filter, type: string | null, action: string | null): Filter {
+  const same = (a: readonly string[], v: string | null) => (v === null ? a.length === 0 : a.length === 1 && a[0] === v);
+  if (same(chips(f, "types"), type) && same(chips(f, "actions"), action)) {
     return { ...f, types: [], actions: [] };
   }
-  return { ...f, types: type === null ? [] : [type], actions: action === null ? [] : [action] };
+  // Spellings from the report's summary (see `toggleChip` for the widening).
+  return { ...f, types: type === null ? [] : [type as RecordType], actions: action === null ? [] : [action as RecordAction] };
 }
 
 export interface MatrixRow {

@@ -26,7 +26,11 @@ pub enum Direction {
 }
 
 /// Which rows to show. Empty sets mean "any"; sets are OR'ed within, filters AND'ed together.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+///
+/// This is the one filter of the workspace: the app's commands take it as is and the UI's
+/// TypeScript type is generated from it. Every field has a default (a missing field means
+/// "any"), so a new field is added here and nowhere else in Rust.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Filter {
     /// Record types to keep.
@@ -66,32 +70,15 @@ impl Filter {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Query {
-    /// Record types to keep (empty: all).
-    pub types: Vec<RecordType>,
-    /// Record actions to keep (empty: all).
-    pub actions: Vec<RecordAction>,
-    /// Subscriber ids to keep (empty: all).
-    pub subscribers: Vec<String>,
-    /// Free text over record id, name and collection id (case-insensitive; empty: all).
-    pub text: String,
+    /// Which rows (on the wire, the filter's fields sit beside the window's).
+    #[serde(flatten)]
+    pub filter: Filter,
     /// Sort column and direction (`None`: file order).
     pub sort: Option<(Column, Direction)>,
     /// First row of the window (0-based, within the matches).
     pub offset: u64,
     /// Rows in the window.
     pub limit: u64,
-}
-
-impl Query {
-    /// The filter part of the query.
-    pub fn filter(&self) -> Filter {
-        Filter {
-            types: self.types.clone(),
-            actions: self.actions.clone(),
-            subscribers: self.subscribers.clone(),
-            text: self.text.clone(),
-        }
-    }
 }
 
 /// One row of a window with its row number in the report.
@@ -392,7 +379,7 @@ impl ReportStore {
     /// Runs a query: the rows of the window and the total number of matches. Repeated queries
     /// with the same filter (and sort) reuse the match set (and order).
     pub fn query(&self, q: &Query) -> Result<QueryResult, ReportError> {
-        let o = self.ordered(&q.filter(), q.sort)?;
+        let o = self.ordered(&q.filter, q.sort)?;
         let total = o.len();
         let start = usize::try_from(q.offset).unwrap_or(usize::MAX).min(total);
         let end = start
