@@ -92,6 +92,66 @@ mod tests {
         );
     }
 
+    /// Field names whose values are a closed set in the domain (run kinds, phases, outcomes,
+    /// rules, error codes, DX statuses, record types and actions, ...): in the generated file each
+    /// must have a union type, never a bare `string`.
+    const CLOSED_SETS: &[&str] = &[
+        "kind",
+        "phase",
+        "job",
+        "result",
+        "rule",
+        "code",
+        "status",
+        "resyncStatus",
+        "operationStatus",
+        "statuses",
+        "recordType",
+        "recordAction",
+        "types",
+        "actions",
+        "mode",
+        "environment",
+        "warning",
+        "during",
+    ];
+
+    #[test]
+    fn no_field_is_a_string_that_stands_for_a_closed_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("b.ts");
+        super::export(&p).unwrap();
+        let text = std::fs::read_to_string(p).unwrap();
+        let mut found = Vec::new();
+        for line in text.lines() {
+            let line = line.trim().trim_start_matches('{').trim();
+            for name in CLOSED_SETS {
+                for sep in [": ", "?: "] {
+                    let Some(rest) = line.strip_prefix(&format!("{name}{sep}")) else {
+                        continue;
+                    };
+                    let ty = rest.trim_end_matches([',', ';', ' ', '}']);
+                    if ty
+                        .split(['|', '[', ']', '(', ')', ' '])
+                        .any(|part| part == "string")
+                    {
+                        found.push(line.to_string());
+                    }
+                }
+            }
+        }
+        assert!(
+            found.is_empty(),
+            "fields of a closed set typed as string in the bindings: {found:#?}"
+        );
+        // The check sees the fields it is about.
+        assert!(text.contains("kind: RunKind"), "RunView.kind is a RunKind");
+        assert!(
+            text.contains("code: AppErrorCode"),
+            "errors carry an AppErrorCode"
+        );
+    }
+
     #[test]
     fn every_command_has_a_permission() {
         let listed: Vec<&str> = env!("DSC_COMMANDS").split(',').collect();

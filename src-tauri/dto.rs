@@ -226,8 +226,8 @@ pub struct SubscriberDto {
     pub sync_failure_logs: Option<String>,
     /// Last sync (ISO time).
     pub last_sync_time: Option<String>,
-    /// The find/resync status, DX's spelling.
-    pub resync_status: Option<String>,
+    /// The find/resync status.
+    pub resync_status: Option<dx_staging::ResyncStatus>,
     /// Last find/resync (ISO time).
     pub last_resync_time: Option<String>,
     /// Staging cycle length.
@@ -248,7 +248,7 @@ impl From<dx_staging::Subscriber> for SubscriberDto {
             sync_status: s.sync_status,
             sync_failure_logs: s.sync_failure_logs,
             last_sync_time: s.last_sync_time,
-            resync_status: s.resync_status.map(|r| r.as_str().to_string()),
+            resync_status: s.resync_status,
             last_resync_time: s.last_resync_time,
             cycle_length: s.cycle_length.map(|c| c as f64),
             enabled: s.status,
@@ -276,8 +276,8 @@ pub struct OperationDto {
     pub id: String,
     /// Trigger function (`syncStagingMediaContent`, `findStagingMismatch`, ...).
     pub trigger_function: Option<String>,
-    /// Status, DX's spelling.
-    pub status: String,
+    /// Status.
+    pub status: dx_staging::OperationStatus,
     /// Retries so far.
     pub retry_counter: Option<f64>,
     /// Error details as JSON text, when it failed.
@@ -303,7 +303,7 @@ impl From<dx_staging::Operation> for OperationDto {
         OperationDto {
             id: o.id.unwrap_or_default(),
             trigger_function: o.trigger_function,
-            status: o.status.as_str().to_string(),
+            status: o.status,
             retry_counter: o.retry_counter.map(|c| c as f64),
             error_info: json_text(o.error_info),
             inputs: json_text(o.inputs),
@@ -316,8 +316,8 @@ impl From<dx_staging::Operation> for OperationDto {
 /// How many operations have one status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 pub struct StatusCount {
-    /// DX's status.
-    pub status: String,
+    /// The status.
+    pub status: dx_staging::OperationStatus,
     /// How many.
     pub count: u32,
 }

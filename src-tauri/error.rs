@@ -57,9 +57,26 @@ pub enum AppError {
         /// What went wrong.
         detail: String,
     },
-    /// A demo-only action was asked outside the demo, or the reverse.
-    #[error("{0}")]
-    Refused(String),
+    /// A run id that cannot name a run (only letters, digits, `-` and `_`).
+    #[error("{run_id:?} is not a run id")]
+    NotARunId {
+        /// The id as sent.
+        run_id: String,
+    },
+    /// A run is being watched, so it cannot be forgotten.
+    #[error("the run is being watched: stop watching it first")]
+    RunBeingWatched,
+    /// Runs were asked for without a subscriber.
+    #[error("choose at least one subscriber")]
+    NoSubscriberChosen,
+    /// The system's file manager could not show a folder.
+    #[error("could not open {path}: {detail}")]
+    OpenFolderFailed {
+        /// The folder.
+        path: String,
+        /// What the system said.
+        detail: String,
+    },
     /// A report file could not be read or written; where in the file, when known, reaches the
     /// UI as the payload's [`CsvLocation`].
     #[error("{}: {source}", path.display())]
@@ -146,33 +163,150 @@ pub enum AppError {
     },
 }
 
-impl AppError {
-    /// A stable machine code; `dx-staging` errors keep their own codes.
-    pub fn code(&self) -> &'static str {
+/// The machine code of an error of the app itself (snake_case on the wire).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum AppCode {
+    /// [`AppError::KeyringUnavailable`].
+    KeyringUnavailable,
+    /// [`AppError::Keyring`].
+    Keyring,
+    /// [`AppError::PasswordNeeded`].
+    PasswordNeeded,
+    /// [`AppError::UnknownProfile`].
+    UnknownProfile,
+    /// [`AppError::NoLinkedProfile`].
+    NoLinkedProfile,
+    /// [`AppError::Settings`].
+    #[serde(rename = "settings_file")]
+    Settings,
+    /// [`AppError::Demo`].
+    Demo,
+    /// [`AppError::NotARunId`].
+    NotARunId,
+    /// [`AppError::RunBeingWatched`].
+    RunBeingWatched,
+    /// [`AppError::NoSubscriberChosen`].
+    NoSubscriberChosen,
+    /// [`AppError::OpenFolderFailed`].
+    OpenFolderFailed,
+    /// [`AppError::ReportFile`].
+    ReportFile,
+    /// [`AppError::ReportRows`].
+    ReportRows,
+    /// [`AppError::UnknownColumn`].
+    UnknownColumn,
+    /// [`AppError::NoSuchRow`].
+    NoSuchRow,
+    /// [`AppError::ReportClosed`].
+    ReportClosed,
+    /// [`AppError::TaskFailed`].
+    TaskFailed,
+    /// [`AppError::RunFile`].
+    RunFile,
+    /// [`AppError::FileSystem`].
+    FileSystem,
+    /// [`AppError::ExportPathMissing`].
+    ExportPathMissing,
+    /// [`AppError::Cancelled`].
+    Cancelled,
+    /// [`AppError::PathNotAllowed`].
+    PathNotAllowed,
+    /// [`AppError::ExportNotCsv`].
+    ExportNotCsv,
+    /// [`AppError::ExportExists`].
+    ExportExists,
+}
+
+impl AppCode {
+    /// The code as text.
+    pub fn as_str(self) -> &'static str {
         match self {
-            AppError::Dx(e) => e.code(),
-            AppError::KeyringUnavailable { .. } => "keyring_unavailable",
-            AppError::Keyring { .. } => "keyring",
-            AppError::PasswordNeeded { .. } => "password_needed",
-            AppError::UnknownProfile { .. } => "unknown_profile",
-            AppError::NoLinkedProfile { .. } => "no_linked_profile",
-            AppError::Settings { .. } => "settings_file",
-            AppError::Demo { .. } => "demo",
-            AppError::Refused(_) => "refused",
-            AppError::ReportFile { .. } => "report_file",
-            AppError::ReportRows { .. } => "report_rows",
-            AppError::UnknownColumn { .. } => "unknown_column",
-            AppError::NoSuchRow { .. } => "no_such_row",
-            AppError::ReportClosed => "report_closed",
-            AppError::TaskFailed { .. } => "task_failed",
-            AppError::RunFile { .. } => "run_file",
-            AppError::FileSystem { .. } => "file_system",
-            AppError::ExportPathMissing => "export_path_missing",
-            AppError::Cancelled => "cancelled",
-            AppError::PathNotAllowed { .. } => "path_not_allowed",
-            AppError::ExportNotCsv { .. } => "export_not_csv",
-            AppError::ExportExists { .. } => "export_exists",
+            AppCode::KeyringUnavailable => "keyring_unavailable",
+            AppCode::Keyring => "keyring",
+            AppCode::PasswordNeeded => "password_needed",
+            AppCode::UnknownProfile => "unknown_profile",
+            AppCode::NoLinkedProfile => "no_linked_profile",
+            AppCode::Settings => "settings_file",
+            AppCode::Demo => "demo",
+            AppCode::NotARunId => "not_a_run_id",
+            AppCode::RunBeingWatched => "run_being_watched",
+            AppCode::NoSubscriberChosen => "no_subscriber_chosen",
+            AppCode::OpenFolderFailed => "open_folder_failed",
+            AppCode::ReportFile => "report_file",
+            AppCode::ReportRows => "report_rows",
+            AppCode::UnknownColumn => "unknown_column",
+            AppCode::NoSuchRow => "no_such_row",
+            AppCode::ReportClosed => "report_closed",
+            AppCode::TaskFailed => "task_failed",
+            AppCode::RunFile => "run_file",
+            AppCode::FileSystem => "file_system",
+            AppCode::ExportPathMissing => "export_path_missing",
+            AppCode::Cancelled => "cancelled",
+            AppCode::PathNotAllowed => "path_not_allowed",
+            AppCode::ExportNotCsv => "export_not_csv",
+            AppCode::ExportExists => "export_exists",
         }
+    }
+}
+
+/// The machine code the UI receives: the app's own, or `dx-staging`'s for errors talking to DX.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, specta::Type)]
+#[serde(untagged)]
+pub enum AppErrorCode {
+    /// An error of the app.
+    App(AppCode),
+    /// An error of `dx-staging` (DX, the network, a workflow rule).
+    Dx(dx_staging::ErrorCode),
+}
+
+impl AppErrorCode {
+    /// The code as text (`bad_credentials`, `path_not_allowed`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppErrorCode::App(c) => c.as_str(),
+            AppErrorCode::Dx(c) => c.as_str(),
+        }
+    }
+}
+
+impl AppError {
+    /// The machine code; `dx-staging` errors keep their own.
+    pub fn kind(&self) -> AppErrorCode {
+        let app = match self {
+            AppError::Dx(e) => return AppErrorCode::Dx(e.kind()),
+            AppError::KeyringUnavailable { .. } => AppCode::KeyringUnavailable,
+            AppError::Keyring { .. } => AppCode::Keyring,
+            AppError::PasswordNeeded { .. } => AppCode::PasswordNeeded,
+            AppError::UnknownProfile { .. } => AppCode::UnknownProfile,
+            AppError::NoLinkedProfile { .. } => AppCode::NoLinkedProfile,
+            AppError::Settings { .. } => AppCode::Settings,
+            AppError::Demo { .. } => AppCode::Demo,
+            AppError::NotARunId { .. } => AppCode::NotARunId,
+            AppError::RunBeingWatched => AppCode::RunBeingWatched,
+            AppError::NoSubscriberChosen => AppCode::NoSubscriberChosen,
+            AppError::OpenFolderFailed { .. } => AppCode::OpenFolderFailed,
+            AppError::ReportFile { .. } => AppCode::ReportFile,
+            AppError::ReportRows { .. } => AppCode::ReportRows,
+            AppError::UnknownColumn { .. } => AppCode::UnknownColumn,
+            AppError::NoSuchRow { .. } => AppCode::NoSuchRow,
+            AppError::ReportClosed => AppCode::ReportClosed,
+            AppError::TaskFailed { .. } => AppCode::TaskFailed,
+            AppError::RunFile { .. } => AppCode::RunFile,
+            AppError::FileSystem { .. } => AppCode::FileSystem,
+            AppError::ExportPathMissing => AppCode::ExportPathMissing,
+            AppError::Cancelled => AppCode::Cancelled,
+            AppError::PathNotAllowed { .. } => AppCode::PathNotAllowed,
+            AppError::ExportNotCsv { .. } => AppCode::ExportNotCsv,
+            AppError::ExportExists { .. } => AppCode::ExportExists,
+        };
+        AppErrorCode::App(app)
+    }
+
+    /// The machine code as text.
+    pub fn code(&self) -> &'static str {
+        self.kind().as_str()
     }
 
     /// The profile field the error is about, when there is one (DXClient spelling).
@@ -195,7 +329,7 @@ impl AppError {
     /// The wire form.
     pub fn payload(&self) -> ErrorPayload {
         ErrorPayload {
-            code: self.code().to_string(),
+            code: self.kind(),
             message: self.to_string(),
             field: self.field(),
             location: self.location(),
@@ -249,7 +383,7 @@ impl CsvLocation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, specta::Type)]
 pub struct ErrorPayload {
     /// Stable machine code (`bad_credentials`, `tls`, `keyring_unavailable`, ...).
-    pub code: String,
+    pub code: AppErrorCode,
     /// What happened, in plain words; never contains a secret.
     pub message: String,
     /// The profile field concerned, if any (`hostname`, `dxPort`, ...).
@@ -489,6 +623,95 @@ mod tests {
                 serde_json::to_value(&e).unwrap(),
                 json!({"code": code, "message": message, "field": null, "location": null})
             );
+        }
+    }
+
+    #[test]
+    fn every_other_app_error_has_its_own_code_and_message() {
+        let cases = [
+            (
+                AppError::Keyring {
+                    detail: "locked".into(),
+                },
+                "keyring",
+                "the keyring refused the password: locked",
+            ),
+            (
+                AppError::UnknownProfile { id: "p9".into() },
+                "unknown_profile",
+                "there is no profile with id p9",
+            ),
+            (
+                AppError::NoLinkedProfile {
+                    profile: "prod".into(),
+                },
+                "no_linked_profile",
+                "profile prod has no linked subscriber environment: link one in Profiles",
+            ),
+            (
+                AppError::Settings {
+                    path: "/d/profiles.json".into(),
+                    detail: "disk full".into(),
+                },
+                "settings_file",
+                "settings file /d/profiles.json: disk full",
+            ),
+            (
+                AppError::Demo {
+                    detail: "port taken".into(),
+                },
+                "demo",
+                "the demo could not start: port taken",
+            ),
+            (
+                AppError::NotARunId {
+                    run_id: "../x".into(),
+                },
+                "not_a_run_id",
+                "\"../x\" is not a run id",
+            ),
+            (
+                AppError::RunBeingWatched,
+                "run_being_watched",
+                "the run is being watched: stop watching it first",
+            ),
+            (
+                AppError::NoSubscriberChosen,
+                "no_subscriber_chosen",
+                "choose at least one subscriber",
+            ),
+            (
+                AppError::OpenFolderFailed {
+                    path: "/logs".into(),
+                    detail: "no file manager".into(),
+                },
+                "open_folder_failed",
+                "could not open /logs: no file manager",
+            ),
+            (AppError::Cancelled, "cancelled", "cancelled"),
+        ];
+        for (e, code, message) in cases {
+            assert_eq!(
+                serde_json::to_value(&e).unwrap(),
+                json!({"code": code, "message": message, "field": null, "location": null})
+            );
+        }
+    }
+
+    #[test]
+    fn every_code_reads_back_as_the_same_code() {
+        let dx = dx_staging::Error::Timeout { host: "h:1".into() };
+        for e in [
+            AppError::from(dx),
+            AppError::RunBeingWatched,
+            AppError::Settings {
+                path: "p".into(),
+                detail: "d".into(),
+            },
+        ] {
+            let back: ErrorPayload =
+                serde_json::from_value(serde_json::to_value(&e).unwrap()).unwrap();
+            assert_eq!(back.code, e.kind());
         }
     }
 

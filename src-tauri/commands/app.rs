@@ -56,5 +56,8 @@ pub async fn start_demo(state: State<'_, AppState>) -> AppResult<Vec<ProfileView
 pub async fn open_log_folder(app: AppHandle, state: State<'_, AppState>) -> AppResult<()> {
     app.opener()
         .open_path(state.log_dir.display().to_string(), None::<&str>)
-        .map_err(|e| AppError::Refused(format!("could not open {}: {e}", state.log_dir.display())))
+        .map_err(|e| AppError::OpenFolderFailed {
+            path: state.log_dir.display().to_string(),
+            detail: e.to_string(),
+        })
 }

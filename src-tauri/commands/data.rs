@@ -75,7 +75,7 @@ pub async fn list_operations(
     state: State<'_, AppState>,
     profile_id: String,
     environment: Environment,
-    statuses: Vec<String>,
+    statuses: Vec<OperationStatus>,
     trigger_prefix: String,
     offset: u32,
     limit: u32,
@@ -97,7 +97,7 @@ pub async fn operations(
     state: &AppState,
     profile_id: String,
     environment: Environment,
-    statuses: Vec<String>,
+    statuses: Vec<OperationStatus>,
     trigger_prefix: String,
     offset: u32,
     limit: u32,
@@ -111,14 +111,13 @@ pub async fn operations(
 /// Filters, counts, sorts (newest first) and pages operations.
 pub fn page(
     all: Vec<Operation>,
-    statuses: &[String],
+    statuses: &[OperationStatus],
     trigger_prefix: &str,
     offset: u32,
     limit: u32,
     profile_id: String,
 ) -> OperationsPage {
     let prefix = trigger_prefix.trim().to_ascii_lowercase();
-    let wanted: Vec<OperationStatus> = statuses.iter().map(|s| OperationStatus::parse(s)).collect();
     let mut matching: Vec<Operation> = all
         .into_iter()
         .filter(|o| {
@@ -133,8 +132,8 @@ pub fn page(
     for o in &matching {
         *counts.entry(o.status.as_str().to_string()).or_default() += 1;
     }
-    if !wanted.is_empty() {
-        matching.retain(|o| wanted.contains(&o.status));
+    if !statuses.is_empty() {
+        matching.retain(|o| statuses.contains(&o.status));
     }
     matching.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| b.id.cmp(&a.id)));
     let total = matching.len().min(u32::MAX as usize) as u32;
@@ -149,7 +148,10 @@ pub fn page(
         total,
         counts: counts
             .into_iter()
-            .map(|(status, count)| StatusCount { status, count })
+            .map(|(status, count)| StatusCount {
+                status: OperationStatus::parse(&status),
+                count,
+            })
             .collect(),
         profile_id,
     }
@@ -198,7 +200,7 @@ mod tests {
         ];
         let p = page(
             ops.clone(),
-            &["FAILED".into(), "TODO".into()],
+            &[OperationStatus::Failed, OperationStatus::Todo],
             "sync",
             0,
             2,
@@ -213,22 +215,22 @@ mod tests {
             p.counts,
             vec![
                 StatusCount {
-                    status: "FAILED".into(),
+                    status: OperationStatus::Failed,
                     count: 2
                 },
                 StatusCount {
-                    status: "SUCCESS".into(),
+                    status: OperationStatus::Success,
                     count: 1
                 },
                 StatusCount {
-                    status: "TODO".into(),
+                    status: OperationStatus::Todo,
                     count: 1
                 },
             ]
         );
         let p2 = page(
             ops.clone(),
-            &["FAILED".into(), "TODO".into()],
+            &[OperationStatus::Failed, OperationStatus::Todo],
             "SYNC",
             2,
             2,

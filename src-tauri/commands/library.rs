@@ -79,5 +79,8 @@ pub async fn open_library_folder(
     })?;
     app.opener()
         .open_path(dir.display().to_string(), None::<&str>)
-        .map_err(|e| AppError::Refused(format!("could not open {}: {e}", dir.display())))
+        .map_err(|e| AppError::OpenFolderFailed {
+            path: dir.display().to_string(),
+            detail: e.to_string(),
+        })
 }

@@ -4,7 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
+use dx_staging::record_compare::{
+    compare_record as compare_record_on_both, RecordComparison, SubscriberSide,
+};
 use mismatch_report::Filter;
+use mismatch_report::RecordType;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
@@ -12,10 +16,10 @@ use tauri_plugin_dialog::DialogExt;
 use crate::error::{AppError, AppResult};
 use crate::paths::{check_export_target, Access};
 use crate::reports::dto::{
-    ExportResult, GridWindow, LoadProgressDto, RecordComparison, ReportInfoDto, RowDetail,
-    SummaryDto, ViewSort, WindowRequest,
+    ExportResult, GridWindow, LoadProgressDto, ReportInfoDto, RowDetail, SummaryDto, ViewSort,
+    WindowRequest,
 };
-use crate::reports::{compare, export_file_name};
+use crate::reports::export_file_name;
 use crate::state::AppState;
 use crate::workbench::Workbench;
 
@@ -264,33 +268,21 @@ pub fn export(
 pub async fn compare_record(
     state: State<'_, AppState>,
     profile_id: String,
-    record_type: String,
+    record_type: RecordType,
     record_id: String,
 ) -> AppResult<RecordComparison> {
     let publisher = state.client(&profile_id).await?;
-    let on_publisher = publisher
-        .records()
-        .details(&record_type, &record_id)
-        .await?;
     let linked = state.profile(&profile_id)?.subscriber_profile_id;
-    let (on_subscriber, note) = match linked {
-        None => (
-            None,
-            Some("No subscriber environment is linked to this profile: link one in Profiles to compare.".to_string()),
+    let subscriber = match linked {
+        None => Err(
+            "No subscriber environment is linked to this profile: link one in Profiles to compare."
+                .to_string(),
         ),
-        Some(id) => match state.client(&id).await {
-            Err(e) => (None, Some(e.to_string())),
-            Ok(c) => match c.records().details(&record_type, &record_id).await {
-                Ok(v) => (Some(v), None),
-                Err(e) => (None, Some(e.to_string())),
-            },
-        },
+        Some(id) => state.client(&id).await.map_err(|e| e.to_string()),
     };
-    Ok(compare::compare(
-        &record_type,
-        &record_id,
-        on_publisher.as_ref(),
-        on_subscriber.as_ref().map(|x| x.as_ref()),
-        note,
-    ))
+    let side = match &subscriber {
+        Ok(c) => SubscriberSide::Client(c),
+        Err(why) => SubscriberSide::Unavailable(why),
+    };
+    Ok(compare_record_on_both(&publisher, side, &record_type, &record_id).await?)
 }

@@ -80,7 +80,7 @@ pub fn start<H: RunHost>(
     } = request;
     host.app_state().profile(&profile_id)?;
     if subscriber_ids.is_empty() {
-        return Err(AppError::Refused("choose at least one subscriber".into()));
+        return Err(AppError::NoSubscriberChosen);
     }
     let previous_report = previous_report.filter(|p| !p.trim().is_empty());
     if let Some(p) = &previous_report {

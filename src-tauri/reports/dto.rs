@@ -2,7 +2,9 @@
 //! `mismatch_report`'s own [`Filter`], sent as is.
 //! Counts are `u32` (a report of more than four billion rows is not a report a person browses).
 
-use mismatch_report::{Column, Direction, Filter, Summary, CANONICAL_HEADER};
+use mismatch_report::{
+    Column, Direction, Filter, RecordAction, RecordType, Summary, CANONICAL_HEADER,
+};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
@@ -127,9 +129,9 @@ pub struct GridWindow {
 #[serde(rename_all = "camelCase")]
 pub struct SummaryCellDto {
     /// Record type.
-    pub record_type: String,
+    pub record_type: RecordType,
     /// Record action.
-    pub record_action: String,
+    pub record_action: RecordAction,
     /// Rows.
     pub count: u32,
 }
@@ -152,8 +154,8 @@ impl From<&Summary> for SummaryDto {
                 .cells
                 .iter()
                 .map(|c| SummaryCellDto {
-                    record_type: c.record_type.as_str().to_string(),
-                    record_action: c.record_action.as_str().to_string(),
+                    record_type: c.record_type.clone(),
+                    record_action: c.record_action.clone(),
                     count: clamp(c.count),
                 })
                 .collect(),
@@ -207,9 +209,9 @@ pub struct ReportInfoDto {
     /// Columns in grid order.
     pub columns: Vec<ColumnDto>,
     /// Record types present.
-    pub types: Vec<String>,
+    pub types: Vec<RecordType>,
     /// Record actions present.
-    pub actions: Vec<String>,
+    pub actions: Vec<RecordAction>,
     /// Subscribers present.
     pub subscribers: Vec<String>,
     /// Counts of the whole report.
@@ -250,7 +252,7 @@ pub struct RowDetail {
     /// Row number in the file (0-based).
     pub index: u32,
     /// Record type (for "Compare on both environments").
-    pub record_type: String,
+    pub record_type: RecordType,
     /// Record id.
     pub record_id: String,
     /// Every field, header names as in the file's canonical form, extras last.
@@ -283,38 +285,6 @@ pub struct ComparisonDto {
     pub path_a: String,
     /// B's file.
     pub path_b: String,
-}
-
-/// One field of a record on both environments.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct FieldComparison {
-    /// Dotted path of the field (`metadata.title`).
-    pub field: String,
-    /// Value on the publisher (`None`: absent).
-    pub publisher: Option<String>,
-    /// Value on the subscriber (`None`: absent).
-    pub subscriber: Option<String>,
-    /// The values differ.
-    pub differs: bool,
-}
-
-/// A record as the publisher and the linked subscriber environment see it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct RecordComparison {
-    /// Record type.
-    pub record_type: String,
-    /// Record id.
-    pub record_id: String,
-    /// The publisher has the record.
-    pub on_publisher: bool,
-    /// The subscriber has the record (`None`: not checked, no linked profile).
-    pub on_subscriber: Option<bool>,
-    /// Why the subscriber side is missing, when it could not be read.
-    pub subscriber_note: Option<String>,
-    /// Field by field, differences first.
-    pub fields: Vec<FieldComparison>,
 }
 
 /// `u64` → `u32`, saturating.

@@ -1,8 +1,7 @@
 //! The open reports of the viewer: `mismatch-report` stores kept in Rust, answered a window of
 //! rows at a time, so a report never crosses into JavaScript whole. Also the report library
-//! ([`library`]) and the record comparison of both environments ([`compare`]).
+//! ([`library`]).
 
-pub mod compare;
 pub mod dto;
 pub mod library;
 
@@ -13,8 +12,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use mismatch_report::{
-    Column, Direction, Filter, MismatchRow, Query, ReaderOptions, ReportError, ReportStore,
-    WriterOptions, CANONICAL_HEADER,
+    Column, Direction, Filter, MismatchRow, Query, ReaderOptions, RecordAction, RecordType,
+    ReportError, ReportStore, WriterOptions, CANONICAL_HEADER,
 };
 
 use crate::error::{AppError, AppResult};
@@ -121,8 +120,14 @@ impl ReportRegistry {
             path: path.map(|p| p.display().to_string()),
             rows: clamp(store.len() as u64),
             columns: columns(store.extra_columns()),
-            types: distinct(Column::RecordType),
-            actions: distinct(Column::RecordAction),
+            types: distinct(Column::RecordType)
+                .iter()
+                .map(|t| RecordType::parse(t))
+                .collect(),
+            actions: distinct(Column::RecordAction)
+                .iter()
+                .map(|a| RecordAction::parse(a))
+                .collect(),
             subscribers: distinct(Column::SubscriberId),
             summary: SummaryDto::from(&store.summary(&Filter::default())),
             meta,
@@ -241,7 +246,7 @@ impl ReportRegistry {
     pub fn row(&self, handle: &str, index: u32) -> AppResult<RowDetail> {
         let r = self.get(handle)?;
         let row = r.store.row(u64::from(index)).map_err(store_error)?;
-        let record_type = row.record_type.as_str().to_string();
+        let record_type = row.record_type.clone();
         let record_id = row.record_id.clone();
         let names = CANONICAL_HEADER
             .iter()

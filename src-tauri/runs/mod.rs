@@ -122,7 +122,9 @@ impl RunManager {
     /// A saved run and its owner.
     pub fn load(&self, run_id: &str) -> AppResult<(RunState, RunOwner)> {
         if !is_run_id(run_id) {
-            return Err(AppError::Refused(format!("{run_id:?} is not a run id")));
+            return Err(AppError::NotARunId {
+                run_id: run_id.to_string(),
+            });
         }
         let state = RunState::load(&self.state_path(run_id)).map_err(AppError::from)?;
         let owner_path = self.owner_path(run_id);
@@ -172,9 +174,7 @@ impl RunManager {
     pub fn remove(&self, run_id: &str) -> AppResult<()> {
         let (s, _) = self.load(run_id)?;
         if !s.is_done() && self.is_active(run_id) {
-            return Err(AppError::Refused(
-                "the run is being watched: stop watching it first".into(),
-            ));
+            return Err(AppError::RunBeingWatched);
         }
         let _ = std::fs::remove_file(self.state_path(run_id));
         let _ = std::fs::remove_file(self.owner_path(run_id));
@@ -465,7 +465,7 @@ mod tests {
         assert!(!m.cancel(&a.run_id));
         m.remove(&a.run_id).unwrap();
         assert_eq!(m.list(Some("p1")).len(), 1);
-        assert_eq!(m.load("../x").unwrap_err().code(), "refused");
+        assert_eq!(m.load("../x").unwrap_err().code(), "not_a_run_id");
     }
 
     #[test]
@@ -479,7 +479,7 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let m = RunManager::new(dir.path().join("runs"), dir.path().join("reports"));
-        assert_eq!(m.load("x:y").unwrap_err().code(), "refused");
+        assert_eq!(m.load("x:y").unwrap_err().code(), "not_a_run_id");
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod fsname;
 pub mod keep_then_delete;
 pub mod model;
 pub mod profile;
+pub mod record_compare;
 pub mod report;
 pub mod secret;
 pub mod workflow;

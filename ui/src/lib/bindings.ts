@@ -56,7 +56,7 @@ export const commands = {
 	 *  One page of operations filtered by status (several) and trigger-function prefix, with the
 	 *  counts by status of every operation matching the prefix.
 	 */
-	listOperations: (profileId: string, environment: Environment, statuses: string[], triggerPrefix: string, offset: number, limit: number) => __TAURI_INVOKE<OperationsPage>("list_operations", { profileId, environment, statuses, triggerPrefix, offset, limit }),
+	listOperations: (profileId: string, environment: Environment, statuses: OperationStatus[], triggerPrefix: string, offset: number, limit: number) => __TAURI_INVOKE<OperationsPage>("list_operations", { profileId, environment, statuses, triggerPrefix, offset, limit }),
 	/**
 	 *  Starts the demo (a simulated publisher and subscriber on loopback) if it is not running,
 	 *  and returns the profiles, the demo ones included.
@@ -114,7 +114,7 @@ export const commands = {
 	 */
 	exportReport: (handle: string, filter: Filter, sort: ViewSort | null, path: string, overwrite: boolean) => __TAURI_INVOKE<ExportResult>("export_report", { handle, filter, sort, path, overwrite }),
 	/**  One record from the publisher and from the linked subscriber environment, field by field. */
-	compareRecord: (profileId: string, recordType: string, recordId: string) => __TAURI_INVOKE<RecordComparison>("compare_record", { profileId, recordType, recordId }),
+	compareRecord: (profileId: string, recordType: RecordType, recordId: string) => __TAURI_INVOKE<RecordComparison>("compare_record", { profileId, recordType, recordId }),
 	/**  The reports of a profile, newest first. */
 	listLibrary: (profileId: string) => __TAURI_INVOKE<LibraryEntry[]>("list_library", { profileId }),
 	/**
@@ -132,6 +132,64 @@ export const commands = {
 };
 
 /* Types */
+/**  The machine code of an error of the app itself (snake_case on the wire). */
+export type AppCode = 
+/**  [`AppError::KeyringUnavailable`]. */
+"keyring_unavailable" | 
+/**  [`AppError::Keyring`]. */
+"keyring" | 
+/**  [`AppError::PasswordNeeded`]. */
+"password_needed" | 
+/**  [`AppError::UnknownProfile`]. */
+"unknown_profile" | 
+/**  [`AppError::NoLinkedProfile`]. */
+"no_linked_profile" | 
+/**  [`AppError::Settings`]. */
+"settings_file" | 
+/**  [`AppError::Demo`]. */
+"demo" | 
+/**  [`AppError::NotARunId`]. */
+"not_a_run_id" | 
+/**  [`AppError::RunBeingWatched`]. */
+"run_being_watched" | 
+/**  [`AppError::NoSubscriberChosen`]. */
+"no_subscriber_chosen" | 
+/**  [`AppError::OpenFolderFailed`]. */
+"open_folder_failed" | 
+/**  [`AppError::ReportFile`]. */
+"report_file" | 
+/**  [`AppError::ReportRows`]. */
+"report_rows" | 
+/**  [`AppError::UnknownColumn`]. */
+"unknown_column" | 
+/**  [`AppError::NoSuchRow`]. */
+"no_such_row" | 
+/**  [`AppError::ReportClosed`]. */
+"report_closed" | 
+/**  [`AppError::TaskFailed`]. */
+"task_failed" | 
+/**  [`AppError::RunFile`]. */
+"run_file" | 
+/**  [`AppError::FileSystem`]. */
+"file_system" | 
+/**  [`AppError::ExportPathMissing`]. */
+"export_path_missing" | 
+/**  [`AppError::Cancelled`]. */
+"cancelled" | 
+/**  [`AppError::PathNotAllowed`]. */
+"path_not_allowed" | 
+/**  [`AppError::ExportNotCsv`]. */
+"export_not_csv" | 
+/**  [`AppError::ExportExists`]. */
+"export_exists";
+
+/**  The machine code the UI receives: the app's own, or `dx-staging`'s for errors talking to DX. */
+export type AppErrorCode = 
+/**  An error of the app. */
+AppCode | 
+/**  An error of `dx-staging` (DX, the network, a workflow rule). */
+ErrorCode;
+
 /**  What the app tells the UI at start. */
 export type AppInfo = {
 	/**  Version of the app. */
@@ -294,7 +352,7 @@ export type ErrorCode =
 /**  What the UI receives when a command fails. */
 export type ErrorPayload = {
 	/**  Stable machine code (`bad_credentials`, `tls`, `keyring_unavailable`, ...). */
-	code: string,
+	code: AppErrorCode,
 	/**  What happened, in plain words; never contains a secret. */
 	message: string,
 	/**  The profile field concerned, if any (`hostname`, `dxPort`, ...). */
@@ -443,8 +501,8 @@ export type OperationDto = {
 	id: string,
 	/**  Trigger function (`syncStagingMediaContent`, `findStagingMismatch`, ...). */
 	triggerFunction: string | null,
-	/**  Status, DX's spelling. */
-	status: string,
+	/**  Status. */
+	status: OperationStatus,
 	/**  Retries so far. */
 	retryCounter: number | null,
 	/**  Error details as JSON text, when it failed. */
@@ -617,7 +675,7 @@ export type RecordAction = "CREATE" | "UPDATE" | "DELETE";
 /**  A record as the publisher and the linked subscriber environment see it. */
 export type RecordComparison = {
 	/**  Record type. */
-	recordType: string,
+	recordType: RecordType,
 	/**  Record id. */
 	recordId: string,
 	/**  The publisher has the record. */
@@ -645,9 +703,9 @@ export type ReportInfoDto = {
 	/**  Columns in grid order. */
 	columns: ColumnDto[],
 	/**  Record types present. */
-	types: string[],
+	types: RecordType[],
 	/**  Record actions present. */
-	actions: string[],
+	actions: RecordAction[],
 	/**  Subscribers present. */
 	subscribers: string[],
 	/**  Counts of the whole report. */
@@ -683,7 +741,7 @@ export type RowDetail = {
 	/**  Row number in the file (0-based). */
 	index: number,
 	/**  Record type (for "Compare on both environments"). */
-	recordType: string,
+	recordType: RecordType,
 	/**  Record id. */
 	recordId: string,
 	/**  Every field, header names as in the file's canonical form, extras last. */
@@ -821,8 +879,8 @@ reason: string };
 
 /**  How many operations have one status. */
 export type StatusCount = {
-	/**  DX's status. */
-	status: string,
+	/**  The status. */
+	status: OperationStatus,
 	/**  How many. */
 	count: number,
 };
@@ -839,8 +897,8 @@ export type SubscriberDto = {
 	syncFailureLogs: string | null,
 	/**  Last sync (ISO time). */
 	lastSyncTime: string | null,
-	/**  The find/resync status, DX's spelling. */
-	resyncStatus: string | null,
+	/**  The find/resync status. */
+	resyncStatus: ResyncStatus | null,
 	/**  Last find/resync (ISO time). */
 	lastResyncTime: string | null,
 	/**  Staging cycle length. */
@@ -856,9 +914,9 @@ export type SubscriberDto = {
 /**  The count of one type × action pair. */
 export type SummaryCellDto = {
 	/**  Record type. */
-	recordType: string,
+	recordType: RecordType,
 	/**  Record action. */
-	recordAction: string,
+	recordAction: RecordAction,
 	/**  Rows. */
 	count: number,
 };

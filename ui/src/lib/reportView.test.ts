@@ -3,7 +3,7 @@ import {
   MAX_SCROLL_PX, PAGE, ROW_HEIGHT, buildMatrix, canonicalFilter, chips, emptyFilter, firstRow, geometry, isEmptyFilter,
   matrixFilter, nextSort, pagesFor, queryKey, resyncPlan, rowsFrom, scrollTopFor, toggle, toggleChip, trimPages,
 } from "./reportView";
-import type { Filter, GridRow, SummaryDto } from "./bindings";
+import type { Filter, GridRow, RecordAction, SummaryDto } from "./bindings";
 
 const summary: SummaryDto = {
   total: 17,
@@ -11,7 +11,8 @@ const summary: SummaryDto = {
     { recordType: "MEDIA_ITEM", recordAction: "CREATE", count: 5 },
     { recordType: "MEDIA_ITEM", recordAction: "DELETE", count: 1 },
     { recordType: "RENDITION", recordAction: "UPDATE", count: 10 },
-    { recordType: "RENDITION", recordAction: "MOVE", count: 1 },
+    // A value this build does not know arrives verbatim.
+    { recordType: "RENDITION", recordAction: "MOVE" as RecordAction, count: 1 },
   ],
 };
 

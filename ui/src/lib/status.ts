@@ -1,6 +1,8 @@
 // DX statuses in plain words, with the colour of their badge. The raw DX value always stays
 // visible next to the words.
 
+import type { OperationStatus } from "./bindings";
+
 export type Tone = "neutral" | "busy" | "ok" | "warn" | "bad";
 
 export interface StatusInfo {
@@ -63,7 +65,7 @@ export function syncTone(status: string | null | undefined): Tone {
 }
 
 /** Every documented operation status. */
-export const OPERATION_STATUSES = ["TODO", "PROCESSING", "SUCCESS", "ABORT", "FAILED", "READ", "RETRY", "WAIT", "PENDING"] as const;
+export const OPERATION_STATUSES: readonly OperationStatus[] = ["TODO", "PROCESSING", "SUCCESS", "ABORT", "FAILED", "READ", "RETRY", "WAIT", "PENDING"];
 
 const OPERATION: Record<string, StatusInfo> = {
   TODO: { words: "Queued", meaning: "Waiting to be picked up.", tone: "neutral" },
