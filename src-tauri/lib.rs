@@ -1,5 +1,5 @@
 //! DAM Staging Console: the Tauri 2 desktop app. Commands are thin and delegate to
-//! `dx-staging`; see `DESIGN.md` §4.
+//! `dx-staging`; see `ARCHITECTURE.md` (Layers).
 
 pub mod bindings;
 pub mod commands;

@@ -4,7 +4,15 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use mismatch_report::{RecordAction, RecordType};
+
 use crate::exit::EXIT_CODES_HELP;
+
+/// The DX spellings of `known` (a domain enum's `KNOWN`, spelled by its `as_str`), comma-separated,
+/// for help texts and usage errors.
+pub fn dx_values<T>(known: &[T], spell: fn(&T) -> &str) -> String {
+    known.iter().map(spell).collect::<Vec<_>>().join(", ")
+}
 
 /// DXClient's flags taking a value or not, accepted with one dash (`-hostname h`) as HCL writes
 /// them; clap itself sees them with two.
@@ -115,11 +123,17 @@ pub enum Command {
         /// Only this subscriber's logs.
         #[arg(long = "subscriberId")]
         subscriber_id: Option<String>,
-        /// Only this record type (COLLECTION, MEDIA_ITEM, RENDITION, ...).
-        #[arg(long = "recordType")]
+        // Only this record type; the help lists every type DX documents.
+        #[arg(long = "recordType", help = format!(
+            "Only this record type ({})",
+            dx_values(RecordType::KNOWN, RecordType::as_str)
+        ))]
         record_type: Option<String>,
-        /// Only this action (CREATE, UPDATE, DELETE).
-        #[arg(long = "recordAction")]
+        // Only this action; the help lists every action DX documents.
+        #[arg(long = "recordAction", help = format!(
+            "Only this action ({})",
+            dx_values(RecordAction::KNOWN, RecordAction::as_str)
+        ))]
         record_action: Option<String>,
         /// A folder (default store/outputFiles/) or a `.csv` file name for the report.
         #[arg(long = "reportPath")]
@@ -363,5 +377,22 @@ mod tests {
             Cli::try_parse_from(args).is_err(),
             "subscriberId is required"
         );
+    }
+
+    #[test]
+    fn the_report_help_lists_every_record_type_and_action() {
+        use clap::CommandFactory;
+        let mut cmd = Cli::command();
+        let report = cmd
+            .find_subcommand_mut("manage-dam-staging")
+            .and_then(|g| g.find_subcommand_mut("get-staging-mismatch-report"))
+            .expect("the report command");
+        let help = report.render_help().to_string();
+        for t in RecordType::KNOWN {
+            assert!(help.contains(t.as_str()), "{help} lacks {t}");
+        }
+        for a in RecordAction::KNOWN {
+            assert!(help.contains(a.as_str()), "{help} lacks {a}");
+        }
     }
 }

@@ -15,7 +15,7 @@ use mismatch_report::{RecordAction, RecordType};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::args::{Command, Connection, WaitArgs};
+use crate::args::{dx_values, Command, Connection, WaitArgs};
 use crate::{exit, output};
 
 /// Default folder of run state files, `store/runs` beside DXClient's `store/outputFiles`
@@ -89,6 +89,28 @@ fn password(conn: &Connection) -> Outcome<Secret> {
         "no password: use -dxPassword, the DX_PASSWORD environment variable, or --password-stdin"
             .into(),
     ))
+}
+
+/// The value of filter flag `-{flag}`, if given and not empty: one of `known` (read as `parse`
+/// reads it), else a usage error listing every known value as DX spells it.
+fn known_value<T: PartialEq>(
+    flag: &str,
+    text: Option<String>,
+    parse: fn(&str) -> T,
+    known: &[T],
+    spell: fn(&T) -> &str,
+) -> Outcome<Option<T>> {
+    let Some(t) = text.filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let v = parse(&t);
+    if !known.contains(&v) {
+        return Err(Failure::Usage(format!(
+            "-{flag} {t:?} is not one of {}",
+            dx_values(known, spell)
+        )));
+    }
+    Ok(Some(v))
 }
 
 fn profile(conn: &Connection) -> Profile {
@@ -262,30 +284,20 @@ async fn dispatch(command: Command) -> Outcome<u8> {
             report_path: path_arg,
             bom,
         } => {
-            let record_type = match record_type.filter(|s| !s.is_empty()) {
-                None => None,
-                Some(t) => {
-                    let v = RecordType::parse(&t);
-                    if !v.is_known() {
-                        return Err(Failure::Usage(format!(
-                            "-recordType {t:?} is not one of COLLECTION, MEDIA_ITEM, COLLECTION_MEDIA_RELATION, RENDITION, VERSION, FAVORITE, KEYWORD, CUSTOM_URL, MEDIA_TYPE, MEDIA_TYPE_GROUP, PERMISSION, RESOURCE"
-                        )));
-                    }
-                    Some(v)
-                }
-            };
-            let record_action = match record_action.filter(|s| !s.is_empty()) {
-                None => None,
-                Some(a) => {
-                    let v = RecordAction::parse(&a);
-                    if !v.is_known() {
-                        return Err(Failure::Usage(format!(
-                            "-recordAction {a:?} is not one of CREATE, UPDATE, DELETE"
-                        )));
-                    }
-                    Some(v)
-                }
-            };
+            let record_type = known_value(
+                "recordType",
+                record_type,
+                RecordType::parse,
+                RecordType::KNOWN,
+                RecordType::as_str,
+            )?;
+            let record_action = known_value(
+                "recordAction",
+                record_action,
+                RecordAction::parse,
+                RecordAction::KNOWN,
+                RecordAction::as_str,
+            )?;
             let path = report_path(path_arg.as_deref(), subscriber_id.as_deref())?;
             let c = client(&conn, &password(&conn)?)?;
             let req = ReportRequest {
@@ -546,6 +558,52 @@ mod tests {
         let name = report.file_name().unwrap().to_string_lossy().into_owned();
         assert!(dx_staging::fsname::is_portable_name(&name), "{name}");
         assert!(!name.contains(':'), "{name}");
+    }
+
+    fn usage_message<T>(r: Outcome<Option<T>>) -> String {
+        match r {
+            Err(Failure::Usage(m)) => m,
+            _ => panic!("expected a usage error"),
+        }
+    }
+
+    #[test]
+    fn an_unknown_record_type_or_action_lists_every_known_value() {
+        let t = |v: &str| {
+            known_value(
+                "recordType",
+                Some(v.into()),
+                RecordType::parse,
+                RecordType::KNOWN,
+                RecordType::as_str,
+            )
+        };
+        assert_eq!(
+            t(" media_item ").ok().flatten(),
+            Some(RecordType::MediaItem)
+        );
+        let m = usage_message(t("ASSET"));
+        assert!(m.starts_with("-recordType \"ASSET\" is not one of "), "{m}");
+        assert_eq!(RecordType::KNOWN.len(), 12);
+        for k in RecordType::KNOWN {
+            assert!(m.contains(k.as_str()), "{m} lacks {k}");
+        }
+        let a = |v: Option<&str>| {
+            known_value(
+                "recordAction",
+                v.map(str::to_string),
+                RecordAction::parse,
+                RecordAction::KNOWN,
+                RecordAction::as_str,
+            )
+        };
+        assert_eq!(a(None).ok(), Some(None));
+        assert_eq!(a(Some("")).ok(), Some(None));
+        let m = usage_message(a(Some("MOVE")));
+        assert_eq!(
+            m,
+            "-recordAction \"MOVE\" is not one of CREATE, UPDATE, DELETE"
+        );
     }
 
     #[test]

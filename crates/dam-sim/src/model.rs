@@ -255,7 +255,7 @@ impl Operation {
     }
 }
 
-/// A mismatch log row (DESIGN §2 fields).
+/// A mismatch log row: the fields of DX's `GET /staging/mismatches` logs.
 #[derive(Debug, Clone)]
 pub(crate) struct MismatchLog {
     pub id: String,

@@ -1,4 +1,4 @@
-// The wizard's timeline: the steps of DESIGN §3 (pre-flight → find → report → review → resync →
+// The wizard's timeline: the steps a journey goes through (pre-flight → find → report → review → resync →
 // operations → verify) derived from the runs of one journey. Pure: tested with Vitest.
 
 import type { Outcome, Phase, RunKind, RunView } from "./bindings";

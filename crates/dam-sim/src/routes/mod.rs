@@ -43,6 +43,21 @@ pub(crate) fn path_params<T>(p: PathParams<T>) -> Result<T, ApiError> {
         .map_err(|e| ApiError::bad_request(format!("malformed path parameter: {e}")))
 }
 
+/// The row with key `id`, loaded by `load` on the database thread; a missing row is the 404
+/// `not_found` builds from the id.
+pub(crate) async fn load_one<T: Send + 'static>(
+    env: &SharedEnv,
+    id: &str,
+    load: fn(&rusqlite::Connection, &str) -> rusqlite::Result<Option<T>>,
+    not_found: impl FnOnce(&str) -> ApiError,
+) -> Result<T, ApiError> {
+    let key = id.to_string();
+    env.db
+        .call(move |c| Ok(load(c, &key)?))
+        .await?
+        .ok_or_else(|| not_found(id))
+}
+
 /// An optional non-negative integer parameter; the error names it.
 pub(crate) fn uint_param(q: &HashMap<String, String>, name: &str) -> Result<Option<u64>, ApiError> {
     match q.get(name).map(|s| s.trim()) {

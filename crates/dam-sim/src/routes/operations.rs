@@ -9,7 +9,7 @@ use rusqlite::types::Value as SqlValue;
 use serde_json::{json, Value};
 
 use super::validate::{self, req, Prop, Ty};
-use super::{paging, params, path_params, Params, PathParams};
+use super::{load_one, paging, params, path_params, Params, PathParams};
 use crate::api_error::{parse_body, ApiError};
 use crate::model::{Operation, OPERATION_STATUSES, OP_COLS};
 use crate::records::RecordType;
@@ -80,9 +80,10 @@ pub(crate) async fn one(
     id: PathParams<String>,
 ) -> Result<Response, ApiError> {
     let id = path_params(id)?;
-    let id2 = id.clone();
-    let op = env.db.call(move |c| Ok(Operation::load(c, &id2)?)).await?;
-    let op = op.ok_or_else(|| ApiError::not_found(format!("no operation with id `{id}`")))?;
+    let op = load_one(&env, &id, Operation::load, |id| {
+        ApiError::not_found(format!("no operation with id `{id}`"))
+    })
+    .await?;
     Ok(Json(op.to_json()).into_response())
 }
 

@@ -8,7 +8,7 @@ use axum::Json;
 use serde_json::{Map, Value};
 
 use super::validate::{self, opt, req, Prop, Ty};
-use super::{path_params, PathParams};
+use super::{load_one, path_params, PathParams};
 use crate::api_error::{parse_body, ApiError};
 use crate::model::{Subscriber, FIND_START, RESYNC_START};
 use crate::state::SharedEnv;
@@ -74,9 +74,7 @@ pub(crate) async fn one(
     id: PathParams<String>,
 ) -> Result<Response, ApiError> {
     let id = path_params(id)?;
-    let id2 = id.clone();
-    let sub = env.db.call(move |c| Ok(Subscriber::load(c, &id2)?)).await?;
-    let sub = sub.ok_or_else(|| not_found(&id))?;
+    let sub = load_one(&env, &id, Subscriber::load, not_found).await?;
     Ok(Json(Value::Object(sub.to_json())).into_response())
 }
 
@@ -141,12 +139,7 @@ pub(crate) async fn update(
             )));
         }
     }
-    let id2 = id.clone();
-    let mut sub = env
-        .db
-        .call(move |c| Ok(Subscriber::load(c, &id2)?))
-        .await?
-        .ok_or_else(|| not_found(&id))?;
+    let mut sub = load_one(&env, &id, Subscriber::load, not_found).await?;
     if let Some(v) = s(&m, "targetHost") {
         sub.target_host = v;
     }
