@@ -3,8 +3,8 @@
 
 use dx_staging::{Profile, Secret};
 
+use crate::connections::Connections;
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 
 /// Id of the demo publisher profile.
 pub const DEMO_PUBLISHER_ID: &str = "demo-publisher";
@@ -43,7 +43,7 @@ fn demo_profile(id: &str, name: &str, url: &str, username: &str) -> AppResult<Pr
 }
 
 /// Starts the demo once; later calls do nothing.
-pub async fn ensure_started(state: &AppState) -> AppResult<()> {
+pub async fn ensure_started(state: &Connections) -> AppResult<()> {
     let mut slot = state.demo.lock().await;
     if slot.is_some() {
         return Ok(());

@@ -3,6 +3,7 @@
 
 pub mod bindings;
 pub mod commands;
+pub mod connections;
 pub mod demo;
 pub mod dto;
 pub mod error;
@@ -14,10 +15,12 @@ pub mod secrets;
 pub mod startup;
 pub mod state;
 pub mod store;
-pub mod workbench;
+pub mod sync;
 
 use tauri::Manager;
 
+use crate::connections::Connections;
+use crate::runs::RunManager;
 use crate::secrets::Secrets;
 use crate::state::AppState;
 use crate::store::ProfileStore;
@@ -64,26 +67,24 @@ pub fn run() {
             tracing::info!(version = env!("CARGO_PKG_VERSION"), demo, "starting");
             startup::remove_leftover_temp_files(&data_dir);
             let store = ProfileStore::open(&data_dir)?;
-            app.manage(AppState::new(
-                store,
-                Secrets::new(IDENTIFIER),
-                log_dir,
-                cache_dir,
-            ));
             let export_dir =
                 reports::default_export_dir(paths.document_dir().ok(), paths.home_dir().ok());
-            let bench = workbench::Workbench::new(&data_dir, export_dir);
-            let runs = bench.runs.clone();
-            app.manage(bench);
+            app.manage(AppState::new(
+                Connections::new(store, Secrets::new(IDENTIFIER), cache_dir),
+                RunManager::in_data_dir(&data_dir),
+                export_dir,
+                log_dir,
+            ));
             if demo {
                 let handle = app.handle().clone();
                 tauri::async_runtime::block_on(async move {
                     let state = handle.state::<AppState>();
-                    if let Err(e) = demo::ensure_started(&state).await {
+                    if let Err(e) = demo::ensure_started(&state.connections).await {
                         tracing::error!(error = %e, "demo mode could not start");
                     }
                 });
             }
+            let runs = app.state::<AppState>().runs.clone();
             runs::resume_unfinished(app.handle(), &runs);
             Ok(())
         })
@@ -96,9 +97,9 @@ pub fn run() {
 
 /// Lets the window read the files the user dropped on it.
 fn approve_dropped(app: &tauri::AppHandle, paths: &[std::path::PathBuf]) {
-    if let Some(wb) = app.try_state::<workbench::Workbench>() {
+    if let Some(state) = app.try_state::<AppState>() {
         for p in paths {
-            wb.paths.approve(p, paths::Access::Read);
+            state.paths.approve(p, paths::Access::Read);
         }
     }
 }

@@ -1,58 +1,60 @@
-//! What every command shares: the profiles, the passwords, one DX client per profile, demo mode.
+//! The app's one managed state: its connections, its runs, the reports open in the viewer,
+//! which files the window may name, and its folders.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
-use dx_staging::{Client, Profile, RetryPolicy, Secret};
-
-use crate::error::{AppError, AppResult};
-use crate::secrets::Secrets;
+use crate::connections::Connections;
+use crate::paths::PathGuard;
+use crate::reports::ReportRegistry;
+use crate::runs::RunManager;
 use crate::startup::StartupNotice;
-use crate::store::ProfileStore;
+use crate::sync::lock;
 
-/// The app's state, managed by Tauri.
+/// Everything the commands share, managed by Tauri.
 pub struct AppState {
-    store: Mutex<ProfileStore>,
-    /// Passwords (keyring or memory).
-    pub secrets: Arc<Secrets>,
-    clients: tokio::sync::Mutex<HashMap<String, Client>>,
-    /// Passwords read from an imported settings file, until the profile is saved.
-    imported: Mutex<HashMap<String, Secret>>,
-    /// The running demo environments, stopped when dropped.
-    pub demo: tokio::sync::Mutex<Option<crate::demo::DemoRun>>,
+    /// Saved connections: profiles, passwords, DX clients, the demo.
+    pub connections: Connections,
+    /// Find / resync / verify runs.
+    pub runs: Arc<RunManager>,
+    /// Reports open in the viewer.
+    pub reports: ReportRegistry,
+    /// The files the window may read or write: the library, the export folder, and what the
+    /// user chose in a dialog or dropped in this run.
+    pub paths: PathGuard,
+    /// Default folder of exports: `<documents>/store/outputFiles`, as DXClient users know it.
+    pub export_dir: PathBuf,
     /// Where the rolling log files are.
     pub log_dir: PathBuf,
-    /// Where demo data goes.
-    pub cache_dir: PathBuf,
     /// What the window tells the user once after the start.
     notices: Mutex<Vec<StartupNotice>>,
 }
 
 impl AppState {
-    /// State over an opened store; a profiles file the store moved aside becomes a
+    /// The state over `connections` and `runs` (with their library). The window may read the
+    /// library and read and write `export_dir`. A profiles file the store moved aside becomes a
     /// [`StartupNotice`].
     pub fn new(
-        store: ProfileStore,
-        secrets: Secrets,
+        connections: Connections,
+        runs: RunManager,
+        export_dir: PathBuf,
         log_dir: PathBuf,
-        cache_dir: PathBuf,
     ) -> Self {
-        let notices = store
+        let notices = connections
+            .store()
             .moved_aside()
             .map(StartupNotice::from)
             .into_iter()
             .collect();
+        let paths = PathGuard::new(&[runs.library()], &[&export_dir]);
         AppState {
-            notices: Mutex::new(notices),
-            store: Mutex::new(store),
-            secrets: Arc::new(secrets),
-            clients: tokio::sync::Mutex::new(HashMap::new()),
-            imported: Mutex::new(HashMap::new()),
-            demo: tokio::sync::Mutex::new(None),
+            connections,
+            runs: Arc::new(runs),
+            reports: ReportRegistry::new(),
+            paths,
+            export_dir,
             log_dir,
-            cache_dir,
+            notices: Mutex::new(notices),
         }
     }
 
@@ -60,75 +62,4 @@ impl AppState {
     pub fn take_notices(&self) -> Vec<StartupNotice> {
         std::mem::take(&mut *lock(&self.notices))
     }
-
-    /// The profiles (short critical sections only; never held across `.await`).
-    pub fn store(&self) -> MutexGuard<'_, ProfileStore> {
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// A copy of one profile.
-    pub fn profile(&self, id: &str) -> AppResult<Profile> {
-        self.store().get(id).cloned()
-    }
-
-    /// Keeps an imported password under a one-time token; returns the token.
-    pub fn hold_imported_password(&self, password: Secret) -> String {
-        let token = uuid::Uuid::new_v4().to_string();
-        lock(&self.imported).insert(token.clone(), password);
-        token
-    }
-
-    /// Takes an imported password back by its token.
-    pub fn take_imported_password(&self, token: &str) -> Option<Secret> {
-        lock(&self.imported).remove(token)
-    }
-
-    /// An imported password, left in place.
-    pub fn peek_imported_password(&self, token: &str) -> Option<Secret> {
-        lock(&self.imported).get(token).cloned()
-    }
-
-    /// Forgets the cached client of a profile (after its settings or password changed).
-    pub async fn forget_client(&self, profile_id: &str) {
-        self.clients.lock().await.remove(profile_id);
-    }
-
-    /// The client of a saved (or demo) profile, logged in lazily on its first call.
-    pub async fn client(&self, profile_id: &str) -> AppResult<Client> {
-        if let Some(c) = self.clients.lock().await.get(profile_id) {
-            return Ok(c.clone());
-        }
-        let profile = self.profile(profile_id)?;
-        let secrets = self.secrets.clone();
-        let id = profile_id.to_string();
-        let password = tokio::task::spawn_blocking(move || secrets.get(&id))
-            .await
-            .map_err(|e| AppError::Keyring {
-                detail: e.to_string(),
-            })??
-            .ok_or_else(|| AppError::PasswordNeeded {
-                profile: profile.name.clone(),
-            })?;
-        let client = Client::builder(&profile, password).build()?;
-        self.clients
-            .lock()
-            .await
-            .insert(profile_id.to_string(), client.clone());
-        Ok(client)
-    }
-}
-
-/// A client for a one-off connection test: fails fast instead of retrying for long.
-pub fn test_client(profile: &Profile, password: Secret) -> AppResult<Client> {
-    Ok(Client::builder(profile, password)
-        .retry(RetryPolicy {
-            min_delay: Duration::from_millis(100),
-            max_delay: Duration::from_millis(500),
-            max_retries: 1,
-        })
-        .build()?)
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }

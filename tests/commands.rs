@@ -12,12 +12,10 @@ use dam_staging_console::commands::runs::StartRunsRequest;
 use dam_staging_console::commands::{app, data, library, profiles, reports, runs};
 use dam_staging_console::demo::{self, DEMO_PUBLISHER_ID, DEMO_SUBSCRIBER_ID};
 use dam_staging_console::dto::{Environment, ProfileDto, TlsDto};
-use dam_staging_console::paths::{Access, PathGuard};
-use dam_staging_console::secrets::{PasswordPlace, Secrets};
+use dam_staging_console::paths::Access;
+use dam_staging_console::secrets::PasswordPlace;
 use dam_staging_console::startup::StartupNotice;
 use dam_staging_console::state::AppState;
-use dam_staging_console::store::ProfileStore;
-use dam_staging_console::workbench::Workbench;
 use headless::Host;
 use mismatch_report::Filter;
 use serde_json::json;
@@ -29,14 +27,10 @@ struct Fixture {
 
 async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let store = ProfileStore::open(&dir.path().join("data")).unwrap();
-    let state = Arc::new(AppState::new(
-        store,
-        Secrets::memory_only(),
-        dir.path().join("logs"),
-        dir.path().join("cache"),
-    ));
-    demo::ensure_started(&state).await.expect("demo starts");
+    let state = Arc::new(headless::app_state(dir.path()));
+    demo::ensure_started(&state.connections)
+        .await
+        .expect("demo starts");
     Fixture { state, dir }
 }
 
@@ -48,7 +42,7 @@ impl Fixture {
 
     /// A draft pointing at the demo publisher.
     fn draft(&self, name: &str) -> ProfileDto {
-        let mut d = ProfileDto::from(&self.state.profile(DEMO_PUBLISHER_ID).unwrap());
+        let mut d = ProfileDto::from(&self.state.connections.profile(DEMO_PUBLISHER_ID).unwrap());
         d.id = String::new();
         d.name = name.into();
         d.subscriber_profile_id = None;
@@ -57,6 +51,7 @@ impl Fixture {
 
     async fn demo_password(&self) -> String {
         self.state
+            .connections
             .secrets
             .get(DEMO_PUBLISHER_ID)
             .unwrap()
@@ -91,16 +86,20 @@ async fn demo_profiles_are_linked_and_held_in_memory() {
         .unwrap();
     assert!(report.reachable);
     assert_eq!(report.subscriber_count, 1);
-    let subs = data::subscribers(&f.state, DEMO_PUBLISHER_ID.into())
+    let subs = data::subscribers(&f.state.connections, DEMO_PUBLISHER_ID.into())
         .await
         .unwrap();
     assert_eq!(subs.len(), 1);
-    let one = data::subscriber(&f.state, DEMO_PUBLISHER_ID.into(), subs[0].id.clone())
-        .await
-        .unwrap();
+    let one = data::subscriber(
+        &f.state.connections,
+        DEMO_PUBLISHER_ID.into(),
+        subs[0].id.clone(),
+    )
+    .await
+    .unwrap();
     assert_eq!(one.id, subs[0].id);
     let page = data::operations(
-        &f.state,
+        &f.state.connections,
         DEMO_PUBLISHER_ID.into(),
         Environment::Subscriber,
         vec![],
@@ -118,7 +117,6 @@ async fn a_failed_save_leaves_nothing_and_a_good_one_stores_the_password() {
     let f = fixture().await;
     let err = profiles::save(
         &f.state,
-        &PathGuard::default(),
         f.draft("Wrong"),
         Some("not-it".into()),
         None,
@@ -134,18 +132,11 @@ async fn a_failed_save_leaves_nothing_and_a_good_one_stores_the_password() {
     let mut bad = f.draft("Bad");
     bad.hostname = "https://dx.example.com".into();
     bad.dx_port = 70000;
-    let err = profiles::save(
-        &f.state,
-        &PathGuard::default(),
-        bad.clone(),
-        Some("x".into()),
-        None,
-        false,
-    )
-    .await
-    .unwrap_err();
+    let err = profiles::save(&f.state, bad.clone(), Some("x".into()), None, false)
+        .await
+        .unwrap_err();
     assert_eq!(serde_json::to_value(&err).unwrap()["field"], "hostname");
-    let problems = profiles::problems(&f.state, &PathGuard::default(), &bad.into());
+    let problems = profiles::problems(&f.state, &bad.into());
     let fields: Vec<_> = problems.iter().map(|p| p.field.as_str()).collect();
     assert!(
         fields.contains(&"hostname") && fields.contains(&"dxPort"),
@@ -154,16 +145,9 @@ async fn a_failed_save_leaves_nothing_and_a_good_one_stores_the_password() {
     assert!(f.profiles_file().is_none());
 
     let pw = f.demo_password().await;
-    let saved = profiles::save(
-        &f.state,
-        &PathGuard::default(),
-        f.draft("Good"),
-        Some(pw.clone()),
-        None,
-        true,
-    )
-    .await
-    .unwrap();
+    let saved = profiles::save(&f.state, f.draft("Good"), Some(pw.clone()), None, true)
+        .await
+        .unwrap();
     assert_eq!(saved.password, PasswordPlace::Memory);
     let file = f.profiles_file().unwrap();
     assert_eq!(file["profiles"].as_array().unwrap().len(), 1);
@@ -173,14 +157,14 @@ async fn a_failed_save_leaves_nothing_and_a_good_one_stores_the_password() {
     assert_eq!(copy.profile.name, "Good (copy)");
     assert_eq!(copy.password, PasswordPlace::Memory);
     profiles::delete(&f.state, id.clone()).await.unwrap();
-    assert_eq!(f.state.secrets.place(&id), PasswordPlace::None);
-    assert!(f.state.profile(&id).is_err());
+    assert_eq!(f.state.connections.secrets.place(&id), PasswordPlace::None);
+    assert!(f.state.connections.profile(&id).is_err());
 }
 
 #[tokio::test]
 async fn imported_settings_carry_their_password_to_the_save() {
     let f = fixture().await;
-    let publisher = f.state.profile(DEMO_PUBLISHER_ID).unwrap();
+    let publisher = f.state.connections.profile(DEMO_PUBLISHER_ID).unwrap();
     let settings = json!({
         "dxProtocol": "http", "hostname": publisher.hostname, "dxPort": publisher.dx_port,
         "ringAPIPort": publisher.ring_api_port.to_string(), "damAPIPort": publisher.dam_api_port,
@@ -194,7 +178,6 @@ async fn imported_settings_carry_their_password_to_the_save() {
     let token = imported.password_token.clone().expect("a password token");
     let report = profiles::test_unsaved(
         &f.state,
-        &PathGuard::default(),
         imported.profile.clone(),
         None,
         Some(token.clone()),
@@ -202,16 +185,9 @@ async fn imported_settings_carry_their_password_to_the_save() {
     .await
     .unwrap();
     assert_eq!(report.subscriber_count, 1);
-    let saved = profiles::save(
-        &f.state,
-        &PathGuard::default(),
-        imported.profile,
-        None,
-        Some(token),
-        true,
-    )
-    .await
-    .unwrap();
+    let saved = profiles::save(&f.state, imported.profile, None, Some(token), true)
+        .await
+        .unwrap();
     assert_eq!(saved.password, PasswordPlace::Memory);
     assert!(matches!(saved.profile.tls, TlsDto::Verify));
 
@@ -228,18 +204,11 @@ async fn imported_settings_carry_their_password_to_the_save() {
 async fn operations_of_an_unlinked_profile_say_what_to_do() {
     let f = fixture().await;
     let pw = f.demo_password().await;
-    let saved = profiles::save(
-        &f.state,
-        &PathGuard::default(),
-        f.draft("Solo"),
-        Some(pw),
-        None,
-        false,
-    )
-    .await
-    .unwrap();
+    let saved = profiles::save(&f.state, f.draft("Solo"), Some(pw), None, false)
+        .await
+        .unwrap();
     let err = data::operations(
-        &f.state,
+        &f.state.connections,
         saved.profile.id,
         Environment::Subscriber,
         vec![],
@@ -252,7 +221,7 @@ async fn operations_of_an_unlinked_profile_say_what_to_do() {
     let wire = serde_json::to_value(&err).unwrap();
     assert_eq!(wire["code"], "no_linked_profile");
     assert!(wire["message"].as_str().unwrap().contains("Solo"));
-    let err = data::subscribers(&f.state, "nope".into())
+    let err = data::subscribers(&f.state.connections, "nope".into())
         .await
         .unwrap_err();
     assert_eq!(
@@ -281,7 +250,7 @@ fn write_report(path: &Path) {
 fn a_malformed_report_reaches_the_window_with_its_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let wb = Workbench::new(&data, dir.path().join("exports"));
+    let state = headless::app_state(dir.path());
     let bad = data.join("reports/p1/bad.csv");
     write_report(&bad);
     // Line 3: a recordType that is not UTF-8 (a file saved in Latin-1, say).
@@ -289,7 +258,7 @@ fn a_malformed_report_reaches_the_window_with_its_line_and_column() {
     bytes.extend_from_slice(b"sub-1,REN\xC9DITION,CREATE,r2\n");
     std::fs::write(&bad, bytes).unwrap();
     let bad_s = bad.display().to_string();
-    let e = reports::open(&wb, &bad_s, "l1", &mut |_| {}).unwrap_err();
+    let e = reports::open(&state, &bad_s, "l1", &mut |_| {}).unwrap_err();
     let wire = serde_json::to_value(&e).unwrap();
     assert_eq!(wire["code"], "report_file", "{wire}");
     assert_eq!(
@@ -307,7 +276,7 @@ fn a_malformed_report_reaches_the_window_with_its_line_and_column() {
     let mut text = std::fs::read_to_string(&bad).unwrap();
     text.push_str("sub-1,RENDITION\n");
     std::fs::write(&bad, text).unwrap();
-    let e = reports::open(&wb, &bad_s, "l2", &mut |_| {}).unwrap_err();
+    let e = reports::open(&state, &bad_s, "l2", &mut |_| {}).unwrap_err();
     let wire = serde_json::to_value(&e).unwrap();
     assert_eq!(wire["code"], "report_file", "{wire}");
     assert_eq!(wire["location"]["line"], 3, "{wire}");
@@ -318,8 +287,8 @@ fn a_malformed_report_reaches_the_window_with_its_line_and_column() {
 async fn every_command_taking_a_path_refuses_one_from_outside() {
     let f = fixture().await;
     let data = f.dir.path().join("data");
-    let exports = f.dir.path().join("Documents/store/outputFiles");
-    let wb = Workbench::new(&data, exports.clone());
+    let exports = headless::exports_dir(f.dir.path());
+    let wb = &*f.state;
     let inside = data.join("reports/p1/inside.csv");
     write_report(&inside);
     let outside = f.dir.path().join("elsewhere/outside.csv");
@@ -335,51 +304,51 @@ async fn every_command_taking_a_path_refuses_one_from_outside() {
     };
 
     // open_report
-    refused(reports::open(&wb, &outside_s, "l1", &mut |_| {}).unwrap_err());
+    refused(reports::open(wb, &outside_s, "l1", &mut |_| {}).unwrap_err());
     let sneaky = data.join("reports/../../elsewhere/outside.csv");
     assert_eq!(
-        code(reports::open(&wb, &sneaky.display().to_string(), "l2", &mut |_| {}).unwrap_err()),
+        code(reports::open(wb, &sneaky.display().to_string(), "l2", &mut |_| {}).unwrap_err()),
         "path_not_allowed"
     );
     assert_eq!(
-        code(reports::open(&wb, "reports/p1/inside.csv", "l3", &mut |_| {}).unwrap_err()),
+        code(reports::open(wb, "reports/p1/inside.csv", "l3", &mut |_| {}).unwrap_err()),
         "path_not_allowed"
     );
-    let info = reports::open(&wb, &inside_s, "l4", &mut |_| {}).unwrap();
+    let info = reports::open(wb, &inside_s, "l4", &mut |_| {}).unwrap();
     assert_eq!(info.rows, 1);
 
     // export_report: outside, not .csv, existing without and with the user's confirmation.
     let all = Filter::default();
     let outside_out = f.dir.path().join("elsewhere/out.csv").display().to_string();
-    refused(reports::export(&wb, &info.handle, &all, None, &outside_out, true).unwrap_err());
+    refused(reports::export(wb, &info.handle, &all, None, &outside_out, true).unwrap_err());
     assert!(!f.dir.path().join("elsewhere/out.csv").exists());
     let txt = exports.join("out.txt").display().to_string();
     assert_eq!(
-        code(reports::export(&wb, &info.handle, &all, None, &txt, true).unwrap_err()),
+        code(reports::export(wb, &info.handle, &all, None, &txt, true).unwrap_err()),
         "export_not_csv"
     );
     let out = exports.join("out.CSV").display().to_string();
-    let written = reports::export(&wb, &info.handle, &all, None, &out, false).unwrap();
+    let written = reports::export(wb, &info.handle, &all, None, &out, false).unwrap();
     assert_eq!(written.rows, 1);
-    let again = reports::export(&wb, &info.handle, &all, None, &out, false).unwrap_err();
+    let again = reports::export(wb, &info.handle, &all, None, &out, false).unwrap_err();
     let wire = serde_json::to_value(&again).unwrap();
     assert_eq!(wire["code"], "export_exists");
     assert!(wire["message"].as_str().unwrap().contains("out.CSV"));
-    reports::export(&wb, &info.handle, &all, None, &out, true).unwrap();
+    reports::export(wb, &info.handle, &all, None, &out, true).unwrap();
     // A library file is readable, not writable.
-    refused(reports::export(&wb, &info.handle, &all, None, &outside_out, true).unwrap_err());
+    refused(reports::export(wb, &info.handle, &all, None, &outside_out, true).unwrap_err());
     assert_eq!(
-        code(reports::export(&wb, &info.handle, &all, None, &inside_s, true).unwrap_err()),
+        code(reports::export(wb, &info.handle, &all, None, &inside_s, true).unwrap_err()),
         "path_not_allowed"
     );
 
     // compare_reports: either side outside.
-    refused(library::compare(&wb, &inside_s, &outside_s).unwrap_err());
-    refused(library::compare(&wb, &outside_s, &inside_s).unwrap_err());
-    library::compare(&wb, &inside_s, &out).unwrap();
+    refused(library::compare(wb, &inside_s, &outside_s).unwrap_err());
+    refused(library::compare(wb, &outside_s, &inside_s).unwrap_err());
+    library::compare(wb, &inside_s, &out).unwrap();
 
     // remove_library_report: only the library's own files, never a chosen one.
-    refused(library::remove(&wb, &outside_s).unwrap_err());
+    refused(library::remove(wb, &outside_s).unwrap_err());
     assert!(outside.exists());
 
     // start_runs: a verify's previous report.
@@ -392,7 +361,7 @@ async fn every_command_taking_a_path_refuses_one_from_outside() {
         previous_report: Some(outside_s.clone()),
         clear_stale_logs: None,
     };
-    refused(runs::start(&host, &wb, request).unwrap_err());
+    refused(runs::start(&host, wb, request).unwrap_err());
     assert!(wb.runs.list(None).is_empty(), "nothing was started");
 
     // save_profile and test_draft: a typed CA file path, refused before it is read.
@@ -402,41 +371,34 @@ async fn every_command_taking_a_path_refuses_one_from_outside() {
         ca_original: None,
     };
     refused(
-        profiles::save(
-            &f.state,
-            &wb.paths,
-            with_ca.clone(),
-            Some("x".into()),
-            None,
-            false,
-        )
-        .await
-        .unwrap_err(),
+        profiles::save(&f.state, with_ca.clone(), Some("x".into()), None, false)
+            .await
+            .unwrap_err(),
     );
     refused(
-        profiles::test_unsaved(&f.state, &wb.paths, with_ca.clone(), Some("x".into()), None)
+        profiles::test_unsaved(&f.state, with_ca.clone(), Some("x".into()), None)
             .await
             .unwrap_err(),
     );
     assert!(f.profiles_file().is_none());
 
     // pick_export_path: a suggestion outside starts the dialog in the export folder.
-    let (dir, name) = reports::dialog_start(&wb, &outside_out);
+    let (dir, name) = reports::dialog_start(wb, &outside_out);
     assert_eq!(dir, exports);
     assert_eq!(name.as_deref(), Some("out.csv"));
-    let (dir, _) = reports::dialog_start(&wb, &exports.join("sub/x.csv").display().to_string());
+    let (dir, _) = reports::dialog_start(wb, &exports.join("sub/x.csv").display().to_string());
     assert_eq!(dir, exports.join("sub"));
 
     // What the user chose in a dialog (or dropped) is allowed, for that use only.
     wb.paths.approve(&outside, Access::Read);
-    let opened = reports::open(&wb, &outside_s, "l5", &mut |_| {}).unwrap();
-    library::compare(&wb, &inside_s, &outside_s).unwrap();
-    refused(reports::export(&wb, &opened.handle, &all, None, &outside_s, true).unwrap_err());
-    refused(library::remove(&wb, &outside_s).unwrap_err());
+    let opened = reports::open(wb, &outside_s, "l5", &mut |_| {}).unwrap();
+    library::compare(wb, &inside_s, &outside_s).unwrap();
+    refused(reports::export(wb, &opened.handle, &all, None, &outside_s, true).unwrap_err());
+    refused(library::remove(wb, &outside_s).unwrap_err());
     let chosen = f.dir.path().join("elsewhere/chosen.csv");
     wb.paths.approve(&chosen, Access::Write);
     let chosen_s = chosen.display().to_string();
-    reports::export(&wb, &opened.handle, &all, None, &chosen_s, false).unwrap();
+    reports::export(wb, &opened.handle, &all, None, &chosen_s, false).unwrap();
     assert!(chosen.exists());
 }
 
@@ -455,13 +417,7 @@ async fn a_corrupt_profiles_file_is_moved_aside_and_said_once() {
         dam_staging_console::startup::remove_leftover_temp_files(&data),
         1
     );
-    let store = ProfileStore::open(&data).unwrap();
-    let state = AppState::new(
-        store,
-        Secrets::memory_only(),
-        dir.path().join("logs"),
-        dir.path().join("cache"),
-    );
+    let state = headless::app_state(dir.path());
     assert!(profiles::views(&state).await.unwrap().is_empty());
     let notices = app::notices(&state);
     assert_eq!(notices.len(), 1);
@@ -480,7 +436,7 @@ async fn a_corrupt_profiles_file_is_moved_aside_and_said_once() {
     let mut p = dx_staging::Profile::new("dx.example.com", "admin");
     p.id = "p1".into();
     p.name = "New".into();
-    state.store().upsert(p).unwrap();
+    state.connections.store().upsert(p).unwrap();
     let text = std::fs::read_to_string(data.join("profiles.json")).unwrap();
     assert!(text.contains("dx.example.com"));
     let names: Vec<String> = std::fs::read_dir(&data)

@@ -22,13 +22,9 @@ use std::time::{Duration, Instant};
 use dam_staging_console::commands::runs::{start, StartRunsRequest};
 use dam_staging_console::commands::{data, library as library_cmds, profiles, reports};
 use dam_staging_console::demo::{self, DEMO_PUBLISHER_ID, DEMO_SUBSCRIBER_ID};
-use dam_staging_console::paths::PathGuard;
 use dam_staging_console::runs::view::RunView;
 use dam_staging_console::runs::RunManager;
-use dam_staging_console::secrets::Secrets;
 use dam_staging_console::state::AppState;
-use dam_staging_console::store::ProfileStore;
-use dam_staging_console::workbench::Workbench;
 use dx_staging::workflow::{DriverOptions, RunKind};
 use headless::Host;
 use mismatch_report::Filter;
@@ -119,7 +115,7 @@ impl Sim {
 static CREDS: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
 
 fn url_of(state: &AppState, id: &str) -> String {
-    let p = state.profile(id).unwrap();
+    let p = state.connections.profile(id).unwrap();
     format!("{}://{}:{}", p.dx_protocol, p.hostname, p.dx_port)
 }
 
@@ -166,7 +162,7 @@ fn collect(cache: &Path, digests: &mut HashSet<String>) {
 }
 
 async fn wait_done(
-    wb: &Workbench,
+    wb: &AppState,
     run_id: &str,
     cache: &Path,
     digests: &mut HashSet<String>,
@@ -184,7 +180,7 @@ async fn wait_done(
 }
 
 /// Waits until the run has sent its trigger (or ended).
-async fn wait_triggered(wb: &Workbench, run_id: &str) {
+async fn wait_triggered(wb: &AppState, run_id: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let v = wb.runs.view(run_id).unwrap();
@@ -265,7 +261,7 @@ async fn a_full_cycle_with_faults_leaves_no_secret_on_disk() {
     let data = dir.path().join("data");
     let logs = dir.path().join("logs");
     let cache = dir.path().join("cache");
-    let exports = dir.path().join("Documents/store/outputFiles");
+    let exports = headless::exports_dir(dir.path());
     let guard = dam_staging_console::logging::init_with(
         &logs,
         tracing_subscriber::EnvFilter::new(
@@ -275,24 +271,20 @@ async fn a_full_cycle_with_faults_leaves_no_secret_on_disk() {
     )
     .expect("logging starts");
 
-    let store = ProfileStore::open(&data).unwrap();
-    let state = Arc::new(AppState::new(
-        store,
-        Secrets::memory_only(),
-        logs.clone(),
-        cache.clone(),
-    ));
-    demo::ensure_started(&state).await.expect("demo starts");
+    let runs = RunManager::in_data_dir(&data).with_options(DriverOptions {
+        poll_min: Duration::from_millis(50),
+        poll_max: Duration::from_millis(250),
+        ..DriverOptions::default()
+    });
+    let state = Arc::new(headless::app_state_with_runs(dir.path(), runs));
+    demo::ensure_started(&state.connections)
+        .await
+        .expect("demo starts");
     let host = Host(state.clone());
-    let runs =
-        RunManager::new(data.join("runs"), data.join("reports")).with_options(DriverOptions {
-            poll_min: Duration::from_millis(50),
-            poll_max: Duration::from_millis(250),
-            ..DriverOptions::default()
-        });
-    let wb = Workbench::with_runs(runs, exports.clone());
+    let wb = &*state;
 
     let password = state
+        .connections
         .secrets
         .get(DEMO_PUBLISHER_ID)
         .unwrap()
@@ -300,7 +292,7 @@ async fn a_full_cycle_with_faults_leaves_no_secret_on_disk() {
         .expose()
         .to_string();
     assert!(password.len() >= 8, "a real password to look for");
-    let publisher = state.profile(DEMO_PUBLISHER_ID).unwrap();
+    let publisher = state.connections.profile(DEMO_PUBLISHER_ID).unwrap();
     CREDS
         .set((publisher.dx_username.clone(), password.clone()))
         .unwrap();
@@ -329,34 +321,23 @@ async fn a_full_cycle_with_faults_leaves_no_secret_on_disk() {
         .await
         .unwrap();
     let token = imported.password_token.clone().expect("a password token");
-    profiles::test_unsaved(
-        &state,
-        &PathGuard::default(),
-        imported.profile.clone(),
-        None,
-        Some(token.clone()),
-    )
-    .await
-    .unwrap();
+    profiles::test_unsaved(&state, imported.profile.clone(), None, Some(token.clone()))
+        .await
+        .unwrap();
     let mut draft = imported.profile;
     draft.name = "Staging".into();
     draft.subscriber_profile_id = Some(DEMO_SUBSCRIBER_ID.into());
-    let saved = profiles::save(
-        &state,
-        &PathGuard::default(),
-        draft,
-        None,
-        Some(token),
-        true,
-    )
-    .await
-    .unwrap();
+    let saved = profiles::save(&state, draft, None, Some(token), true)
+        .await
+        .unwrap();
     let profile_id = saved.profile.id.clone();
     // A wrong password typed once: refused, and never written either.
     let wrong =
         profiles::test_saved(&state, profile_id.clone(), Some(format!("{password}x"))).await;
     assert!(wrong.is_err());
-    let subscriber_id = data::subscribers(&state, profile_id.clone()).await.unwrap()[0]
+    let subscriber_id = data::subscribers(&state.connections, profile_id.clone())
+        .await
+        .unwrap()[0]
         .id
         .clone();
 
@@ -374,16 +355,16 @@ async fn a_full_cycle_with_faults_leaves_no_secret_on_disk() {
     // and fetches the report.
     pub_sim.expire_tokens().await;
     sub_sim.expire_tokens().await;
-    let find = start(&host, &wb, request(RunKind::Find, None))
+    let find = start(&host, wb, request(RunKind::Find, None))
         .unwrap()
         .remove(0);
-    wait_triggered(&wb, &find.run_id).await;
+    wait_triggered(wb, &find.run_id).await;
     pub_sim
         .faults(json!({"errorRate": 0.2, "latencyMs": 2}))
         .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     pub_sim.expire_tokens().await;
-    let find = wait_done(&wb, &find.run_id, &cache, &mut digests).await;
+    let find = wait_done(wb, &find.run_id, &cache, &mut digests).await;
     pub_sim.clear_faults().await;
     assert!(find.done, "the find ended: {find:#?}");
     let report = find.report.clone().expect("the find fetched a report");
@@ -393,16 +374,16 @@ async fn a_full_cycle_with_faults_leaves_no_secret_on_disk() {
     sub_sim.faults(json!({"failSyncOperations": 2})).await;
     let resync = start(
         &host,
-        &wb,
+        wb,
         request(RunKind::Resync, Some(find.journey_id.clone())),
     )
     .unwrap()
     .remove(0);
-    wait_triggered(&wb, &resync.run_id).await;
+    wait_triggered(wb, &resync.run_id).await;
     pub_sim.faults(json!({"errorRate": 0.2})).await;
     sub_sim.expire_tokens().await;
     pub_sim.expire_tokens().await;
-    let resync = wait_done(&wb, &resync.run_id, &cache, &mut digests).await;
+    let resync = wait_done(wb, &resync.run_id, &cache, &mut digests).await;
     pub_sim.clear_faults().await;
     sub_sim.clear_faults().await;
     assert!(resync.done, "the resync ended: {resync:#?}");
@@ -410,21 +391,21 @@ async fn a_full_cycle_with_faults_leaves_no_secret_on_disk() {
     // Verify: archive, delete the server's logs, find again; the session expires midway.
     let verify = start(
         &host,
-        &wb,
+        wb,
         request(RunKind::Verify, Some(find.journey_id.clone())),
     )
     .unwrap()
     .remove(0);
     tokio::time::sleep(Duration::from_millis(200)).await;
     pub_sim.expire_tokens().await;
-    let verify = wait_done(&wb, &verify.run_id, &cache, &mut digests).await;
+    let verify = wait_done(wb, &verify.run_id, &cache, &mut digests).await;
     assert!(verify.done, "the verify ended: {verify:#?}");
 
     // The report viewer: open the find's report from the library, export it, compare.
-    let info = reports::open(&wb, &report.path, "load-1", &mut |_| {}).unwrap();
+    let info = reports::open(wb, &report.path, "load-1", &mut |_| {}).unwrap();
     let out = exports.join("cycle.csv");
     reports::export(
-        &wb,
+        wb,
         &info.handle,
         &Filter::default(),
         None,
@@ -433,7 +414,7 @@ async fn a_full_cycle_with_faults_leaves_no_secret_on_disk() {
     )
     .unwrap();
     if let Some(after) = verify.report.as_ref() {
-        library_cmds::compare(&wb, &report.path, &after.path).unwrap();
+        library_cmds::compare(wb, &report.path, &after.path).unwrap();
     }
 
     collect(&cache, &mut digests);

@@ -7,20 +7,21 @@ use crate::dto::{AppInfo, ProfileView};
 use crate::error::{AppError, AppResult};
 use crate::startup::StartupNotice;
 use crate::state::AppState;
+use crate::sync::blocking;
 
 /// Version, demo flag, keyring state and the last selected profile.
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, err)]
 pub async fn app_info(app: AppHandle, state: State<'_, AppState>) -> AppResult<AppInfo> {
-    let secrets = state.secrets.clone();
-    let keyring = super::blocking(move || Ok(secrets.status())).await?;
-    let demo = state.demo.lock().await.is_some();
+    let secrets = state.connections.secrets.clone();
+    let keyring = blocking("keyring call", move || Ok(secrets.status())).await?;
+    let demo = state.connections.demo.lock().await.is_some();
     Ok(AppInfo {
         version: app.package_info().version.to_string(),
         demo,
         keyring,
-        selected_profile_id: state.store().selected().map(str::to_string),
+        selected_profile_id: state.connections.store().selected().map(str::to_string),
         log_dir: state.log_dir.display().to_string(),
     })
 }
@@ -45,7 +46,7 @@ pub fn notices(state: &AppState) -> Vec<StartupNotice> {
 #[specta::specta]
 #[tracing::instrument(skip_all, err)]
 pub async fn start_demo(state: State<'_, AppState>) -> AppResult<Vec<ProfileView>> {
-    crate::demo::ensure_started(&state).await?;
+    crate::demo::ensure_started(&state.connections).await?;
     super::profiles::views(&state).await
 }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use dx_staging::{Operation, OperationStatus};
 use tauri::State;
 
+use crate::connections::Connections;
 use crate::dto::{Environment, OperationDto, OperationsPage, StatusCount, SubscriberDto};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -17,12 +18,12 @@ pub async fn list_subscribers(
     state: State<'_, AppState>,
     profile_id: String,
 ) -> AppResult<Vec<SubscriberDto>> {
-    subscribers(&state, profile_id).await
+    subscribers(&state.connections, profile_id).await
 }
 
 /// The logic of [`list_subscribers`].
-pub async fn subscribers(state: &AppState, profile_id: String) -> AppResult<Vec<SubscriberDto>> {
-    let client = state.client(&profile_id).await?;
+pub async fn subscribers(conns: &Connections, profile_id: String) -> AppResult<Vec<SubscriberDto>> {
+    let client = conns.client(&profile_id).await?;
     let list = client.subscribers().list().await?;
     Ok(list.into_iter().map(SubscriberDto::from).collect())
 }
@@ -36,30 +37,30 @@ pub async fn get_subscriber(
     profile_id: String,
     id: String,
 ) -> AppResult<SubscriberDto> {
-    subscriber(&state, profile_id, id).await
+    subscriber(&state.connections, profile_id, id).await
 }
 
 /// The logic of [`get_subscriber`].
 pub async fn subscriber(
-    state: &AppState,
+    conns: &Connections,
     profile_id: String,
     id: String,
 ) -> AppResult<SubscriberDto> {
-    let client = state.client(&profile_id).await?;
+    let client = conns.client(&profile_id).await?;
     Ok(SubscriberDto::from(client.subscribers().get(&id).await?))
 }
 
 /// The profile whose operations to read: the publisher itself, or its linked subscriber
 /// environment.
 pub fn operations_profile(
-    state: &AppState,
+    conns: &Connections,
     profile_id: &str,
     environment: Environment,
 ) -> AppResult<String> {
     match environment {
         Environment::Publisher => Ok(profile_id.to_string()),
         Environment::Subscriber => {
-            let p = state.profile(profile_id)?;
+            let p = conns.profile(profile_id)?;
             p.subscriber_profile_id
                 .ok_or(AppError::NoLinkedProfile { profile: p.name })
         }
@@ -81,7 +82,7 @@ pub async fn list_operations(
     limit: u32,
 ) -> AppResult<OperationsPage> {
     operations(
-        &state,
+        &state.connections,
         profile_id,
         environment,
         statuses,
@@ -94,7 +95,7 @@ pub async fn list_operations(
 
 /// The logic of [`list_operations`].
 pub async fn operations(
-    state: &AppState,
+    conns: &Connections,
     profile_id: String,
     environment: Environment,
     statuses: Vec<OperationStatus>,
@@ -102,8 +103,8 @@ pub async fn operations(
     offset: u32,
     limit: u32,
 ) -> AppResult<OperationsPage> {
-    let target = operations_profile(state, &profile_id, environment)?;
-    let client = state.client(&target).await?;
+    let target = operations_profile(conns, &profile_id, environment)?;
+    let client = conns.client(&target).await?;
     let all = client.operations().list().send().await?;
     Ok(page(all, &statuses, &trigger_prefix, offset, limit, target))
 }

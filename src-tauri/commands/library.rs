@@ -9,31 +9,32 @@ use crate::error::{AppError, AppResult};
 use crate::paths::Access;
 use crate::reports::dto::ComparisonDto;
 use crate::reports::library::{self, LibraryEntry};
-use crate::workbench::Workbench;
+use crate::state::AppState;
+use crate::sync::blocking;
 
 /// The reports of a profile, newest first.
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(wb), err)]
+#[tracing::instrument(skip(state), err)]
 pub async fn list_library(
-    wb: State<'_, Workbench>,
+    state: State<'_, AppState>,
     profile_id: String,
 ) -> AppResult<Vec<LibraryEntry>> {
-    Ok(library::list(wb.runs.library(), &profile_id))
+    Ok(library::list(state.runs.library(), &profile_id))
 }
 
 /// Removes a local copy of a report (the server keeps its logs). Only files of the library can
 /// be removed (`path_not_allowed` otherwise), never a file chosen elsewhere.
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(wb), err)]
-pub async fn remove_library_report(wb: State<'_, Workbench>, path: String) -> AppResult<()> {
-    remove(&wb, &path)
+#[tracing::instrument(skip(state), err)]
+pub async fn remove_library_report(state: State<'_, AppState>, path: String) -> AppResult<()> {
+    remove(&state, &path)
 }
 
 /// The logic of [`remove_library_report`].
-pub fn remove(wb: &Workbench, path: &str) -> AppResult<()> {
-    library::remove(wb.runs.library(), &PathBuf::from(path.trim()))
+pub fn remove(state: &AppState, path: &str) -> AppResult<()> {
+    library::remove(state.runs.library(), &PathBuf::from(path.trim()))
 }
 
 /// Compares two reports: only in A, only in B, in both; each side opens like any report. Both
@@ -46,32 +47,31 @@ pub async fn compare_reports(
     path_a: String,
     path_b: String,
 ) -> AppResult<ComparisonDto> {
-    tokio::task::spawn_blocking(move || compare(&app.state::<Workbench>(), &path_a, &path_b))
-        .await
-        .map_err(|e| AppError::TaskFailed {
-            task: "comparison",
-            detail: e.to_string(),
-        })?
+    blocking("comparison", move || {
+        compare(&app.state::<AppState>(), &path_a, &path_b)
+    })
+    .await
 }
 
 /// The logic of [`compare_reports`] (blocking).
-pub fn compare(wb: &Workbench, path_a: &str, path_b: &str) -> AppResult<ComparisonDto> {
-    wb.paths.check_str(path_a, Access::Read)?;
-    wb.paths.check_str(path_b, Access::Read)?;
-    wb.reports
+pub fn compare(state: &AppState, path_a: &str, path_b: &str) -> AppResult<ComparisonDto> {
+    state.paths.check_str(path_a, Access::Read)?;
+    state.paths.check_str(path_b, Access::Read)?;
+    state
+        .reports
         .compare_files(Path::new(path_a.trim()), Path::new(path_b.trim()))
 }
 
 /// Opens the library folder of a profile in the system's file manager.
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(app, wb), err)]
+#[tracing::instrument(skip(app, state), err)]
 pub async fn open_library_folder(
     app: AppHandle,
-    wb: State<'_, Workbench>,
+    state: State<'_, AppState>,
     profile_id: String,
 ) -> AppResult<()> {
-    let dir = library::profile_dir(wb.runs.library(), &profile_id);
+    let dir = library::profile_dir(state.runs.library(), &profile_id);
     std::fs::create_dir_all(&dir).map_err(|e| AppError::FileSystem {
         action: "creating the folder",
         path: dir.display().to_string(),

@@ -15,13 +15,13 @@ use std::time::Instant;
 use dx_staging::{Client, Profile, Secret, TlsMode};
 use tauri::{AppHandle, State};
 
-use super::blocking;
+use crate::connections::test_client;
 use crate::dto::{ConnectionReport, FieldProblem, ImportedSettings, ProfileDto, ProfileView};
 use crate::error::{AppError, AppResult};
-use crate::paths::{Access, PathGuard};
+use crate::paths::Access;
 use crate::secrets::PasswordPlace;
-use crate::state::{test_client, AppState};
-use crate::workbench::Workbench;
+use crate::state::AppState;
+use crate::sync::blocking;
 
 /// Every profile with where its password is.
 #[tauri::command]
@@ -34,14 +34,14 @@ pub async fn list_profiles(state: State<'_, AppState>) -> AppResult<Vec<ProfileV
 /// The profiles as listed (the logic of [`list_profiles`]).
 pub async fn views(state: &AppState) -> AppResult<Vec<ProfileView>> {
     let profiles: Vec<(Profile, bool)> = {
-        let store = state.store();
+        let store = state.connections.store();
         store
             .all()
             .map(|p| (p.clone(), store.is_demo(&p.id)))
             .collect()
     };
-    let secrets = state.secrets.clone();
-    blocking(move || {
+    let secrets = state.connections.secrets.clone();
+    blocking("keyring call", move || {
         Ok(profiles
             .into_iter()
             .map(|(p, demo)| ProfileView::new(&p, secrets.place(&p.id), demo))
@@ -56,15 +56,14 @@ pub async fn views(state: &AppState) -> AppResult<Vec<ProfileView>> {
 #[tracing::instrument(skip_all, err)]
 pub async fn validate_profile(
     state: State<'_, AppState>,
-    wb: State<'_, Workbench>,
     profile: ProfileDto,
 ) -> AppResult<Vec<FieldProblem>> {
-    Ok(problems(&state, &wb.paths, &Profile::from(profile)))
+    Ok(problems(&state, &Profile::from(profile)))
 }
 
 /// The problems of a profile: `dx-staging`'s rules plus the app's (name, link, a CA file the
 /// window may name). A CA file the window may not name is reported and never read.
-pub fn problems(state: &AppState, paths: &PathGuard, p: &Profile) -> Vec<FieldProblem> {
+pub fn problems(state: &AppState, p: &Profile) -> Vec<FieldProblem> {
     let mut out: Vec<FieldProblem> = Vec::new();
     if p.name.is_empty() {
         out.push(FieldProblem {
@@ -73,7 +72,7 @@ pub fn problems(state: &AppState, paths: &PathGuard, p: &Profile) -> Vec<FieldPr
         });
     }
     let unread;
-    let checked = match check_ca_path(state, paths, p) {
+    let checked = match check_ca_path(state, p) {
         Ok(()) => p,
         Err(_) => {
             out.push(FieldProblem {
@@ -104,7 +103,7 @@ pub fn problems(state: &AppState, paths: &PathGuard, p: &Profile) -> Vec<FieldPr
                 field: "subscriberProfileId".into(),
                 message: "a profile cannot be its own subscriber environment".into(),
             });
-        } else if state.store().get(link).is_err() {
+        } else if state.connections.store().get(link).is_err() {
             out.push(FieldProblem {
                 field: "subscriberProfileId".into(),
                 message: "the linked profile no longer exists".into(),
@@ -117,7 +116,7 @@ pub fn problems(state: &AppState, paths: &PathGuard, p: &Profile) -> Vec<FieldPr
 /// Refuses ([`AppError::PathNotAllowed`]) a CA file that the window may not name: one neither
 /// chosen in the dialog in this run, nor the app's copy for this profile, nor the file the saved
 /// profile already uses.
-pub fn check_ca_path(state: &AppState, paths: &PathGuard, p: &Profile) -> AppResult<()> {
+pub fn check_ca_path(state: &AppState, p: &Profile) -> AppResult<()> {
     let TlsMode::CustomCa { ca_pem_path, .. } = &p.tls else {
         return Ok(());
     };
@@ -125,13 +124,13 @@ pub fn check_ca_path(state: &AppState, paths: &PathGuard, p: &Profile) -> AppRes
         // Empty: dx-staging names the missing file; the copy: the app's own file.
         return Ok(());
     }
-    let saved_uses_it = state.store().get(&p.id).is_ok_and(
+    let saved_uses_it = state.connections.store().get(&p.id).is_ok_and(
         |saved| matches!(&saved.tls, TlsMode::CustomCa { ca_pem_path: s, .. } if s == ca_pem_path),
     );
     if saved_uses_it {
         return Ok(());
     }
-    paths.check(ca_pem_path, Access::Read).map(|_| ())
+    state.paths.check(ca_pem_path, Access::Read).map(|_| ())
 }
 
 /// The native "open" dialog for a CA file (PEM); `None` when dismissed. The chosen file may then
@@ -175,7 +174,7 @@ fn given_password(
     password_token: Option<String>,
 ) -> Option<Secret> {
     let typed = password.filter(|p| !p.is_empty()).map(Secret::new);
-    let imported = password_token.and_then(|t| state.take_imported_password(&t));
+    let imported = password_token.and_then(|t| state.connections.take_imported_password(&t));
     typed.or(imported)
 }
 
@@ -186,27 +185,17 @@ fn given_password(
 #[tracing::instrument(skip(state, profile, password, password_token), fields(id = %profile.id), err)]
 pub async fn save_profile(
     state: State<'_, AppState>,
-    wb: State<'_, Workbench>,
     profile: ProfileDto,
     password: Option<String>,
     password_token: Option<String>,
     test_first: bool,
 ) -> AppResult<ProfileView> {
-    save(
-        &state,
-        &wb.paths,
-        profile,
-        password,
-        password_token,
-        test_first,
-    )
-    .await
+    save(&state, profile, password, password_token, test_first).await
 }
 
 /// The logic of [`save_profile`].
 pub async fn save(
     state: &AppState,
-    paths: &PathGuard,
     profile: ProfileDto,
     password: Option<String>,
     password_token: Option<String>,
@@ -216,36 +205,36 @@ pub async fn save(
     if profile.id.is_empty() {
         profile.id = uuid::Uuid::new_v4().to_string();
     }
-    check_ca_path(state, paths, &profile)?;
-    first_problem(problems(state, paths, &profile))?;
+    check_ca_path(state, &profile)?;
+    first_problem(problems(state, &profile))?;
     let new_password = given_password(state, password, password_token);
     if test_first {
         let id = profile.id.clone();
-        let secrets = state.secrets.clone();
+        let secrets = state.connections.secrets.clone();
         let pw = match new_password.clone() {
             Some(p) => Some(p),
-            None => blocking(move || secrets.get(&id)).await?,
+            None => blocking("keyring call", move || secrets.get(&id)).await?,
         };
         let pw = pw.ok_or_else(|| AppError::PasswordNeeded {
             profile: profile.name.clone(),
         })?;
         probe(&test_client(&profile, pw)?).await?;
     }
-    let existed = state.store().get(&profile.id).is_ok();
+    let existed = state.connections.store().get(&profile.id).is_ok();
     let ca_copy = ca_copy_path(state, &profile.id);
     let ca_before = keep_ca_copy(&mut profile, &ca_copy)?;
     let place = match new_password {
         Some(pw) => {
-            let (secrets, id) = (state.secrets.clone(), profile.id.clone());
-            Some(blocking(move || secrets.store(&id, &pw)).await?)
+            let (secrets, id) = (state.connections.secrets.clone(), profile.id.clone());
+            Some(blocking("keyring call", move || secrets.store(&id, &pw)).await?)
         }
         None => None,
     };
-    let saved = state.store().upsert(profile.clone());
+    let saved = state.connections.store().upsert(profile.clone());
     if let Err(e) = saved {
         if !existed && place.is_some() {
-            let (secrets, id) = (state.secrets.clone(), profile.id.clone());
-            let _ = blocking(move || secrets.delete(&id)).await;
+            let (secrets, id) = (state.connections.secrets.clone(), profile.id.clone());
+            let _ = blocking("keyring call", move || secrets.delete(&id)).await;
         }
         if let Some(before) = ca_before {
             before.restore(&ca_copy);
@@ -256,14 +245,14 @@ pub async fn save(
         // No CA file any more (or one elsewhere): the old copy is not used.
         remove_ca_copy(&ca_copy);
     }
-    state.forget_client(&profile.id).await;
-    let (secrets, id) = (state.secrets.clone(), profile.id.clone());
+    state.connections.forget_client(&profile.id).await;
+    let (secrets, id) = (state.connections.secrets.clone(), profile.id.clone());
     let password = match place {
         Some(p) => p,
-        None => blocking(move || Ok(secrets.place(&id))).await?,
+        None => blocking("keyring call", move || Ok(secrets.place(&id))).await?,
     };
     tracing::info!(id = %profile.id, ?password, "profile saved");
-    let demo = state.store().is_demo(&profile.id);
+    let demo = state.connections.store().is_demo(&profile.id);
     Ok(ProfileView::new(&profile, password, demo))
 }
 
@@ -271,6 +260,7 @@ pub async fn save(
 /// on every system.
 pub fn ca_copy_path(state: &AppState, id: &str) -> PathBuf {
     let data = state
+        .connections
         .store()
         .path()
         .parent()
@@ -345,11 +335,11 @@ pub async fn delete_profile(state: State<'_, AppState>, id: String) -> AppResult
 
 /// The logic of [`delete_profile`].
 pub async fn delete(state: &AppState, id: String) -> AppResult<()> {
-    state.store().remove(&id)?;
+    state.connections.store().remove(&id)?;
     remove_ca_copy(&ca_copy_path(state, &id));
-    state.forget_client(&id).await;
-    let secrets = state.secrets.clone();
-    blocking(move || secrets.delete(&id)).await
+    state.connections.forget_client(&id).await;
+    let secrets = state.connections.secrets.clone();
+    blocking("keyring call", move || secrets.delete(&id)).await
 }
 
 /// Copies a profile (and its password) under a new id and name.
@@ -362,7 +352,7 @@ pub async fn duplicate_profile(state: State<'_, AppState>, id: String) -> AppRes
 
 /// The logic of [`duplicate_profile`].
 pub async fn duplicate(state: &AppState, id: String) -> AppResult<ProfileView> {
-    let mut copy = state.profile(&id)?;
+    let mut copy = state.connections.profile(&id)?;
     copy.id = uuid::Uuid::new_v4().to_string();
     copy.name = format!("{} (copy)", copy.name);
     // The copy gets its own CA copy, so deleting either profile leaves the other working.
@@ -382,17 +372,17 @@ pub async fn duplicate(state: &AppState, id: String) -> AppResult<ProfileView> {
         // so when it is used, as the profile does.
         Err(e) => tracing::warn!(error = %e, "CA file of the duplicated profile not copied"),
     }
-    let secrets = state.secrets.clone();
+    let secrets = state.connections.secrets.clone();
     let (from, to) = (id.clone(), copy.id.clone());
-    let place = blocking(move || match secrets.get(&from)? {
+    let place = blocking("keyring call", move || match secrets.get(&from)? {
         Some(pw) => secrets.store(&to, &pw),
         None => Ok(PasswordPlace::None),
     })
     .await?;
-    let saved = state.store().upsert(copy.clone());
+    let saved = state.connections.store().upsert(copy.clone());
     if let Err(e) = saved {
-        let (secrets, id) = (state.secrets.clone(), copy.id.clone());
-        let _ = blocking(move || secrets.delete(&id)).await;
+        let (secrets, id) = (state.connections.secrets.clone(), copy.id.clone());
+        let _ = blocking("keyring call", move || secrets.delete(&id)).await;
         remove_ca_copy(&ca_copy);
         return Err(e);
     }
@@ -404,7 +394,7 @@ pub async fn duplicate(state: &AppState, id: String) -> AppResult<ProfileView> {
 #[specta::specta]
 #[tracing::instrument(skip(state), err)]
 pub async fn select_profile(state: State<'_, AppState>, id: String) -> AppResult<()> {
-    state.store().select(&id)
+    state.connections.store().select(&id)
 }
 
 /// Tests a saved profile: logs in and lists the subscribers. A given password is used for this
@@ -426,14 +416,14 @@ pub async fn test_saved(
     id: String,
     password: Option<String>,
 ) -> AppResult<ConnectionReport> {
-    let profile = state.profile(&id)?;
-    let (secrets, pid) = (state.secrets.clone(), id.clone());
-    let place = blocking(move || Ok(secrets.place(&pid))).await?;
+    let profile = state.connections.profile(&id)?;
+    let (secrets, pid) = (state.connections.secrets.clone(), id.clone());
+    let place = blocking("keyring call", move || Ok(secrets.place(&pid))).await?;
     let (subscriber_count, round_trip_ms) = match password.filter(|p| !p.is_empty()) {
         Some(pw) => probe(&test_client(&profile, Secret::new(pw))?).await?,
         None => {
-            state.forget_client(&id).await;
-            probe(&state.client(&id).await?).await?
+            state.connections.forget_client(&id).await;
+            probe(&state.connections.client(&id).await?).await?
         }
     };
     Ok(ConnectionReport {
@@ -450,33 +440,31 @@ pub async fn test_saved(
 #[tracing::instrument(skip_all, fields(host = %profile.hostname), err)]
 pub async fn test_draft(
     state: State<'_, AppState>,
-    wb: State<'_, Workbench>,
     profile: ProfileDto,
     password: Option<String>,
     password_token: Option<String>,
 ) -> AppResult<ConnectionReport> {
-    test_unsaved(&state, &wb.paths, profile, password, password_token).await
+    test_unsaved(&state, profile, password, password_token).await
 }
 
 /// The logic of [`test_draft`].
 pub async fn test_unsaved(
     state: &AppState,
-    paths: &PathGuard,
     profile: ProfileDto,
     password: Option<String>,
     password_token: Option<String>,
 ) -> AppResult<ConnectionReport> {
     let profile = Profile::from(profile);
-    check_ca_path(state, paths, &profile)?;
-    first_problem(problems(state, paths, &profile))?;
+    check_ca_path(state, &profile)?;
+    first_problem(problems(state, &profile))?;
     let typed = password.filter(|p| !p.is_empty()).map(Secret::new);
     // Peek at an imported password without consuming it: the save needs it later.
-    let imported = password_token.and_then(|t| state.peek_imported_password(&t));
+    let imported = password_token.and_then(|t| state.connections.peek_imported_password(&t));
     let pw = match typed.or(imported) {
         Some(p) => Some(p),
         None if !profile.id.is_empty() => {
-            let (secrets, id) = (state.secrets.clone(), profile.id.clone());
-            blocking(move || secrets.get(&id)).await?
+            let (secrets, id) = (state.connections.secrets.clone(), profile.id.clone());
+            blocking("keyring call", move || secrets.get(&id)).await?
         }
         None => None,
     };
@@ -510,12 +498,12 @@ pub async fn import(state: &AppState, json: String) -> AppResult<ImportedSetting
     if profile.name.is_empty() {
         profile.name = profile.hostname.clone();
     }
-    // A DXClient settings file names no CA file, so no path is approved for it.
-    let problems = problems(state, &PathGuard::default(), &profile);
+    // A DXClient settings file names no CA file: nothing is read here.
+    let problems = problems(state, &profile);
     Ok(ImportedSettings {
         password_token: password
             .filter(|p| !p.is_empty())
-            .map(|p| state.hold_imported_password(p)),
+            .map(|p| state.connections.hold_imported_password(p)),
         profile: ProfileDto::from(&profile),
         problems,
     })
@@ -539,26 +527,35 @@ pub async fn store_password(
     id: String,
     password: String,
 ) -> AppResult<PasswordPlace> {
-    state.profile(&id)?;
-    let (secrets, pid) = (state.secrets.clone(), id.clone());
-    let place = blocking(move || secrets.store(&pid, &Secret::new(password))).await?;
-    state.forget_client(&id).await;
+    state.connections.profile(&id)?;
+    let (secrets, pid) = (state.connections.secrets.clone(), id.clone());
+    let place = blocking("keyring call", move || {
+        secrets.store(&pid, &Secret::new(password))
+    })
+    .await?;
+    state.connections.forget_client(&id).await;
     Ok(place)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::connections::Connections;
     use crate::dto::TlsDto;
+    use crate::runs::RunManager;
     use crate::secrets::Secrets;
     use crate::store::ProfileStore;
 
     fn state(dir: &Path) -> AppState {
         AppState::new(
-            ProfileStore::open(&dir.join("data")).unwrap(),
-            Secrets::memory_only(),
+            Connections::new(
+                ProfileStore::open(&dir.join("data")).unwrap(),
+                Secrets::memory_only(),
+                dir.join("cache"),
+            ),
+            RunManager::in_data_dir(&dir.join("data")),
+            dir.join("exports"),
             dir.join("logs"),
-            dir.join("cache"),
         )
     }
 
@@ -593,12 +590,9 @@ mod tests {
         std::fs::create_dir_all(original.parent().unwrap()).unwrap();
         let pem = ca_pem();
         std::fs::write(&original, &pem).unwrap();
-
-        let chosen = PathGuard::default();
-        chosen.approve(&original, Access::Read);
+        state.paths.approve(&original, Access::Read);
         let view = save(
             &state,
-            &chosen,
             draft("A", custom(&original)),
             Some("pw".into()),
             None,
@@ -619,11 +613,11 @@ mod tests {
 
         // The original moves away: the profile still validates and builds a client.
         std::fs::remove_file(&original).unwrap();
-        let saved = state.profile(&id).unwrap();
+        let saved = state.connections.profile(&id).unwrap();
         saved.validate().unwrap();
         Client::builder(&saved, Secret::new("pw")).build().unwrap();
         // Saving it again unchanged keeps the copy and where it came from.
-        let again = save(&state, &chosen, view.profile.clone(), None, None, false)
+        let again = save(&state, view.profile.clone(), None, None, false)
             .await
             .unwrap();
         assert_eq!(again.profile.tls, view.profile.tls);
@@ -646,9 +640,7 @@ mod tests {
         // Back to the OS store alone: the copy goes.
         let mut plain = dup.profile.clone();
         plain.tls = TlsDto::Verify;
-        save(&state, &chosen, plain, None, None, false)
-            .await
-            .unwrap();
+        save(&state, plain, None, None, false).await.unwrap();
         assert!(!dup_copy.exists());
     }
 
@@ -658,11 +650,9 @@ mod tests {
         let state = state(dir.path());
         let bad = dir.path().join("ca.pem");
         std::fs::write(&bad, "not a certificate").unwrap();
-        let chosen = PathGuard::default();
-        chosen.approve(&bad, Access::Read);
+        state.paths.approve(&bad, Access::Read);
         let err = save(
             &state,
-            &chosen,
             draft("B", custom(&bad)),
             Some("pw".into()),
             None,
@@ -677,7 +667,7 @@ mod tests {
             wire["message"].as_str().unwrap().contains("ca.pem"),
             "{wire}"
         );
-        assert!(state.store().all().next().is_none());
+        assert!(state.connections.store().all().next().is_none());
         assert!(!dir.path().join("data").join("ca").exists());
     }
 
@@ -688,10 +678,9 @@ mod tests {
         // Not a certificate: had it been read, the problem would say so.
         let typed = dir.path().join("typed.pem");
         std::fs::write(&typed, "not a certificate").unwrap();
-        let guard = PathGuard::default();
         let d = draft("T", custom(&typed));
 
-        let found = problems(&state, &guard, &Profile::from(d.clone()));
+        let found = problems(&state, &Profile::from(d.clone()));
         let ca: Vec<_> = found
             .iter()
             .filter(|p| p.field == "tls.caPemPath")
@@ -699,22 +688,22 @@ mod tests {
         assert_eq!(ca.len(), 1, "{found:?}");
         assert!(ca[0].message.contains("Choose…"), "{}", ca[0].message);
 
-        let err = save(&state, &guard, d.clone(), Some("pw".into()), None, false)
+        let err = save(&state, d.clone(), Some("pw".into()), None, false)
             .await
             .unwrap_err();
         let wire = serde_json::to_value(&err).unwrap();
         assert_eq!(wire["code"], "path_not_allowed", "{wire}");
         assert!(wire["message"].as_str().unwrap().contains("typed.pem"));
-        let err = test_unsaved(&state, &guard, d.clone(), Some("pw".into()), None)
+        let err = test_unsaved(&state, d.clone(), Some("pw".into()), None)
             .await
             .unwrap_err();
         assert_eq!(err.code(), "path_not_allowed");
-        assert!(state.store().all().next().is_none());
+        assert!(state.connections.store().all().next().is_none());
         assert!(!dir.path().join("data").join("ca").exists());
 
         // Chosen in the dialog: read, and its real problem named.
-        guard.approve(&typed, Access::Read);
-        let found = problems(&state, &guard, &Profile::from(d));
+        state.paths.approve(&typed, Access::Read);
+        let found = problems(&state, &Profile::from(d));
         let ca: Vec<_> = found
             .iter()
             .filter(|p| p.field == "tls.caPemPath")
@@ -729,22 +718,13 @@ mod tests {
         let state = state(dir.path());
         let mut d = draft("C", TlsDto::Verify);
         d.dx_protocol = "http".into();
-        let view = save(
-            &state,
-            &PathGuard::default(),
-            d.clone(),
-            Some("pw".into()),
-            None,
-            false,
-        )
-        .await
-        .unwrap();
+        let view = save(&state, d.clone(), Some("pw".into()), None, false)
+            .await
+            .unwrap();
         assert!(view.plaintext_remote && !view.insecure);
         d.id = view.profile.id.clone();
         d.hostname = "127.0.0.1".into();
-        let view = save(&state, &PathGuard::default(), d, None, None, false)
-            .await
-            .unwrap();
+        let view = save(&state, d, None, None, false).await.unwrap();
         assert!(!view.plaintext_remote);
         assert!(!views(&state).await.unwrap()[0].plaintext_remote);
     }

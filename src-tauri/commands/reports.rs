@@ -21,18 +21,7 @@ use crate::reports::dto::{
 };
 use crate::reports::export_file_name;
 use crate::state::AppState;
-use crate::workbench::Workbench;
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> AppResult<T> + Send + 'static,
-) -> AppResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| AppError::TaskFailed {
-            task: "report task",
-            detail: e.to_string(),
-        })?
-}
+use crate::sync::blocking;
 
 /// Opens a report file; progress goes to `on_progress`; `cancel_report_load(load_id)` stops it.
 /// The file must be in the library or the export folder, or chosen in a dialog or dropped.
@@ -46,10 +35,10 @@ pub async fn open_report(
     on_progress: Channel<LoadProgressDto>,
 ) -> AppResult<ReportInfoDto> {
     use tauri::Manager;
-    blocking(move || {
-        let wb = app.state::<Workbench>();
+    blocking("report task", move || {
+        let state = app.state::<AppState>();
         let mut last = std::time::Instant::now();
-        open(&wb, &path, &load_id, &mut |p| {
+        open(&state, &path, &load_id, &mut |p| {
             if last.elapsed().as_millis() >= 50 || p.bytes >= p.total_bytes {
                 last = std::time::Instant::now();
                 let _ = on_progress.send(p);
@@ -61,22 +50,23 @@ pub async fn open_report(
 
 /// The logic of [`open_report`] (blocking).
 pub fn open(
-    wb: &Workbench,
+    state: &AppState,
     path: &str,
     load_id: &str,
     progress: &mut dyn FnMut(LoadProgressDto),
 ) -> AppResult<ReportInfoDto> {
-    wb.paths.check_str(path, Access::Read)?;
-    wb.reports
+    state.paths.check_str(path, Access::Read)?;
+    state
+        .reports
         .load_file(Path::new(path.trim()), load_id, progress)
 }
 
 /// Stops a load in progress.
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(wb), err)]
-pub async fn cancel_report_load(wb: State<'_, Workbench>, load_id: String) -> AppResult<bool> {
-    Ok(wb.reports.cancel_load(&load_id))
+#[tracing::instrument(skip(state), err)]
+pub async fn cancel_report_load(state: State<'_, AppState>, load_id: String) -> AppResult<bool> {
+    Ok(state.reports.cancel_load(&load_id))
 }
 
 /// The native "open" dialog for a CSV report; `None` when dismissed. The chosen file may then
@@ -96,7 +86,7 @@ pub(crate) async fn pick_file_to_read(
     filter: (&'static str, &'static [&'static str]),
 ) -> AppResult<Option<String>> {
     use tauri::Manager;
-    blocking(move || {
+    blocking("report task", move || {
         let picked = app
             .dialog()
             .file()
@@ -105,7 +95,7 @@ pub(crate) async fn pick_file_to_read(
             .blocking_pick_file()
             .and_then(|f| f.into_path().ok());
         if let Some(p) = &picked {
-            app.state::<Workbench>().paths.approve(p, Access::Read);
+            app.state::<AppState>().paths.approve(p, Access::Read);
         }
         Ok(picked.map(|p| p.display().to_string()))
     })
@@ -115,59 +105,59 @@ pub(crate) async fn pick_file_to_read(
 /// A window of filtered, sorted rows.
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(wb, request), fields(offset = request.offset, limit = request.limit), err)]
+#[tracing::instrument(skip(state, request), fields(offset = request.offset, limit = request.limit), err)]
 pub async fn report_window(
-    wb: State<'_, Workbench>,
+    state: State<'_, AppState>,
     handle: String,
     request: WindowRequest,
 ) -> AppResult<GridWindow> {
-    wb.reports.window(&handle, &request)
+    state.reports.window(&handle, &request)
 }
 
 /// Counts by type × action of the filtered rows.
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(wb), err)]
+#[tracing::instrument(skip(state), err)]
 pub async fn report_summary(
-    wb: State<'_, Workbench>,
+    state: State<'_, AppState>,
     handle: String,
     filter: Filter,
 ) -> AppResult<SummaryDto> {
-    wb.reports.summary(&handle, &filter)
+    state.reports.summary(&handle, &filter)
 }
 
 /// Every field of one row.
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(wb), err)]
+#[tracing::instrument(skip(state), err)]
 pub async fn report_row(
-    wb: State<'_, Workbench>,
+    state: State<'_, AppState>,
     handle: String,
     index: u32,
 ) -> AppResult<RowDetail> {
-    wb.reports.row(&handle, index)
+    state.reports.row(&handle, index)
 }
 
 /// Closes a report (frees its memory).
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(wb), err)]
-pub async fn close_report(wb: State<'_, Workbench>, handle: String) -> AppResult<()> {
-    wb.reports.close(&handle);
+#[tracing::instrument(skip(state), err)]
+pub async fn close_report(state: State<'_, AppState>, handle: String) -> AppResult<()> {
+    state.reports.close(&handle);
     Ok(())
 }
 
 /// Where an export goes by default: `<documents>/store/outputFiles/<report>-filtered.csv`.
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(wb), err)]
+#[tracing::instrument(skip(state), err)]
 pub async fn default_export_path(
-    wb: State<'_, Workbench>,
+    state: State<'_, AppState>,
     handle: String,
     filtered: bool,
 ) -> AppResult<String> {
-    let r = wb.reports.get(&handle)?;
-    Ok(wb
+    let r = state.reports.get(&handle)?;
+    Ok(state
         .export_dir
         .join(export_file_name(&r.info.title, filtered))
         .display()
@@ -182,9 +172,9 @@ pub async fn default_export_path(
 #[tracing::instrument(skip(app), err)]
 pub async fn pick_export_path(app: AppHandle, suggested: String) -> AppResult<Option<String>> {
     use tauri::Manager;
-    blocking(move || {
-        let wb = app.state::<Workbench>();
-        let (dir, name) = dialog_start(&wb, &suggested);
+    blocking("report task", move || {
+        let state = app.state::<AppState>();
+        let (dir, name) = dialog_start(&state, &suggested);
         let mut d = app
             .dialog()
             .file()
@@ -197,7 +187,7 @@ pub async fn pick_export_path(app: AppHandle, suggested: String) -> AppResult<Op
         }
         let picked = d.blocking_save_file().and_then(|f| f.into_path().ok());
         if let Some(p) = &picked {
-            wb.paths.approve(p, Access::Write);
+            state.paths.approve(p, Access::Write);
         }
         Ok(picked.map(|p| p.display().to_string()))
     })
@@ -207,17 +197,17 @@ pub async fn pick_export_path(app: AppHandle, suggested: String) -> AppResult<Op
 /// Where the save dialog starts for a suggested path: its folder when the window may write
 /// there (a suggestion elsewhere is not a place the app creates folders in), else the export
 /// folder; and the suggested file name, if any.
-pub fn dialog_start(wb: &Workbench, suggested: &str) -> (PathBuf, Option<String>) {
+pub fn dialog_start(state: &AppState, suggested: &str) -> (PathBuf, Option<String>) {
     let suggested = PathBuf::from(suggested.trim());
     let name = suggested
         .file_name()
         .map(|n| n.to_string_lossy().into_owned());
-    let dir = match wb.paths.check(&suggested, Access::Write) {
+    let dir = match state.paths.check(&suggested, Access::Write) {
         Ok(_) => suggested
             .parent()
             .map(Path::to_path_buf)
-            .unwrap_or_else(|| wb.export_dir.clone()),
-        Err(_) => wb.export_dir.clone(),
+            .unwrap_or_else(|| state.export_dir.clone()),
+        Err(_) => state.export_dir.clone(),
     };
     (dir, name)
 }
@@ -237,16 +227,16 @@ pub async fn export_report(
     overwrite: bool,
 ) -> AppResult<ExportResult> {
     use tauri::Manager;
-    blocking(move || {
-        let wb = app.state::<Workbench>();
-        export(&wb, &handle, &filter, sort.as_ref(), &path, overwrite)
+    blocking("report task", move || {
+        let state = app.state::<AppState>();
+        export(&state, &handle, &filter, sort.as_ref(), &path, overwrite)
     })
     .await
 }
 
 /// The logic of [`export_report`] (blocking).
 pub fn export(
-    wb: &Workbench,
+    state: &AppState,
     handle: &str,
     filter: &Filter,
     sort: Option<&ViewSort>,
@@ -256,8 +246,9 @@ pub fn export(
     if path.trim().is_empty() {
         return Err(AppError::ExportPathMissing);
     }
-    check_export_target(&wb.paths, path, overwrite)?;
-    wb.reports
+    check_export_target(&state.paths, path, overwrite)?;
+    state
+        .reports
         .export(handle, filter, sort, Path::new(path.trim()))
 }
 
@@ -271,14 +262,21 @@ pub async fn compare_record(
     record_type: RecordType,
     record_id: String,
 ) -> AppResult<RecordComparison> {
-    let publisher = state.client(&profile_id).await?;
-    let linked = state.profile(&profile_id)?.subscriber_profile_id;
+    let publisher = state.connections.client(&profile_id).await?;
+    let linked = state
+        .connections
+        .profile(&profile_id)?
+        .subscriber_profile_id;
     let subscriber = match linked {
         None => Err(
             "No subscriber environment is linked to this profile: link one in Profiles to compare."
                 .to_string(),
         ),
-        Some(id) => state.client(&id).await.map_err(|e| e.to_string()),
+        Some(id) => state
+            .connections
+            .client(&id)
+            .await
+            .map_err(|e| e.to_string()),
     };
     let side = match &subscriber {
         Ok(c) => SubscriberSide::Client(c),

@@ -17,17 +17,16 @@ use crate::reports::library;
 use crate::runs::view::RunView;
 use crate::runs::{drive, RunHost};
 use crate::state::AppState;
-use crate::workbench::Workbench;
 
 /// Every saved run of a profile (or of all profiles), newest first.
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(wb), err)]
+#[tracing::instrument(skip(state), err)]
 pub async fn list_runs(
-    wb: State<'_, Workbench>,
+    state: State<'_, AppState>,
     profile_id: Option<String>,
 ) -> AppResult<Vec<RunView>> {
-    Ok(wb.runs.list(profile_id.as_deref()))
+    Ok(state.runs.list(profile_id.as_deref()))
 }
 
 /// What to start: a run of `kind` on each of `subscriber_ids` of the
@@ -54,20 +53,20 @@ pub struct StartRunsRequest {
 /// Starts the runs of a [`StartRunsRequest`]; they queue and run one at a time.
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(app, wb), err)]
+#[tracing::instrument(skip(app, state), err)]
 pub async fn start_runs(
     app: AppHandle,
-    wb: State<'_, Workbench>,
+    state: State<'_, AppState>,
     request: StartRunsRequest,
 ) -> AppResult<Vec<RunView>> {
-    start(&app, &wb, request)
+    start(&app, &state, request)
 }
 
 /// The logic of [`start_runs`]: creates the runs and starts watching them on the current
 /// async runtime. A verify's `previous_report` must be a file the window may read.
 pub fn start<H: RunHost>(
     host: &H,
-    wb: &Workbench,
+    state: &AppState,
     request: StartRunsRequest,
 ) -> AppResult<Vec<RunView>> {
     let StartRunsRequest {
@@ -78,13 +77,13 @@ pub fn start<H: RunHost>(
         previous_report,
         clear_stale_logs,
     } = request;
-    host.app_state().profile(&profile_id)?;
+    host.connections().profile(&profile_id)?;
     if subscriber_ids.is_empty() {
         return Err(AppError::NoSubscriberChosen);
     }
     let previous_report = previous_report.filter(|p| !p.trim().is_empty());
     if let Some(p) = &previous_report {
-        wb.paths.check_str(p, Access::Read)?;
+        state.paths.check_str(p, Access::Read)?;
     }
     let mut views = Vec::new();
     for sub in &subscriber_ids {
@@ -93,7 +92,7 @@ pub fn start<H: RunHost>(
         } else {
             None
         };
-        let s = wb.runs.create(
+        let s = state.runs.create(
             &profile_id,
             sub,
             kind,
@@ -101,8 +100,8 @@ pub fn start<H: RunHost>(
             previous_report.as_deref().map(|p| PathBuf::from(p.trim())),
             clear_stale_logs.unwrap_or(true),
         )?;
-        tokio::spawn(drive(host.clone(), wb.runs.clone(), s.run_id.clone()));
-        views.push(wb.runs.view(&s.run_id)?);
+        tokio::spawn(drive(host.clone(), state.runs.clone(), s.run_id.clone()));
+        views.push(state.runs.view(&s.run_id)?);
     }
     Ok(views)
 }
@@ -110,33 +109,33 @@ pub fn start<H: RunHost>(
 /// Stops watching a run; the job on the server goes on. `false` when it was not watched.
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(wb), err)]
-pub async fn cancel_run(wb: State<'_, Workbench>, run_id: String) -> AppResult<bool> {
-    Ok(wb.runs.cancel(&run_id))
+#[tracing::instrument(skip(state), err)]
+pub async fn cancel_run(state: State<'_, AppState>, run_id: String) -> AppResult<bool> {
+    Ok(state.runs.cancel(&run_id))
 }
 
 /// Watches a run again from where it stopped.
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(app, wb), err)]
+#[tracing::instrument(skip(app, state), err)]
 pub async fn resume_run(
     app: AppHandle,
-    wb: State<'_, Workbench>,
+    state: State<'_, AppState>,
     run_id: String,
 ) -> AppResult<RunView> {
-    let v = wb.runs.view(&run_id)?;
-    if !v.done && !wb.runs.is_active(&run_id) {
-        tokio::spawn(drive(app, wb.runs.clone(), run_id.clone()));
+    let v = state.runs.view(&run_id)?;
+    if !v.done && !state.runs.is_active(&run_id) {
+        tokio::spawn(drive(app, state.runs.clone(), run_id.clone()));
     }
-    wb.runs.view(&run_id)
+    state.runs.view(&run_id)
 }
 
 /// Forgets a run that is not being watched (its reports stay in the library).
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(wb), err)]
-pub async fn remove_run(wb: State<'_, Workbench>, run_id: String) -> AppResult<()> {
-    wb.runs.remove(&run_id)
+#[tracing::instrument(skip(state), err)]
+pub async fn remove_run(state: State<'_, AppState>, run_id: String) -> AppResult<()> {
+    state.runs.remove(&run_id)
 }
 
 /// What deleting the server's mismatch logs did.
@@ -153,15 +152,14 @@ pub struct DeleteLogsResult {
 /// the library.
 #[tauri::command]
 #[specta::specta]
-#[tracing::instrument(skip(state, wb), err)]
+#[tracing::instrument(skip(state), err)]
 pub async fn delete_mismatch_logs(
     state: State<'_, AppState>,
-    wb: State<'_, Workbench>,
     profile_id: String,
     subscriber_id: Option<String>,
 ) -> AppResult<DeleteLogsResult> {
-    let client = state.client(&profile_id).await?;
-    let dir = library::archive_dir(wb.runs.library(), &profile_id);
+    let client = state.connections.client(&profile_id).await?;
+    let dir = library::archive_dir(state.runs.library(), &profile_id);
     let path =
         dx_staging::report::default_report_path(&dir, subscriber_id.as_deref(), chrono::Utc::now());
     // dx-staging's rule: a complete, checked copy first; a refused deletion says why.

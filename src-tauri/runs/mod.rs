@@ -8,35 +8,35 @@ pub mod view;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use dx_staging::workflow::{DriverOptions, Phase, RunConfig, RunKind, RunState, Runner};
+use dx_staging::workflow::{
+    DriverOptions, Phase, PublisherTurns, RunConfig, RunKind, RunState, Runner,
+};
 use tauri::{AppHandle, Emitter, Manager};
 use tokio_util::sync::CancellationToken;
 
+use crate::connections::Connections;
 use crate::error::{AppError, AppResult};
 use crate::reports::library;
 use crate::state::AppState;
+use crate::sync::lock;
 use view::{view_of, Live, RunOwner, RunView};
 
 /// The event that carries a [`RunView`] whenever a run moves.
 pub const RUN_EVENT: &str = "run-progress";
 
-/// The app's runs: their files, which are being watched, one queue per publisher.
+/// The app's runs: their files, which are being watched, and the publishers' turns.
 #[derive(Debug)]
 pub struct RunManager {
     dir: PathBuf,
     library: PathBuf,
     live: Mutex<HashMap<String, Live>>,
     tokens: Mutex<HashMap<String, CancellationToken>>,
-    queues: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    turns: PublisherTurns,
     options: DriverOptions,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn file_err(path: &Path, e: impl std::fmt::Display) -> AppError {
@@ -54,13 +54,18 @@ impl RunManager {
             library,
             live: Mutex::new(HashMap::new()),
             tokens: Mutex::new(HashMap::new()),
-            queues: Mutex::new(HashMap::new()),
+            turns: PublisherTurns::shared(),
             options: DriverOptions {
                 poll_min: Duration::from_secs(1),
                 poll_max: Duration::from_secs(5),
                 ..DriverOptions::default()
             },
         }
+    }
+
+    /// Runs in `<data_dir>/runs`, their reports in the library `<data_dir>/reports`.
+    pub fn in_data_dir(data_dir: &Path) -> Self {
+        Self::new(data_dir.join("runs"), data_dir.join("reports"))
     }
 
     /// Shorter polls (tests).
@@ -198,13 +203,6 @@ impl RunManager {
         }
     }
 
-    fn queue(&self, profile_id: &str) -> Arc<tokio::sync::Mutex<()>> {
-        lock(&self.queues)
-            .entry(profile_id.to_string())
-            .or_default()
-            .clone()
-    }
-
     /// Runs that have not ended and are not watched now, oldest first.
     pub fn unfinished(&self) -> Vec<RunView> {
         let mut v: Vec<RunView> = self
@@ -248,7 +246,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> AppResult<()> {
 /// tell how it goes. The app is the Tauri [`AppHandle`]; tests drive runs without a window.
 pub trait RunHost: Clone + Send + Sync + 'static {
     /// The profiles, passwords and DX clients.
-    fn app_state(&self) -> &AppState;
+    fn connections(&self) -> &Connections;
     /// A run moved: every window gets its view.
     fn progress(&self, view: &RunView);
     /// A step ended: a desktop notification when the window is not in front.
@@ -256,8 +254,8 @@ pub trait RunHost: Clone + Send + Sync + 'static {
 }
 
 impl RunHost for AppHandle {
-    fn app_state(&self) -> &AppState {
-        self.state::<AppState>().inner()
+    fn connections(&self) -> &Connections {
+        &self.state::<AppState>().inner().connections
     }
 
     fn progress(&self, view: &RunView) {
@@ -348,10 +346,11 @@ async fn drive_inner<H: RunHost>(
     if state.is_done() {
         return Ok(());
     }
-    let queue = runs.queue(&owner.profile_id);
-    let _turn = tokio::select! {
-        g = queue.lock_owned() => g,
-        _ = token.cancelled() => return Ok(()),
+    // One run at a time per publisher (dx-staging's turns, shared with the CLI).
+    let publisher_profile = app.connections().profile(&owner.profile_id)?;
+    let publisher_of = PublisherTurns::publisher_of(&publisher_profile);
+    let Some(_turn) = runs.turns.wait(&publisher_of, &token, || {}).await? else {
+        return Ok(());
     };
     // Re-read: the state may have moved while queued (another window resumed it).
     let (state, owner) = runs.load(run_id)?;
@@ -365,7 +364,7 @@ async fn drive_inner<H: RunHost>(
         l.message = Some("connecting".into());
     });
     emit(app, runs, run_id);
-    let st = app.app_state();
+    let st = app.connections();
     let publisher = st.client(&owner.profile_id).await?;
     let linked = st.profile(&owner.profile_id)?.subscriber_profile_id;
     let subscriber_env = match linked {
@@ -420,7 +419,7 @@ async fn drive_inner<H: RunHost>(
 /// Starts watching runs that had not ended when the app last closed (their profile must still
 /// exist; demo runs end with their demo).
 pub fn resume_unfinished<H: RunHost>(app: &H, runs: &Arc<RunManager>) {
-    let st = app.app_state();
+    let st = app.connections();
     for r in runs.unfinished() {
         if st.profile(&r.profile_id).is_err() {
             continue;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 
 use crate::error::ErrorPayload;
-use crate::reports::dto::clamp;
+use crate::reports::dto::{clamp, SummaryDto};
 
 /// Who a run belongs to; saved beside its state as `<run id>.owner.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +34,9 @@ pub struct RunReportDto {
     pub status_at_fetch: Option<String>,
     /// Why the report may be partial: it does not explain both environments' record counts.
     pub possibly_partial: Option<String>,
+    /// Counts by type × action, taken when the report was fetched (`None` for runs saved
+    /// before they were kept: open the report to count).
+    pub summary: Option<SummaryDto>,
 }
 
 /// What this process knows live about a run.
@@ -168,6 +171,7 @@ pub fn view_of(s: &RunState, owner: &RunOwner, live: &Live) -> RunView {
             possibly_inaccurate: r.possibly_inaccurate,
             status_at_fetch: r.status_at_fetch.clone(),
             possibly_partial: r.possibly_partial.clone(),
+            summary: r.summary.as_ref().map(SummaryDto::from),
         }),
         previous_report: s
             .config

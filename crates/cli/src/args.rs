@@ -29,7 +29,9 @@ pub const LONG_FLAGS: &[&str] = &[
     "subscriberId",
     "recordType",
     "recordAction",
+    "recordId",
     "reportPath",
+    "archiveDir",
 ];
 
 /// Rewrites DXClient's single-dash long flags (`-hostname`, `-dxPort=443`) to clap's `--` form.
@@ -170,6 +172,26 @@ pub enum Command {
         #[command(flatten)]
         wait: WaitArgs,
     },
+    /// Compare one record on the publisher and on the subscriber environment, field by field
+    /// (beyond DXClient; needs --subscriber-hostname for the subscriber side).
+    #[command(name = "compare-record", after_help = EXIT_CODES_HELP)]
+    CompareRecord {
+        /// Connection.
+        #[command(flatten)]
+        conn: Connection,
+        // The record's type; the help lists every type DX documents.
+        #[arg(long = "recordType", required = true, help = format!(
+            "The record type ({})",
+            dx_values(RecordType::KNOWN, RecordType::as_str)
+        ))]
+        record_type: String,
+        /// The record id (as in the report's recordId column).
+        #[arg(long = "recordId", required = true)]
+        record_id: String,
+        /// The subscriber environment.
+        #[command(flatten)]
+        subscriber_env: SubscriberEnv,
+    },
 }
 
 /// Where and how to connect (DXClient's flags, plus TLS and output options).
@@ -240,7 +262,7 @@ pub struct WaitArgs {
     #[arg(long = "state-file")]
     pub state_file: Option<PathBuf>,
     /// A find still running after this many seconds is diagnosed as stuck (HCL: 1800).
-    #[arg(long = "stuck-limit-secs", default_value_t = 1800)]
+    #[arg(long = "stuck-limit-secs", default_value_t = dx_staging::workflow::STUCK_LIMIT_SECS)]
     pub stuck_limit_secs: u64,
     /// First poll delay in milliseconds.
     #[arg(long = "poll-min-ms", default_value_t = 1000)]
@@ -248,8 +270,17 @@ pub struct WaitArgs {
     /// Largest poll delay in milliseconds.
     #[arg(long = "poll-max-ms", default_value_t = 10_000)]
     pub poll_max_ms: u64,
-    /// Subscriber environment (for pre-flight checks, the two-way staging guard and watching
-    /// the resync's operations): its host name. Same protocol, user and password as the publisher.
+    /// The subscriber environment (for pre-flight checks, the two-way staging guard and
+    /// watching the resync's operations).
+    #[command(flatten)]
+    pub subscriber_env: SubscriberEnv,
+}
+
+/// The subscriber environment's own connection (beyond DXClient): same protocol, user and
+/// password as the publisher.
+#[derive(Debug, Args, Clone)]
+pub struct SubscriberEnv {
+    /// Subscriber environment: its host name. Same protocol, user and password as the publisher.
     #[arg(long = "subscriber-hostname")]
     pub subscriber_hostname: Option<String>,
     /// Subscriber environment: its Ring and DAM API port.
@@ -266,6 +297,27 @@ mod tests {
 
     fn s(v: &[&str]) -> Vec<String> {
         v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn every_dxclient_style_flag_is_accepted_with_one_dash() {
+        use clap::CommandFactory;
+        let cli = Cli::command();
+        let group = cli.find_subcommand("manage-dam-staging").unwrap();
+        for cmd in group.get_subcommands() {
+            for arg in cmd.get_arguments() {
+                let Some(long) = arg.get_long() else { continue };
+                // DXClient's spelling is camel case without dashes (`subscriberId`); ours
+                // beyond DXClient use dashes (`--subscriber-hostname`) and need two.
+                if long.chars().any(|c| c.is_ascii_uppercase()) {
+                    assert!(
+                        LONG_FLAGS.contains(&long),
+                        "-{long} of {} is not in LONG_FLAGS",
+                        cmd.get_name()
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::Utc;
+use dx_staging::record_compare::{compare_record, SubscriberSide};
 use dx_staging::report::{default_output_dir, default_report_path};
-use dx_staging::workflow::{describe_outcome, DriverOptions};
+use dx_staging::workflow::{describe_outcome, DriverOptions, PublisherTurns, Turn};
 use dx_staging::{
     fetch_report, Client, Error, FetchOptions, Profile, ReportRequest, RetryPolicy, RunConfig,
     RunKind, RunState, Runner, Secret, TlsMode,
@@ -15,7 +16,7 @@ use mismatch_report::{RecordAction, RecordType};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::args::{dx_values, Command, Connection, WaitArgs};
+use crate::args::{dx_values, Command, Connection, SubscriberEnv, WaitArgs};
 use crate::{exit, output};
 
 /// Default folder of run state files, `store/runs` beside DXClient's `store/outputFiles`
@@ -31,7 +32,8 @@ pub async fn run(command: Command) -> u8 {
         | Command::FindStagingMismatch { conn, .. }
         | Command::GetStagingMismatchReport { conn, .. }
         | Command::DeleteStagingMismatch { conn, .. }
-        | Command::StartStagingResync { conn, .. } => conn.json,
+        | Command::StartStagingResync { conn, .. }
+        | Command::CompareRecord { conn, .. } => conn.json,
     };
     match dispatch(command).await {
         Ok(code) => code,
@@ -176,18 +178,18 @@ fn warn_plaintext(json: bool, p: &Profile, flag: &str) {
 
 fn subscriber_client(
     conn: &Connection,
-    wait: &WaitArgs,
+    env: &SubscriberEnv,
     password: &Secret,
 ) -> Outcome<Option<Client>> {
-    let Some(host) = &wait.subscriber_hostname else {
+    let Some(host) = &env.subscriber_hostname else {
         return Ok(None);
     };
     let mut p = profile(conn);
     p.hostname = host.clone();
-    p.ring_api_port = wait.subscriber_port;
-    p.dam_api_port = wait.subscriber_port;
-    p.dx_port = wait.subscriber_port;
-    if let Some(ca) = &wait.subscriber_ca_file {
+    p.ring_api_port = env.subscriber_port;
+    p.dam_api_port = env.subscriber_port;
+    p.dx_port = env.subscriber_port;
+    if let Some(ca) = &env.subscriber_ca_file {
         p.tls = TlsMode::CustomCa {
             ca_pem_path: ca.clone(),
             ca_original: None,
@@ -231,6 +233,24 @@ fn cancel_on_ctrl_c() -> CancellationToken {
     token
 }
 
+/// Waits for the publisher's turn: one run at a time per publisher, shared with the app and
+/// every other `dam-staging` of this user (see `dx_staging::workflow::turns`).
+async fn publisher_turn(conn: &Connection, cancel: &CancellationToken) -> Outcome<Turn> {
+    let publisher = PublisherTurns::publisher_of(&profile(conn));
+    let quiet = conn.json;
+    let said = || {
+        if !quiet {
+            eprintln!(
+                "waiting for another run on {publisher} (in the app or another dam-staging) to end"
+            );
+        }
+    };
+    PublisherTurns::shared()
+        .wait(&publisher, cancel, said)
+        .await?
+        .ok_or_else(|| Error::Cancelled.into())
+}
+
 async fn dispatch(command: Command) -> Outcome<u8> {
     match command {
         Command::GetAllSubscribers { conn } => {
@@ -238,6 +258,37 @@ async fn dispatch(command: Command) -> Outcome<u8> {
             let list = c.subscribers().list().await?;
             output::result(conn.json, &list, &output::subscribers_table(&list));
             Ok(exit::OK)
+        }
+        Command::CompareRecord {
+            conn,
+            record_type,
+            record_id,
+            subscriber_env,
+        } => {
+            let record_type = known_value(
+                "recordType",
+                Some(record_type),
+                RecordType::parse,
+                RecordType::KNOWN,
+                RecordType::as_str,
+            )?
+            .ok_or_else(|| Failure::Usage("-recordType is required".into()))?;
+            let password = password(&conn)?;
+            let publisher = client(&conn, &password)?;
+            let subscriber = subscriber_client(&conn, &subscriber_env, &password)?;
+            let side = match &subscriber {
+                Some(c) => SubscriberSide::Client(c),
+                None => SubscriberSide::Unavailable("no --subscriber-hostname given"),
+            };
+            let c = compare_record(&publisher, side, &record_type, &record_id).await?;
+            output::result(conn.json, &c, &output::record_comparison(&c));
+            // Differs: missing on the subscriber, or read on both with a field apart.
+            let differs = match c.on_subscriber {
+                Some(true) => c.fields.iter().any(|f| f.differs),
+                Some(false) => true,
+                None => false,
+            };
+            Ok(if differs { exit::MISMATCHES } else { exit::OK })
         }
         Command::DeleteStagingMismatch {
             conn,
@@ -317,7 +368,7 @@ async fn dispatch(command: Command) -> Outcome<u8> {
                 &path,
                 &opts,
                 move |rows| {
-                    if !json_mode && rows > 0 && rows % 100_000 == 0 {
+                    if !json_mode && rows > 0 && rows.is_multiple_of(100_000) {
                         eprintln!("fetched {rows} mismatch logs");
                     }
                 },
@@ -391,6 +442,7 @@ async fn trigger_only(
 ) -> Outcome<u8> {
     let id = subscriber_id.ok_or_else(|| Failure::Usage("-subscriberId is required".into()))?;
     let c = client(conn, &password(conn)?)?;
+    let _turn = publisher_turn(conn, &cancel_on_ctrl_c()).await?;
     let out = c.subscribers().trigger(&id, kind).await?;
     let status = out
         .subscriber
@@ -444,7 +496,7 @@ async fn follow(
 ) -> Outcome<u8> {
     let password = password(conn)?;
     let publisher = client(conn, &password)?;
-    let subscriber_env = subscriber_client(conn, wait, &password)?;
+    let subscriber_env = subscriber_client(conn, &wait.subscriber_env, &password)?;
     let (state, state_file) = match &wait.resume {
         Some(path) => {
             let state = RunState::load(path)?;
@@ -492,6 +544,8 @@ async fn follow(
             state_file.display()
         );
     }
+    let cancel = cancel_on_ctrl_c();
+    let _turn = publisher_turn(conn, &cancel).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
     let json = conn.json;
     let printer = tokio::spawn(async move {
@@ -509,7 +563,7 @@ async fn follow(
         .state_file(&state_file)
         .report_dir(default_output_dir())
         .progress(tx)
-        .cancel_token(cancel_on_ctrl_c());
+        .cancel_token(cancel);
     let result = runner.run(state).await;
     drop(runner);
     let _ = printer.await;

@@ -18,13 +18,14 @@ pub const NETWORK: u8 = 5;
 pub const RUN_FAILED: u8 = 6;
 /// Interrupted (Ctrl-C) while following a run: the server's job goes on; resume with --resume.
 pub const INTERRUPTED: u8 = 7;
-/// Success, and mismatches were found (the report has rows).
+/// Success, and mismatches were found (the report has rows; compare-record: the record
+/// differs or is missing on the subscriber).
 pub const MISMATCHES: u8 = 10;
 
 /// The help text listing the exit codes.
 pub const EXIT_CODES_HELP: &str = "Exit codes:
   0   success (report / followed find: in sync)
-  10  success, mismatches found (the report has rows)
+  10  success, mismatches found (the report has rows; compare-record: the record differs)
   1   local problem (files)
   2   usage error (flags, values)
   3   authentication / authorisation (bad credentials, not a DAM administrator)

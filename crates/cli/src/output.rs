@@ -1,5 +1,6 @@
 //! Printing results and progress, as text or JSON.
 
+use dx_staging::record_compare::RecordComparison;
 use dx_staging::{Error, Progress, Subscriber};
 use serde::Serialize;
 
@@ -83,6 +84,40 @@ pub fn subscribers_table(list: &[Subscriber]) -> String {
     }
     if list.is_empty() {
         out.push_str("(no subscriber registered)\n");
+    }
+    out.trim_end().to_string()
+}
+
+/// A record compared on both environments: where it exists, then its fields, differences
+/// first, each marked `≠`.
+pub fn record_comparison(c: &RecordComparison) -> String {
+    let yes_no = |b: bool| if b { "present" } else { "MISSING" };
+    let subscriber = match (c.on_subscriber, &c.subscriber_note) {
+        (Some(b), _) => yes_no(b).to_string(),
+        (None, Some(note)) => format!("not read ({note})"),
+        (None, None) => "not read".to_string(),
+    };
+    let mut out = format!(
+        "{} {}: publisher {}, subscriber {}\n",
+        c.record_type.as_str(),
+        c.record_id,
+        yes_no(c.on_publisher),
+        subscriber
+    );
+    let differing = c.fields.iter().filter(|f| f.differs).count();
+    out.push_str(&format!(
+        "{} of {} fields differ\n",
+        differing,
+        c.fields.len()
+    ));
+    for f in &c.fields {
+        out.push_str(&format!(
+            "{} {:<32} {:<30} {}\n",
+            if f.differs { "≠" } else { " " },
+            f.field,
+            f.publisher.as_deref().unwrap_or("—"),
+            f.subscriber.as_deref().unwrap_or("—")
+        ));
     }
     out.trim_end().to_string()
 }

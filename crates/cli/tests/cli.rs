@@ -118,6 +118,40 @@ async fn full_cycle_through_the_binary() {
     let files = csv_files(&work.join("store").join("outputFiles"));
     assert_eq!(files.len(), 2, "a second report never overwrites the first");
 
+    // One record deleted on the subscriber, compared on both environments.
+    let (_, _, missing) = want.iter().find(|(t, _, _)| t == "MEDIA_ITEM").unwrap();
+    let compare = |env: bool| {
+        let mut args = vec!["-recordType", "MEDIA_ITEM", "-recordId", missing, "--json"];
+        if env {
+            args.extend([
+                "--subscriber-hostname",
+                "127.0.0.1",
+                "--subscriber-port",
+                &sub_port,
+            ]);
+        }
+        cmd(work, "compare-record", &url, &args)
+    };
+    let o = run(compare(true)).await;
+    assert_eq!(code(&o), 10, "missing on the subscriber: {}", show(&o));
+    let c: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (&c["onPublisher"], &c["onSubscriber"]),
+        (&Value::Bool(true), &Value::Bool(false)),
+        "{c}"
+    );
+    let o = run(compare(false)).await;
+    assert_eq!(code(&o), 0, "the subscriber side not read: {}", show(&o));
+    let c: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(c["onSubscriber"].is_null(), "{c}");
+    assert!(
+        c["subscriberNote"]
+            .as_str()
+            .unwrap()
+            .contains("--subscriber-hostname"),
+        "{c}"
+    );
+
     let mut args = vec![
         "-subscriberId",
         id,

@@ -95,8 +95,8 @@ pub(crate) fn make(
         }),
         RecordType::Permission => json!({
             "id": id, "resourceId": p, "collectionId": c, "name": format!("permission-{n}"),
-            "principal": if n % 2 == 0 { "uid=wpsadmin,o=defaultWIMFileBasedRealm" } else { "cn=contentAuthors" },
-            "role": if n % 2 == 0 { "ADMINISTRATOR" } else { "EDITOR" }, "revision": 0
+            "principal": if n.is_multiple_of(2) { "uid=wpsadmin,o=defaultWIMFileBasedRealm" } else { "cn=contentAuthors" },
+            "role": if n.is_multiple_of(2) { "ADMINISTRATOR" } else { "EDITOR" }, "revision": 0
         }),
         RecordType::MediaItem => json!({
             "id": id, "collectionId": p,
@@ -231,8 +231,16 @@ fn seed_rows(
                     (RecordType::Rendition, "rendition", 4),
                     (RecordType::Version, "version", 1 + n % 2),
                     (RecordType::Keyword, "keyword", 2),
-                    (RecordType::Favorite, "favorite", u64::from(n % 4 == 0)),
-                    (RecordType::CustomUrl, "customurl", u64::from(n % 3 == 0)),
+                    (
+                        RecordType::Favorite,
+                        "favorite",
+                        u64::from(n.is_multiple_of(4)),
+                    ),
+                    (
+                        RecordType::CustomUrl,
+                        "customurl",
+                        u64::from(n.is_multiple_of(3)),
+                    ),
                 ];
                 for (t, key, count) in children {
                     for k in 0..count {

@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use mismatch_report::{MismatchRow, RecordAction, RecordType, ReportWriter, WriterOptions};
+use mismatch_report::{
+    MismatchRow, RecordAction, RecordType, ReportWriter, Summary, SummaryCounter, WriterOptions,
+};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
@@ -203,7 +205,7 @@ fn writer_thread(
     path: PathBuf,
     bom: bool,
     mut rx: tokio::sync::mpsc::Receiver<ToWriter>,
-) -> Result<u64> {
+) -> Result<(u64, Summary)> {
     let report_err = |e: mismatch_report::ReportError| Error::Report(e.to_string());
     let open = |extra: Vec<String>| {
         ReportWriter::create(
@@ -220,6 +222,7 @@ fn writer_thread(
     let mut header_extra: Vec<String> = Vec::new();
     let mut late = LateFields::default();
     let mut written = 0u64;
+    let mut counts = SummaryCounter::default();
     while let Some(msg) = rx.blocking_recv() {
         match msg {
             ToWriter::Rows(rows) => {
@@ -236,6 +239,7 @@ fn writer_thread(
                 }
                 if let Some(w) = writer.as_mut() {
                     for mut r in rows {
+                        counts.add(&r.record_type, &r.record_action);
                         late.take_from(&mut r, written, &header_extra);
                         w.write_row(&r).map_err(report_err)?;
                         written += 1;
@@ -251,7 +255,7 @@ fn writer_thread(
                 if !late.is_empty() {
                     late.rewrite(&path, bom, header_extra)?;
                 }
-                return Ok(summary.rows);
+                return Ok((summary.rows, counts.finish()));
             }
         }
     }
@@ -374,12 +378,12 @@ pub async fn fetch_report(
     let written = writer
         .await
         .map_err(|e| Error::Report(format!("writer task failed: {e}")))?;
-    let rows = match (fetched, written) {
+    let (rows, counts) = match (fetched, written) {
         // The writer's own error says more than "the writer stopped".
         (Err(_), Err(w)) if !matches!(w, Error::Cancelled) => return Err(w),
         (Err(f), _) => return Err(f),
         (Ok(_), Err(w)) => return Err(w),
-        (Ok(summary), Ok(rows)) => {
+        (Ok(summary), Ok((rows, counts))) => {
             debug_assert_eq!(rows, summary.rows);
             tracing::info!(
                 rows,
@@ -389,7 +393,7 @@ pub async fn fetch_report(
                 limit_capped = summary.limit_capped,
                 "report fetched"
             );
-            rows
+            (rows, counts)
         }
     };
     let meta = ReportMeta {
@@ -412,6 +416,7 @@ pub async fn fetch_report(
         status_at_fetch,
         find_started_at: None,
         possibly_partial: None,
+        summary: Some(counts),
     })
 }
 

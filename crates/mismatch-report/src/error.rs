@@ -187,7 +187,7 @@ pub(crate) fn show_record(fields: &[&[u8]]) -> String {
 /// `n` bytes in words: whole GiB, MiB or KiB when exact, else bytes.
 pub(crate) fn human_bytes(n: u64) -> String {
     for (unit, name) in [(1u64 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")] {
-        if n >= unit && n % unit == 0 {
+        if n >= unit && n.is_multiple_of(unit) {
             return format!("{} {name}", n / unit);
         }
     }

@@ -26,5 +26,5 @@ pub use reader::{OnMalformed, ReaderOptions, ReportReader, Skipped};
 pub mod store;
 pub use store::{
     Direction, Filter, LoadProgress, Query, QueryResult, ReportDiff, ReportStore, Summary,
-    SummaryCell, WindowRow,
+    SummaryCell, SummaryCounter, WindowRow,
 };

@@ -96,8 +96,8 @@ fn odd_quoting_falls_back_to_one_pass_with_the_same_rows() {
     // parity for the rest of the file, so the chunk cuts land inside "quoted" text.
     let mut text = String::from("recordType,recordAction,recordId,name\n");
     text.push_str("MEDIA_ITEM,CREATE,r0,it\"s here\n");
-    for i in 1..150_000 {
-        if i % 1000 == 0 {
+    for i in 1..150_000u32 {
+        if i.is_multiple_of(1000) {
             text.push_str(&format!("RENDITION,UPDATE,r{i},\"two\nlines\"\n"));
         } else {
             text.push_str(&format!(

@@ -780,6 +780,11 @@ export type RunReportDto = {
 	statusAtFetch: string | null,
 	/**  Why the report may be partial: it does not explain both environments' record counts. */
 	possiblyPartial: string | null,
+	/**
+	 *  Counts by type × action, taken when the report was fetched (`None` for runs saved
+	 *  before they were kept: open the report to count).
+	 */
+	summary: SummaryDto | null,
 };
 
 /**

@@ -41,7 +41,7 @@ describe("timeline", () => {
   });
 
   it("ends at review when mismatches were found, and skips the rest when in sync", () => {
-    const report = { path: "/r.csv", rows: 12, possiblyInaccurate: false, statusAtFetch: "FIND_MISMATCH_COMPLETED", possiblyPartial: null };
+    const report = { path: "/r.csv", rows: 12, possiblyInaccurate: false, statusAtFetch: "FIND_MISMATCH_COMPLETED", possiblyPartial: null, summary: null };
     const found = run({ done: true, at: DONE, triggeredAt: "2024-01-01T00:00:01Z", report, outcome: { result: "mismatchesFound", rows: 12 } });
     expect(states([found]).slice(0, 5)).toEqual(["preflight:done", "find:done", "report:done", "review:active", "resync:pending"]);
     const empty = run({ done: true, at: DONE, triggeredAt: "2024-01-01T00:00:01Z", report: { ...report, rows: 0 }, outcome: { result: "inSync" } });
@@ -55,7 +55,7 @@ describe("timeline", () => {
   });
 
   it("follows resync operations and verify to in sync", () => {
-    const report = { path: "/r.csv", rows: 12, possiblyInaccurate: false, statusAtFetch: null, possiblyPartial: null };
+    const report = { path: "/r.csv", rows: 12, possiblyInaccurate: false, statusAtFetch: null, possiblyPartial: null, summary: null };
     const f = run({ done: true, at: DONE, triggeredAt: "2024-01-01T00:00:01Z", report, outcome: { result: "mismatchesFound", rows: 12 } });
     const r = run({ runId: "r2", kind: "resync", startedAt: "2024-01-01T00:01:00Z", at: { phase: "watchingOperations" }, triggeredAt: "2024-01-01T00:01:01Z", operationsPending: 3, operationsMax: 12 });
     const s = timeline([f, r]);
@@ -80,7 +80,7 @@ describe("timeline", () => {
     expect(states([error({ phase: "preflight" })]).slice(0, 2)).toEqual(["preflight:failed", "find:skipped"]);
     expect(states([error({ phase: "watching", job: "find" })]).slice(0, 3)).toEqual(["preflight:done", "find:failed", "report:pending"]);
     expect(states([error({ phase: "fetchingReport" })]).slice(0, 3)).toEqual(["preflight:done", "find:done", "report:failed"]);
-    const report = { path: "/r.csv", rows: 12, possiblyInaccurate: false, statusAtFetch: null, possiblyPartial: null };
+    const report = { path: "/r.csv", rows: 12, possiblyInaccurate: false, statusAtFetch: null, possiblyPartial: null, summary: null };
     const f = run({ done: true, at: DONE, triggeredAt: "2024-01-01T00:00:01Z", report, outcome: { result: "mismatchesFound", rows: 12 } });
     const r = (during: Phase) => error(during, { runId: "r2", kind: "resync", startedAt: "2024-01-01T00:01:00Z" });
     expect(states([f, r({ phase: "triggering", job: "resync" })]).slice(4, 6)).toEqual(["resync:failed", "operations:pending"]);

@@ -3,7 +3,7 @@ import { OPERATION_STATUSES, operationInfo, resyncInfo, syncTone } from "./statu
 
 describe("statuses", () => {
   it("explains every documented resyncStatus with a tone", () => {
-    expect(resyncInfo("FIND_MISMATCH_START")).toMatchObject({ tone: "busy", words: "Finding differences…" });
+    expect(resyncInfo("FIND_MISMATCH_START")).toMatchObject({ tone: "busy", words: "Comparing…" });
     expect(resyncInfo("FIND_MISMATCH_FAILED").tone).toBe("bad");
     expect(resyncInfo("RESYNC_TRIGGER_COMPLETED").meaning).toMatch(/not necessarily done/);
     expect(resyncInfo(null).tone).toBe("neutral");

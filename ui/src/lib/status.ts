@@ -13,17 +13,17 @@ export interface StatusInfo {
 
 const RESYNC: Record<string, StatusInfo> = {
   FIND_MISMATCH_START: {
-    words: "Finding differences…",
+    words: "Comparing…",
     meaning: "A find staging mismatch job is running on the publisher: it compares this subscriber's records with the publisher's.",
     tone: "busy",
   },
   FIND_MISMATCH_COMPLETED: {
-    words: "Differences found",
+    words: "Comparison finished",
     meaning: "The find job finished; the mismatch report for this subscriber is complete and can be fetched.",
-    tone: "ok",
+    tone: "neutral",
   },
   FIND_MISMATCH_FAILED: {
-    words: "Finding differences failed",
+    words: "Comparison failed",
     meaning: "The find job failed. Check the findStagingMismatch operation; a job stuck over 30 minutes may need the subscriber to be deregistered and registered again.",
     tone: "bad",
   },
@@ -33,7 +33,7 @@ const RESYNC: Record<string, StatusInfo> = {
     tone: "busy",
   },
   RESYNC_TRIGGER_COMPLETED: {
-    words: "Resync started",
+    words: "Resync started — operations running",
     meaning: "The sync operations were created on the subscriber; they are not necessarily done yet. Watch the subscriber's operations.",
     tone: "ok",
   },

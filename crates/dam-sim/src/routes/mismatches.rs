@@ -193,13 +193,13 @@ mod tests {
         let db = crate::db::Db::open(&dir.path().join("p.db")).unwrap();
         let seek = db.seek_cache();
         db.with(|c| {
-            for i in 0..500 {
+            for i in 0..500usize {
                 c.execute(
                     "INSERT INTO mismatches(id, subscriber_id, record_type, record_action, record_id, created) VALUES (?1, ?2, ?3, ?4, ?5, 'now')",
                     rusqlite::params![
                         format!("log{i}"),
-                        if i % 3 == 0 { "s1" } else { "s2" },
-                        if i % 2 == 0 { "KEYWORD" } else { "COLLECTION" },
+                        if i.is_multiple_of(3) { "s1" } else { "s2" },
+                        if i.is_multiple_of(2) { "KEYWORD" } else { "COLLECTION" },
                         ACTIONS[i % 3],
                         format!("r{i}")
                     ],

@@ -776,7 +776,7 @@ async fn an_error_answer_over_the_cap_keeps_its_status() {
             return login_ok(n);
         }
         let page = format!("<html>{}</html>", "x".repeat(1 << 20)).into_bytes();
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             streamed(StatusCode::BAD_GATEWAY, page)
         } else {
             (StatusCode::BAD_GATEWAY, page).into_response()

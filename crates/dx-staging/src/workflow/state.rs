@@ -24,6 +24,10 @@ pub enum RunKind {
     Verify,
 }
 
+/// HCL's rule: a find still in `FIND_MISMATCH_START` after 30 minutes is stuck (the default of
+/// [`RunConfig::stuck_limit_secs`]).
+pub const STUCK_LIMIT_SECS: u64 = 30 * 60;
+
 /// Settings of a run, saved with it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -70,7 +74,7 @@ fn default_clock_skew_secs() -> u64 {
 impl Default for RunConfig {
     fn default() -> Self {
         RunConfig {
-            stuck_limit_secs: 30 * 60,
+            stuck_limit_secs: STUCK_LIMIT_SECS,
             max_unreachable_secs: 10 * 60,
             fetch_report: true,
             report_path: None,
@@ -349,6 +353,10 @@ pub struct ReportInfo {
     /// environments (see [`crate::coverage`]). `None`: it does, or it could not be checked.
     #[serde(default)]
     pub possibly_partial: Option<String>,
+    /// Counts by record type × action, taken while the report was written (`None` in run
+    /// files from before they were kept).
+    #[serde(default)]
+    pub summary: Option<mismatch_report::Summary>,
 }
 
 /// Earlier builds wrote the fields of a `resyncDone` outcome in snake_case; they are camelCase

@@ -261,7 +261,7 @@ pub fn encode_id(v: &[u8], out: &mut Vec<u8>) {
             out.extend_from_slice(&packed);
             return;
         }
-    } else if v.len() % 2 == 0 && v.len() >= 8 {
+    } else if v.len().is_multiple_of(2) && v.len() >= 8 {
         let start = out.len();
         out.push(TAG_HEX);
         let mut bad = 0u8;

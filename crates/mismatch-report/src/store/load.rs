@@ -286,7 +286,7 @@ fn safe_cut(buf: &[u8]) -> Option<usize> {
     for nl in memchr::memrchr_iter(b'\n', buf) {
         after += memchr::memchr_iter(b'"', &buf[nl + 1..end]).count();
         end = nl + 1;
-        if (total - after) % 2 == 0 {
+        if (total - after).is_multiple_of(2) {
             return Some(nl + 1);
         }
     }

@@ -32,7 +32,7 @@ use column::{Arena, DictColumn, IdColumn};
 pub use diff::{DiffSide, ReportDiff};
 pub use load::LoadProgress;
 pub use query::{Direction, Filter, Query, QueryResult, WindowRow};
-pub use summary::{Summary, SummaryCell};
+pub use summary::{Summary, SummaryCell, SummaryCounter};
 
 /// A mismatch report loaded into memory for fast filtering, sorting and counting.
 pub struct ReportStore {

@@ -41,6 +41,48 @@ impl Summary {
     }
 }
 
+/// Counts rows one at a time (a report being written), for a [`Summary`] at the end.
+#[derive(Debug, Clone, Default)]
+pub struct SummaryCounter {
+    total: u64,
+    counts: std::collections::HashMap<(RecordType, RecordAction), u64>,
+}
+
+impl SummaryCounter {
+    /// Counts one row.
+    pub fn add(&mut self, t: &RecordType, a: &RecordAction) {
+        self.total += 1;
+        match self.counts.get_mut(&(t.clone(), a.clone())) {
+            Some(n) => *n += 1,
+            None => {
+                self.counts.insert((t.clone(), a.clone()), 1);
+            }
+        }
+    }
+
+    /// The counts, in DX's order.
+    pub fn finish(self) -> Summary {
+        let cells = self
+            .counts
+            .into_iter()
+            .map(|((record_type, record_action), count)| SummaryCell {
+                record_type,
+                record_action,
+                count,
+            })
+            .collect();
+        Summary {
+            total: self.total,
+            cells: in_dx_order(cells),
+        }
+    }
+}
+
+fn in_dx_order(mut cells: Vec<SummaryCell>) -> Vec<SummaryCell> {
+    cells.sort_by_cached_key(|c| (type_order(&c.record_type), action_order(&c.record_action)));
+    cells
+}
+
 fn type_order(t: &RecordType) -> (usize, String) {
     let i = RecordType::KNOWN
         .iter()
@@ -91,10 +133,9 @@ impl ReportStore {
                 }
             }
         }
-        cells.sort_by_cached_key(|c| (type_order(&c.record_type), action_order(&c.record_action)));
         Summary {
             total: total as u64,
-            cells,
+            cells: in_dx_order(cells),
         }
     }
 
@@ -109,5 +150,50 @@ impl ReportStore {
             Matches::All(_) => self.whole.get_or_init(|| self.summarise(None)).clone(),
             Matches::Rows(r) => self.summarise(Some(r)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::MismatchRow;
+
+    fn row(t: &str, a: &str, id: &str) -> MismatchRow {
+        MismatchRow {
+            record_type: RecordType::parse(t),
+            record_action: RecordAction::parse(a),
+            record_id: id.into(),
+            ..MismatchRow::default()
+        }
+    }
+
+    #[test]
+    fn counting_row_by_row_gives_the_summary_of_the_loaded_report() {
+        let rows = [
+            row("RENDITION", "UPDATE", "1"),
+            row("MEDIA_ITEM", "CREATE", "2"),
+            row("RENDITION", "UPDATE", "3"),
+            row("ZZ_NEW_TYPE", "DELETE", "4"),
+            row("MEDIA_ITEM", "DELETE", "5"),
+        ];
+        let mut counter = SummaryCounter::default();
+        for r in &rows {
+            counter.add(&r.record_type, &r.record_action);
+        }
+        let counted = counter.finish();
+        let loaded = ReportStore::from_rows(rows.iter())
+            .unwrap()
+            .summary(&Filter::default());
+        assert_eq!(counted, loaded);
+        assert_eq!(counted.total, 5);
+        assert_eq!(
+            counted.cells[0].record_type,
+            RecordType::parse("MEDIA_ITEM")
+        );
+        assert_eq!(
+            counted.cells.last().unwrap().record_type,
+            RecordType::parse("ZZ_NEW_TYPE"),
+            "unknown types last"
+        );
     }
 }

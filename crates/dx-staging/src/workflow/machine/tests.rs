@@ -524,6 +524,7 @@ fn fetched(rows: u64) -> Event {
         status_at_fetch: Some("FIND_MISMATCH_COMPLETED".into()),
         find_started_at: None,
         possibly_partial: None,
+        summary: None,
     })
 }
 
