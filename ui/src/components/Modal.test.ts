@@ -80,4 +80,10 @@ describe("Modal", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Close" }));
     expect(onCancel).toHaveBeenCalledOnce();
   });
+
+  it("leaves focus to the topmost of two dialogs", () => {
+    setup({ testid: "below" });
+    setup({ testid: "above", confirmLabel: null, cancelLabel: "Close" });
+    expect(document.activeElement).toBe(screen.getByTestId("above-cancel"));
+  });
 });
