@@ -82,8 +82,8 @@ describe("Modal", () => {
   });
 
   it("leaves focus to the topmost of two dialogs", () => {
-    setup({ testid: "below" });
-    setup({ testid: "above", confirmLabel: null, cancelLabel: "Close" });
+    render(Modal, { title: "Below", confirmLabel: "Discard", testid: "below", onCancel: vi.fn() });
+    render(Modal, { title: "Above", confirmLabel: null, cancelLabel: "Close", testid: "above", onCancel: vi.fn() });
     expect(document.activeElement).toBe(screen.getByTestId("above-cancel"));
   });
 });
