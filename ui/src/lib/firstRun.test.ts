@@ -9,6 +9,7 @@ import {
   initialPublisher,
   linkedPublisher,
   parseTargetHost,
+  publisherChoices,
   subscriberDraft,
 } from "./firstRun";
 
@@ -84,5 +85,6 @@ describe("the first-run guide", () => {
     expect(initialPublisher(profiles, "demo")).toBe("pub");
     expect(initialPublisher([], null)).toBeNull();
     expect(initialPublisher([view("x", "a")], "x")).toBe("x");
+    expect(publisherChoices(profiles).map((v) => v.profile.id)).toEqual(["pub"]);
   });
 });

@@ -105,10 +105,15 @@ export function guideSteps(
   ];
 }
 
-/** The publisher the guide starts with: the selected connection, unless it is itself some publisher's subscriber environment. */
+/** The connections the guide offers as the publisher: saved ones that are no publisher's subscriber environment. */
+export function publisherChoices(profiles: readonly ProfileView[]): ProfileView[] {
+  const environments = new Set(profiles.map((v) => v.profile.subscriberProfileId).filter((id) => id != null));
+  return profiles.filter((v) => !v.demo && !environments.has(v.profile.id));
+}
+
+/** The publisher the guide starts with: the selected connection if it can be one, else one already linked to its environment. */
 export function initialPublisher(profiles: readonly ProfileView[], selectedId: string | null): string | null {
-  const isEnvironment = (id: string) => profiles.some((v) => v.profile.subscriberProfileId === id);
-  const selected = profiles.find((v) => v.profile.id === selectedId && !v.demo);
-  if (selected && !isEnvironment(selected.profile.id)) return selected.profile.id;
-  return profiles.find((v) => !v.demo && v.profile.subscriberProfileId)?.profile.id ?? null;
+  const choices = publisherChoices(profiles);
+  const selected = choices.find((v) => v.profile.id === selectedId);
+  return (selected ?? choices.find((v) => v.profile.subscriberProfileId))?.profile.id ?? null;
 }

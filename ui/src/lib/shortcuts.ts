@@ -78,22 +78,31 @@ export function screenKeys(mod = "Ctrl"): ShortcutGroup[] {
     {
       title: "Dialogs and forms",
       items: [
-        { keys: "Esc", does: "Close a dialog or this list; in a connection form, close it (asks first when something changed)" },
-        { keys: "Tab", does: "Move between a dialog's buttons (focus stays inside the dialog)" },
+        { keys: "Esc", does: "Close a dialog; close a connection form (asks first if it changed)" },
+        { keys: "Tab", does: "Move inside a dialog (focus stays in it)" },
       ],
     },
     {
-      title: "Tables (Subscribers, Operations)",
+      title: "Subscribers",
       items: [
         { keys: "↑ ↓", does: "Move between rows" },
-        { keys: "Enter", does: "Open the row's details" },
+        { keys: "Enter", does: "Open the subscriber's details" },
         { keys: "Esc", does: "Close the details" },
+      ],
+    },
+    {
+      title: "Operations",
+      items: [
+        { keys: "Enter", does: "Show or hide an operation's details" },
+        { keys: "Esc", does: "In the trigger-function field: clear it" },
       ],
     },
     {
       title: "Report viewer",
       items: [
-        { keys: "↑ ↓ ← →, Page Up/Down, Home, End", does: "Move in the grid" },
+        { keys: "↑ ↓ ← →", does: "Move in the grid" },
+        { keys: "Page Up/Down", does: "Move a page" },
+        { keys: "Home, End", does: "First row, last row" },
         { keys: "Enter", does: "Open the row" },
         { keys: `${mod}+C`, does: "Copy the cell" },
         { keys: "/", does: "Search" },
