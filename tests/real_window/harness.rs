@@ -461,12 +461,17 @@ pub async fn fill(c: &Client, css: &str, text: &str) {
 
 /// Writes a screenshot of the window into `docs/screenshots/NAME.png`.
 pub async fn screenshot(c: &Client, name: &str) {
+    let dir = root().join("docs/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshots dir");
+    screenshot_at(c, &dir.join(format!("{name}.png"))).await;
+}
+
+/// Writes a screenshot of the window into `path`.
+pub async fn screenshot_at(c: &Client, path: &Path) {
     // Let the last change paint before the capture.
     tokio::time::sleep(Duration::from_millis(400)).await;
     let png = c.screenshot().await.expect("screenshot");
-    let dir = root().join("docs/screenshots");
-    std::fs::create_dir_all(&dir).expect("screenshots dir");
-    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+    std::fs::write(path, png).expect("write screenshot");
 }
 
 /// Closes the session (which closes the app); always called, also after a failure.

@@ -135,6 +135,13 @@ async fn add_profile(
     link: Option<&str>,
     shot: Option<&str>,
 ) {
+    // After the first connection the Getting started guide is open: new ones come from Profiles.
+    if c.find(Locator::Css("[data-testid=nav-profiles]"))
+        .await
+        .is_ok()
+    {
+        click(c, "[data-testid=nav-profiles]").await;
+    }
     click(c, "[data-testid=new-profile], [data-testid=add-connection]").await;
     let (host, port) = host_port(url);
     fill_form(c, name, "http", &host, port, user, password).await;
@@ -407,7 +414,10 @@ async fn bad_input_shows_its_message_and_saves_nothing() {
             "saved despite an untrusted certificate"
         );
 
+        // The form has changes: Cancel asks first.
         click(&c, "[data-testid=cancel]").await;
+        wait_text(&c, "[data-testid=discard]", "Discard changes to Bad?").await;
+        click(&c, "[data-testid=discard-confirm]").await;
         wait_css(&c, "[data-testid=welcome]").await;
     })
     .await;
@@ -499,4 +509,128 @@ async fn webdriver_link_answers_every_command_over_one_connection() {
         );
     })
     .await;
+}
+
+/// A screenshot for looking at, not for the README: `/tmp/dsc-NAME.png`.
+async fn look(c: &Client, name: &str) {
+    let path = std::env::temp_dir().join(format!("dsc-{name}.png"));
+    screenshot_at(c, &path).await;
+    eprintln!("screenshot: {}", path.display());
+}
+
+/// The current value of a form field.
+async fn value(c: &Client, css: &str) -> String {
+    wait_css(c, css)
+        .await
+        .prop("value")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// The first-run guide: no connection yet → the publisher's connection → its subscribers → "Add
+/// this subscriber's environment" prefilled from the target host and linked to the publisher →
+/// saved, linked and selected. Then the `?` list of shortcuts, opened by its key and closed by Esc.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Xvfb, tauri-driver and a Secret Service: run scripts/test.sh"]
+async fn first_run_guide_links_the_subscriber_environment() {
+    let _one = one_session().await;
+    let sim = Sim::start(&["demo", "--assets", "10"]);
+    let home = Home::new();
+    let driver = Driver::start(&home);
+    let (user, password) = (sim.get("/username"), sim.get("/password"));
+    let subscriber_id = sim.get("/subscriberId");
+    let (pub_host, pub_port) = host_port(&sim.get("/publisher"));
+    let (sub_host, sub_port) = host_port(&sim.get("/subscriber"));
+    let target = format!("{sub_host}:{sub_port}");
+
+    let (t, pw) = (target.clone(), password.clone());
+    session(&driver, &[], |c| async move {
+        let (target, password) = (t, pw);
+        c.set_window_size(1024, 768).await.ok();
+        wait_text(&c, "[data-testid=welcome]", "Getting started").await;
+        look(&c, "guide-welcome").await;
+
+        click(&c, "[data-testid=add-connection]").await;
+        wait_css(&c, "[data-testid=guide] [data-testid=profile-form]").await;
+        fill_form(&c, "Publisher", "http", &pub_host, pub_port, &user, &password).await;
+        click(&c, "[data-testid=save]").await;
+        wait_text(&c, "[data-testid=notice]", "Saved Publisher").await;
+
+        let row = format!("[data-testid=guide-subscriber][data-id='{subscriber_id}']");
+        let text = wait_text(&c, &row, &target).await;
+        assert!(text.contains("Add this subscriber's environment"), "{text}");
+        wait_css(
+            &c,
+            "[data-testid=guide-step-subscribers][data-state=done], [data-testid=guide-step-environments][data-state=current]",
+        )
+        .await;
+        look(&c, "guide-subscribers").await;
+
+        click(&c, &format!("{row} [data-testid=add-environment]")).await;
+        wait_text(&c, "[data-testid=linked-publisher]", "Publisher").await;
+        assert_eq!(value(&c, "#f-host").await, sub_host);
+        assert_eq!(value(&c, "#f-proto").await, "http");
+        for id in ["#f-dxport", "#f-ringport", "#f-damport"] {
+            assert_eq!(value(&c, id).await, sub_port.to_string(), "{id}");
+        }
+        assert_eq!(value(&c, "#f-user").await, user);
+        assert_eq!(value(&c, "#f-name").await, target);
+        look(&c, "guide-environment-form").await;
+
+        fill(&c, "#f-pass", &password).await;
+        click(&c, "[data-testid=save]").await;
+        let notice = wait_text(&c, "[data-testid=notice]", "Linked to Publisher").await;
+        assert!(notice.contains(&format!("Saved {target}")), "{notice}");
+        wait_text(&c, &format!("{row} [data-testid=guide-linked]"), "linked").await;
+        wait_css(&c, "[data-testid=guide-step-environments][data-state=done]").await;
+        let selected = c
+            .execute(
+                "const s = document.querySelector('[data-testid=profile-switcher]'); return s.selectedOptions[0].textContent;",
+                vec![],
+            )
+            .await
+            .expect("the switcher's selection");
+        assert_eq!(selected.as_str(), Some(target.as_str()), "the new connection is not selected");
+        look(&c, "guide-done").await;
+
+        // `?` on a button (not a text field) opens the list; Esc closes it.
+        wait_css(&c, "[data-testid=help]")
+            .await
+            .send_keys("?")
+            .await
+            .expect("type ?");
+        let list = wait_text(&c, "[data-testid=shortcuts]", "Ctrl+2").await;
+        assert!(list.contains("Open Runs"), "{list}");
+        assert!(list.contains("Open Profiles"), "{list}");
+        look(&c, "shortcuts").await;
+        wait_css(&c, "[data-testid=shortcuts-cancel]")
+            .await
+            .send_keys("\u{E00C}")
+            .await
+            .expect("Esc");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while c.find(Locator::Css("[data-testid=shortcuts]")).await.is_ok() {
+            assert!(std::time::Instant::now() < deadline, "Esc did not close the list");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    })
+    .await;
+
+    let saved = home.profiles_file().expect("profiles.json");
+    let profiles = saved["profiles"].as_array().expect("profiles");
+    let by_name = |n: &str| {
+        profiles
+            .iter()
+            .find(|p| p["name"] == n)
+            .unwrap_or_else(|| panic!("no profile {n}: {saved}"))
+    };
+    let env = by_name(&target);
+    assert_eq!(
+        by_name("Publisher")["subscriberProfileId"],
+        env["id"],
+        "the publisher is not linked to its subscriber environment"
+    );
+    assert!(home.files_containing(&password).is_empty());
 }

@@ -2,7 +2,8 @@
 
 import { api, asAppError, type AppError, type AppInfo, type ProfileView } from "./api";
 
-export type Screen = "subscribers" | "runs" | "reports" | "operations" | "profiles";
+/** The sidebar's screens, and the Getting started guide (opened from Welcome, Profiles or the `?` list). */
+export type Screen = "subscribers" | "runs" | "reports" | "operations" | "profiles" | "guide";
 
 export const ui = $state({
   loading: true,
@@ -57,6 +58,21 @@ export async function selectProfile(id: string): Promise<void> {
   } catch {
     // Remembering the choice is a convenience; the selection works without it.
   }
+}
+
+/**
+ * After a connection is saved: reloads the list and, for a new connection, selects it (the one
+ * the user just made is the one they mean to use).
+ */
+export async function afterSave(saved: ProfileView, wasNew: boolean): Promise<void> {
+  await loadProfiles();
+  if (wasNew || !ui.selectedId) await selectProfile(saved.profile.id);
+}
+
+/** Opens the Getting started guide. */
+export function openGuide(): void {
+  ui.newProfileRequested = false;
+  ui.screen = "guide";
 }
 
 export async function startDemo(): Promise<void> {

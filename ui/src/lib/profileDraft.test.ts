@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { copyProfile, emptyProfile, fileName, isPlaintextRemote, portValue, problemsByField } from "./profileDraft";
+import { copyProfile, draftChanged, draftLabel, emptyProfile, fileName, isPlaintextRemote, portValue, problemsByField, savedNotice } from "./profileDraft";
 
 describe("profile drafts", () => {
   it("start from DXClient's defaults", () => {
@@ -28,5 +28,28 @@ describe("profile drafts", () => {
   it("names a file of a path", () => {
     expect(fileName("/home/me/corp CA.pem")).toBe("corp CA.pem");
     expect(fileName("C:\\certs\\ca.pem")).toBe("ca.pem");
+  });
+});
+
+describe("unsaved changes", () => {
+  it("are a changed setting or a typed password", () => {
+    const a = emptyProfile();
+    expect(draftChanged(a, copyProfile(a), "")).toBe(false);
+    expect(draftChanged(a, copyProfile(a), "x")).toBe(true);
+    const b = copyProfile(a);
+    b.timeouts.requestSecs = 61;
+    expect(draftChanged(a, b, "")).toBe(true);
+  });
+  it("are named after the draft, the saved name, or as a new connection", () => {
+    const a = { ...emptyProfile(), name: "prod" };
+    expect(draftLabel(a, { ...a, name: " prod-2 " })).toBe("prod-2");
+    expect(draftLabel(a, { ...a, name: "" })).toBe("prod");
+    expect(draftLabel(emptyProfile(), emptyProfile())).toBe("the new connection");
+  });
+  it("say where a saved password went", () => {
+    const profile = { ...emptyProfile(), name: "prod" };
+    expect(savedNotice({ profile, password: "keyring" })).toBe("Saved prod. The password is in the OS keyring.");
+    expect(savedNotice({ profile, password: "memory" })).toContain("kept in memory");
+    expect(savedNotice({ profile, password: "none" })).toBe("Saved prod.");
   });
 });

@@ -1,6 +1,6 @@
 // Profile drafts for the form: defaults, copies, and problem lists keyed by field.
 
-import type { FieldProblem, ProfileDto } from "./bindings";
+import type { FieldProblem, ProfileDto, ProfileView } from "./bindings";
 
 /** A new profile with DXClient's defaults. */
 export function emptyProfile(): ProfileDto {
@@ -63,4 +63,24 @@ export function isPlaintextRemote(p: Pick<ProfileDto, "dxProtocol" | "hostname">
 export function fileName(path: string): string {
   const parts = path.split(/[\\/]/);
   return parts[parts.length - 1] || path;
+}
+
+/** True when the form holds something not saved: a changed setting or a typed password. */
+export function draftChanged(initial: ProfileDto, draft: ProfileDto, password: string): boolean {
+  return password !== "" || JSON.stringify(initial) !== JSON.stringify(draft);
+}
+
+/** The name a discard question uses for the draft. */
+export function draftLabel(initial: ProfileDto, draft: ProfileDto): string {
+  return draft.name.trim() || initial.name.trim() || "the new connection";
+}
+
+/** What the app says after a save: where the password went. */
+export function savedNotice(v: Pick<ProfileView, "password" | "profile">): string {
+  const name = v.profile.name;
+  return v.password === "keyring"
+    ? `Saved ${name}. The password is in the OS keyring.`
+    : v.password === "memory"
+      ? `Saved ${name}. No keyring available: the password is kept in memory until the app closes.`
+      : `Saved ${name}.`;
 }

@@ -117,4 +117,53 @@ describe("ProfileForm", () => {
     expect((screen.getByLabelText("CA file path") as HTMLInputElement).value).toBe("/data/ca/p1.pem");
     expect(screen.getByTestId("ca-copy").textContent).toContain("a.pem");
   });
+
+  it("closes at once on Esc when nothing changed", async () => {
+    const { onCancel } = setup();
+    await fireEvent.keyDown(window, { key: "Escape" });
+    expect(onCancel).toHaveBeenCalledOnce();
+    expect(screen.queryByRole("dialog")).toBeNull();
+  });
+
+  it("asks before discarding a changed form, on Esc and on Cancel", async () => {
+    commands.validateProfile.mockResolvedValue([]);
+    const { onCancel } = setup();
+    await fireEvent.input(screen.getByLabelText("Name"), { target: { value: "prod-author" } });
+    await fireEvent.keyDown(window, { key: "Escape" });
+    const dialog = await screen.findByRole("dialog", { name: "Discard changes to prod-author?" });
+    expect(onCancel).not.toHaveBeenCalled();
+    // Esc in the question keeps editing; the draft is still there.
+    await fireEvent.keyDown(dialog, { key: "Escape" });
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    expect(onCancel).not.toHaveBeenCalled();
+    expect((screen.getByLabelText("Name") as HTMLInputElement).value).toBe("prod-author");
+
+    await fireEvent.click(screen.getByTestId("cancel"));
+    await screen.findByRole("dialog");
+    await fireEvent.click(screen.getByRole("button", { name: "Keep editing" }));
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    expect(onCancel).not.toHaveBeenCalled();
+
+    await fireEvent.click(screen.getByTestId("cancel"));
+    await fireEvent.click(await screen.findByRole("button", { name: "Discard" }));
+    expect(onCancel).toHaveBeenCalledOnce();
+  });
+
+  it("counts a typed password as a change", async () => {
+    commands.validateProfile.mockResolvedValue([]);
+    const p = emptyProfile();
+    p.id = "p1";
+    p.name = "prod";
+    const { onCancel } = setup(p);
+    await fireEvent.input(screen.getByLabelText("Password"), { target: { value: "secret" } });
+    await fireEvent.click(screen.getByTestId("cancel"));
+    expect(await screen.findByRole("dialog", { name: "Discard changes to prod?" })).toBeTruthy();
+    expect(onCancel).not.toHaveBeenCalled();
+  });
+
+  it("says which publisher a subscriber environment is linked to", () => {
+    const onSaved = vi.fn();
+    render(ProfileForm, { initial: emptyProfile(), linkedTo: "prod-author", onSaved, onCancel: vi.fn() });
+    expect(screen.getByTestId("linked-publisher").textContent).toContain("prod-author");
+  });
 });
