@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { forgetView, loadView, saveView, viewKey, type ViewStore } from "./viewMemory";
+import { forgetView, loadView, saveView, viewKey, type SavedView, type ViewStore } from "./viewMemory";
 
 function memory(): ViewStore & { data: Map<string, string> } {
   const data = new Map<string, string>();
@@ -11,10 +11,10 @@ function memory(): ViewStore & { data: Map<string, string> } {
   };
 }
 
-const view = {
+const view: SavedView = {
   columns: [{ key: "name", width: 200, visible: true }, { key: "logId", width: 120, visible: false }],
   sort: { column: "name", descending: true },
-  filter: { types: ["ASSET"], text: "jpg" },
+  filter: { types: ["RENDITION"], text: "jpg" },
 };
 
 describe("viewMemory", () => {
