@@ -528,13 +528,16 @@ fn write_id_report(path: &Path) -> Vec<Vec<String>> {
     rows
 }
 
-/// The texts of the elements matching `css`.
+/// The text content of the elements matching `css`.
 async fn texts(c: &Client, css: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for e in c.find_all(Locator::Css(css)).await.unwrap() {
-        out.push(e.text().await.unwrap_or_default());
-    }
-    out
+    let v = c
+        .execute(
+            "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent.trim())",
+            vec![json!(css)],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(v).unwrap()
 }
 
 /// Waits until no element matches `css`.
@@ -637,6 +640,7 @@ async fn viewer_columns_view_memory_selection_copy_and_no_sideways_overflow() {
         let n = order.len();
         assert_eq!(&order[n - 2..], ["logId", "created"], "{order:?}");
         // The grid's scroller scrolls sideways when the columns are wider than the panel.
+        click(&c, "[data-testid=columns-button]").await;
         for key in ["publisherHash", "subscriberHash", "extra:0"] {
             click(&c, &format!("[data-testid='column-toggle-{key}']")).await;
         }
@@ -648,9 +652,19 @@ async fn viewer_columns_view_memory_selection_copy_and_no_sideways_overflow() {
         )
         .unwrap();
         assert!(wide[0] > wide[1], "the grid should scroll sideways: {wide:?}");
+        // The open menu lies inside the window; closed, nothing overflows.
+        let menu: Vec<f64> = serde_json::from_value(
+            c.execute("const r = document.querySelector('[data-testid=column-picker]').getBoundingClientRect(); return [r.left, r.right, window.innerWidth];", vec![])
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(menu[0] >= 0.0 && menu[1] <= menu[2], "the column menu is cut: {menu:?}");
+        screenshot_tmp(&c, "grid-1024-columns").await;
+        click(&c, "[data-testid=columns-button]").await;
+        wait_gone(&c, "[data-testid=column-picker]").await;
         let bad = sideways_overflow(&c).await;
         assert!(bad.is_empty(), "sideways overflow at 1024×768: {bad:?}");
-        screenshot_tmp(&c, "grid-1024-columns").await;
 
         click(&c, "[data-testid=viewer-back]").await;
         open(c.clone()).await;
