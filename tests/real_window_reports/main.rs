@@ -540,6 +540,67 @@ async fn texts(c: &Client, css: &str) -> Vec<String> {
     serde_json::from_value(v).unwrap()
 }
 
+/// The shown columns' keys, in order.
+async fn header_keys(c: &Client) -> Vec<String> {
+    let v = c
+        .execute(
+            "return [...document.querySelectorAll('[role=columnheader]')].map(h => h.dataset.key)",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(v).unwrap()
+}
+
+/// The left edge and width of the header of column `key`.
+async fn header_box(c: &Client, key: &str) -> Vec<f64> {
+    let v = c
+        .execute(
+            "const r = document.querySelector(`[role=columnheader][data-key='${arguments[0]}']`).getBoundingClientRect(); return [r.left, r.width];",
+            vec![json!(key)],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(v).unwrap()
+}
+
+/// A mouse drag from the middle of `from` to `dx` pixels right of the middle of `to`.
+async fn drag_to(
+    c: &Client,
+    from: &fantoccini::elements::Element,
+    to: &fantoccini::elements::Element,
+    dx: f64,
+) {
+    use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+    let step = Some(Duration::from_millis(100));
+    let mouse = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveToElement {
+            element: from.clone(),
+            duration: None,
+            x: 0.0,
+            y: 0.0,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::MoveBy {
+            duration: step,
+            x: 10.0,
+            y: 0.0,
+        })
+        .then(PointerAction::MoveToElement {
+            element: to.clone(),
+            duration: step,
+            x: dx,
+            y: 0.0,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    c.perform_actions(mouse).await.expect("drag");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
 /// Waits until no element matches `css`.
 async fn wait_gone(c: &Client, css: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -631,12 +692,7 @@ async fn viewer_columns_view_memory_selection_copy_and_no_sideways_overflow() {
         let logid = wait_css(&c, "[data-testid='sort-logId']").await;
         logid.send_keys("\u{E00A}\u{E012}\u{E000}").await.unwrap();
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let order: Vec<String> = serde_json::from_value(
-            c.execute("return [...document.querySelectorAll('[role=columnheader]')].map(h => h.dataset.key)", vec![])
-                .await
-                .unwrap(),
-        )
-        .unwrap();
+        let order = header_keys(&c).await;
         let n = order.len();
         assert_eq!(&order[n - 2..], ["logId", "created"], "{order:?}");
         // The grid's scroller scrolls sideways when the columns are wider than the panel.
@@ -678,6 +734,32 @@ async fn viewer_columns_view_memory_selection_copy_and_no_sideways_overflow() {
         click(&c, "[data-testid=reset-view]").await;
         wait_css(&c, "[data-testid='sort-name']").await;
         wait_gone(&c, "[data-testid='sort-logId']").await;
+
+        // A header's edge dragged widens its column; a header dragged onto another's left half
+        // moves before it, without sorting.
+        c.execute(
+            "document.querySelector('[data-testid=grid-scroller]').scrollLeft = 0",
+            vec![],
+        )
+        .await
+        .unwrap();
+        let before = header_box(&c, "recordId").await[1];
+        let edge = wait_css(&c, "[data-testid='resize-recordId']").await;
+        drag_to(&c, &edge, &edge, 80.0).await;
+        let after = header_box(&c, "recordId").await[1];
+        assert!(after > before + 40.0, "recordId was {before} px wide, now {after} px");
+        let action = wait_css(&c, "[data-testid='sort-recordAction']").await;
+        let onto = wait_css(&c, "[data-testid='sort-recordType']").await;
+        let w = header_box(&c, "recordType").await[1];
+        drag_to(&c, &action, &onto, -w / 2.0 + 6.0).await;
+        let order = header_keys(&c).await;
+        assert_eq!(&order[..2], ["recordAction", "recordType"], "{order:?}");
+        let sorted = wait_css(&c, "[role=columnheader][data-key=recordAction]").await;
+        assert_eq!(sorted.attr("aria-sort").await.unwrap().as_deref(), Some("none"));
+        click(&c, "[data-testid=columns-button]").await;
+        click(&c, "[data-testid=reset-view]").await;
+        let order = header_keys(&c).await;
+        assert_eq!(&order[..2], ["recordType", "recordAction"], "{order:?}");
 
         // Rows 1-3 by click and Shift+Down, row 5 by Ctrl+click: Copy as CSV.
         click(&c, "[data-testid=grid-row][data-pos='1'] [data-key=name]").await;
