@@ -482,8 +482,7 @@ async fn sideways_overflow(c: &Client) -> Vec<String> {
             check(el);
         }
         return bad;"#;
-    let v = c.execute(script, vec![]).await.expect("overflow script");
-    serde_json::from_value(v).unwrap_or_default()
+    eval(c, script, vec![]).await
 }
 
 /// A CSV field, quoted when it holds a comma or a quote.
@@ -528,40 +527,28 @@ fn write_id_report(path: &Path) -> Vec<Vec<String>> {
     rows
 }
 
+/// The value a script returns.
+async fn eval<T: serde::de::DeserializeOwned>(c: &Client, script: &str, args: Vec<Value>) -> T {
+    let v = c.execute(script, args).await.expect("script");
+    serde_json::from_value(v).expect("the script's value")
+}
+
 /// The text content of the elements matching `css`.
 async fn texts(c: &Client, css: &str) -> Vec<String> {
-    let v = c
-        .execute(
-            "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent.trim())",
-            vec![json!(css)],
-        )
-        .await
-        .unwrap();
-    serde_json::from_value(v).unwrap()
+    let js = "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent.trim())";
+    eval(c, js, vec![json!(css)]).await
 }
 
 /// The shown columns' keys, in order.
 async fn header_keys(c: &Client) -> Vec<String> {
-    let v = c
-        .execute(
-            "return [...document.querySelectorAll('[role=columnheader]')].map(h => h.dataset.key)",
-            vec![],
-        )
-        .await
-        .unwrap();
-    serde_json::from_value(v).unwrap()
+    let js = "return [...document.querySelectorAll('[role=columnheader]')].map(h => h.dataset.key)";
+    eval(c, js, vec![]).await
 }
 
 /// The left edge and width of the header of column `key`.
 async fn header_box(c: &Client, key: &str) -> Vec<f64> {
-    let v = c
-        .execute(
-            "const r = document.querySelector(`[role=columnheader][data-key='${arguments[0]}']`).getBoundingClientRect(); return [r.left, r.width];",
-            vec![json!(key)],
-        )
-        .await
-        .unwrap();
-    serde_json::from_value(v).unwrap()
+    let js = "const r = document.querySelector(`[role=columnheader][data-key='${arguments[0]}']`).getBoundingClientRect(); return [r.left, r.width];";
+    eval(c, js, vec![json!(key)]).await
 }
 
 /// A mouse drag from the middle of `from` to `dx` pixels right of the middle of `to`.
@@ -701,20 +688,12 @@ async fn viewer_columns_view_memory_selection_copy_and_no_sideways_overflow() {
             click(&c, &format!("[data-testid='column-toggle-{key}']")).await;
         }
         c.execute("document.querySelector('[data-testid=grid-scroller]').focus()", vec![]).await.unwrap();
-        let wide: Vec<i64> = serde_json::from_value(
-            c.execute("const s = document.querySelector('[data-testid=grid-scroller]'); return [s.scrollWidth, s.clientWidth];", vec![])
-                .await
-                .unwrap(),
-        )
-        .unwrap();
+        let js = "const s = document.querySelector('[data-testid=grid-scroller]'); return [s.scrollWidth, s.clientWidth];";
+        let wide: Vec<i64> = eval(&c, js, vec![]).await;
         assert!(wide[0] > wide[1], "the grid should scroll sideways: {wide:?}");
         // The open menu lies inside the window; closed, nothing overflows.
-        let menu: Vec<f64> = serde_json::from_value(
-            c.execute("const r = document.querySelector('[data-testid=column-picker]').getBoundingClientRect(); return [r.left, r.right, window.innerWidth];", vec![])
-                .await
-                .unwrap(),
-        )
-        .unwrap();
+        let js = "const r = document.querySelector('[data-testid=column-picker]').getBoundingClientRect(); return [r.left, r.right, window.innerWidth];";
+        let menu: Vec<f64> = eval(&c, js, vec![]).await;
         assert!(menu[0] >= 0.0 && menu[1] <= menu[2], "the column menu is cut: {menu:?}");
         screenshot_tmp(&c, "grid-1024-columns").await;
         click(&c, "[data-testid=columns-button]").await;
