@@ -356,6 +356,17 @@ async fn find_browse_export_resync_verify_and_restart() {
     .await;
 }
 
+/// The demo publisher's report library in the temporary HOME, created.
+fn demo_library(home: &Home) -> PathBuf {
+    let lib = home
+        .path()
+        .join(".local/share")
+        .join(IDENTIFIER)
+        .join("reports/demo-publisher");
+    std::fs::create_dir_all(&lib).unwrap();
+    lib
+}
+
 /// The report generator, built (optimised: see `[profile.dev.package.mismatch-report]`) by the
 /// same `cargo test --workspace` that builds this suite.
 fn generator() -> PathBuf {
@@ -373,12 +384,7 @@ fn generator() -> PathBuf {
 async fn a_million_rows_open_filter_and_scroll_to_the_end() {
     let _one = one_session().await;
     let home = Home::new();
-    let lib = home
-        .path()
-        .join(".local/share")
-        .join(IDENTIFIER)
-        .join("reports/demo-publisher");
-    std::fs::create_dir_all(&lib).unwrap();
+    let lib = demo_library(&home);
     let file = lib.join("generated-1m.csv");
     let ok = std::process::Command::new(generator())
         .args(["--rows", "1000000", "--seed", "1", "--out"])
@@ -446,4 +452,334 @@ async fn perf(c: &Client, name: &str) -> f64 {
     .ok()
     .and_then(|v| v.as_f64())
     .unwrap_or(f64::NAN)
+}
+
+/// A screenshot written under `/tmp` (a check to look at, not a picture for the README).
+async fn screenshot_tmp(c: &Client, name: &str) {
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let png = c.screenshot().await.expect("screenshot");
+    let path = std::env::temp_dir().join(format!("{name}.png"));
+    std::fs::write(&path, png).expect("write screenshot");
+    eprintln!("screenshot: {}", path.display());
+}
+
+/// Elements of the viewer wider inside than out (`scrollWidth > clientWidth`), outside the grid's
+/// own scroller (the one element allowed to scroll sideways); cells cut on purpose with an
+/// ellipsis (their full text in a tooltip) do not count. Also the page and the viewer's ancestors.
+async fn sideways_overflow(c: &Client) -> Vec<String> {
+    let script = r#"
+        const scroller = document.querySelector('[data-testid=grid-scroller]');
+        const viewer = document.querySelector('[data-testid=viewer]');
+        const bad = [];
+        const describe = (el) => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}[${el.dataset.testid || ''}] ${el.scrollWidth}>${el.clientWidth}`;
+        const check = (el) => { if (el.scrollWidth > el.clientWidth + 1) bad.push(describe(el)); };
+        for (let el = viewer; el; el = el.parentElement) check(el);
+        for (const el of viewer.querySelectorAll('*')) {
+            if (scroller && scroller.contains(el)) continue;
+            const cs = getComputedStyle(el);
+            if (cs.display === 'inline' || cs.display === 'contents' || cs.display === 'none') continue;
+            if (cs.textOverflow === 'ellipsis' && cs.overflowX === 'hidden') continue;
+            check(el);
+        }
+        return bad;"#;
+    eval(c, script, vec![]).await
+}
+
+/// A CSV field, quoted when it holds a comma or a quote.
+fn csv_quote(v: &str) -> String {
+    if v.contains([',', '"']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v.to_string()
+    }
+}
+
+/// A small report with ids that share their first 24 characters, a name needing CSV quotes and a
+/// collection name column.
+fn write_id_report(path: &Path) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for i in 0..300u32 {
+        let name = if i == 1 {
+            "banner, \"big\".jpg".to_string()
+        } else {
+            format!("file-{i}.jpg")
+        };
+        rows.push(vec![
+            "11111111-2222-3333-4444-555555555555".to_string(),
+            ["MEDIA_ITEM", "RENDITION", "COLLECTION"][i as usize % 3].to_string(),
+            ["CREATE", "UPDATE", "DELETE"][i as usize % 3].to_string(),
+            format!("00000000-0000-0000-0000-{i:012}"),
+            format!("00000000-0000-0000-0000-c{:011}", i % 4),
+            name,
+            format!("{:032x}", u128::from(i) * 7919),
+            format!("{:032x}", u128::from(i) * 104_729),
+            format!("2025-05-01T10:{:02}:{:02}.000Z", i / 60, i % 60),
+            format!("00000000-0000-0000-0000-9{i:011}"),
+            format!("Campaigns {}", i % 4),
+        ]);
+    }
+    let mut text = String::from("subscriberId,recordType,recordAction,recordId,collectionId,name,publisherHash,subscriberHash,created,logId,collectionName\n");
+    for r in &rows {
+        text += &r.iter().map(|v| csv_quote(v)).collect::<Vec<_>>().join(",");
+        text.push('\n');
+    }
+    std::fs::write(path, text).unwrap();
+    rows
+}
+
+/// The value a script returns.
+async fn eval<T: serde::de::DeserializeOwned>(c: &Client, script: &str, args: Vec<Value>) -> T {
+    let v = c.execute(script, args).await.expect("script");
+    serde_json::from_value(v).expect("the script's value")
+}
+
+/// The text content of the elements matching `css`.
+async fn texts(c: &Client, css: &str) -> Vec<String> {
+    let js = "return [...document.querySelectorAll(arguments[0])].map(e => e.textContent.trim())";
+    eval(c, js, vec![json!(css)]).await
+}
+
+/// The shown columns' keys, in order.
+async fn header_keys(c: &Client) -> Vec<String> {
+    let js = "return [...document.querySelectorAll('[role=columnheader]')].map(h => h.dataset.key)";
+    eval(c, js, vec![]).await
+}
+
+/// The left edge and width of the header of column `key`.
+async fn header_box(c: &Client, key: &str) -> Vec<f64> {
+    let js = "const r = document.querySelector(`[role=columnheader][data-key='${arguments[0]}']`).getBoundingClientRect(); return [r.left, r.width];";
+    eval(c, js, vec![json!(key)]).await
+}
+
+/// A mouse drag from the middle of `from` to `dx` pixels right of the middle of `to`.
+async fn drag_to(
+    c: &Client,
+    from: &fantoccini::elements::Element,
+    to: &fantoccini::elements::Element,
+    dx: f64,
+) {
+    use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+    let step = Some(Duration::from_millis(100));
+    let mouse = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveToElement {
+            element: from.clone(),
+            duration: None,
+            x: 0.0,
+            y: 0.0,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::MoveBy {
+            duration: step,
+            x: 10.0,
+            y: 0.0,
+        })
+        .then(PointerAction::MoveToElement {
+            element: to.clone(),
+            duration: step,
+            x: dx,
+            y: 0.0,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    c.perform_actions(mouse).await.expect("drag");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+/// Waits until no element matches `css`.
+async fn wait_gone(c: &Client, css: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while c.find(Locator::Css(css)).await.is_ok() {
+        assert!(Instant::now() < deadline, "{css} is still there");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+/// The clipboard's text: through the page's Clipboard API, or else pasted (Ctrl+V) into a
+/// temporary text area, the way a user would read it.
+async fn clipboard_text(c: &Client) -> String {
+    let read = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; navigator.clipboard.readText().then(done, () => done(null));",
+            vec![],
+        )
+        .await
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string));
+    if let Some(text) = read.filter(|t| !t.is_empty()) {
+        eprintln!("clipboard read through navigator.clipboard.readText");
+        return text;
+    }
+    c.execute(
+        "const t = document.createElement('textarea'); t.dataset.testid = 'paste-here'; document.body.append(t); t.focus();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let area = wait_css(c, "[data-testid=paste-here]").await;
+    area.send_keys("\u{E009}v\u{E000}").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let v = c
+        .execute(
+            "const t = document.querySelector('[data-testid=paste-here]'); const v = t.value; t.remove(); return v;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    eprintln!("clipboard read by pasting into a text area");
+    v.as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Xvfb, tauri-driver and a Secret Service: run scripts/test.sh"]
+async fn viewer_columns_view_memory_selection_copy_and_no_sideways_overflow() {
+    let _one = one_session().await;
+    let home = Home::new();
+    let lib = demo_library(&home);
+    let rows = write_id_report(&lib.join("ids-sharing-a-prefix.csv"));
+    let driver = Driver::start(&home);
+    session(&driver, &["--demo"], |c| async move {
+        c.set_window_size(1024, 768).await.unwrap();
+        let inner = c
+            .execute("return [window.innerWidth, window.innerHeight]", vec![])
+            .await
+            .unwrap();
+        eprintln!("inner size at 1024×768: {inner}");
+        let open = |c: Client| async move {
+            click(&c, "[data-testid=nav-reports]").await;
+            click(&c, "[data-testid=library-row] [data-testid=open-report]").await;
+            wait_attr(&c, "[data-testid=row-count]", "data-total", "300", 30).await;
+            wait_css(&c, "[data-testid=grid-row][data-index]").await;
+        };
+        open(c.clone()).await;
+        let count = wait_text(&c, "[data-testid=row-count]", "300").await;
+        assert_eq!(count, "300 of 300 rows");
+
+        // Ids sharing a prefix read apart; the collection shows its name.
+        let ids = texts(&c, "[data-testid=grid-row] [data-key=recordId]").await;
+        assert!(ids.len() >= 2 && ids[0] != ids[1], "{ids:?}");
+        assert!(ids[0].contains('…') && ids[0].ends_with("000000"), "{ids:?}");
+        let coll = texts(&c, "[data-testid=grid-row] [data-key=collectionId]").await;
+        assert_eq!(coll[0], "Campaigns 0", "{coll:?}");
+
+        // The column picker lists every column; a hidden column stays hidden after reopening.
+        click(&c, "[data-testid=columns-button]").await;
+        for key in ["publisherHash", "subscriberHash", "logId", "extra:0"] {
+            wait_css(&c, &format!("[data-testid='column-toggle-{key}']")).await;
+        }
+        click(&c, "[data-testid='column-toggle-name']").await;
+        click(&c, "[data-testid='column-toggle-logId']").await;
+        wait_gone(&c, "[data-testid='sort-name']").await;
+        wait_css(&c, "[data-testid='sort-logId']").await;
+        click(&c, "[data-testid='sort-created']").await;
+        wait_css(&c, "[data-testid=grid-row][data-index]").await;
+        // Alt+Left on a focused header moves it.
+        let logid = wait_css(&c, "[data-testid='sort-logId']").await;
+        logid.send_keys("\u{E00A}\u{E012}\u{E000}").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let order = header_keys(&c).await;
+        let n = order.len();
+        assert_eq!(&order[n - 2..], ["logId", "created"], "{order:?}");
+        // The grid's scroller scrolls sideways when the columns are wider than the panel.
+        click(&c, "[data-testid=columns-button]").await;
+        for key in ["publisherHash", "subscriberHash", "extra:0"] {
+            click(&c, &format!("[data-testid='column-toggle-{key}']")).await;
+        }
+        c.execute("document.querySelector('[data-testid=grid-scroller]').focus()", vec![]).await.unwrap();
+        let js = "const s = document.querySelector('[data-testid=grid-scroller]'); return [s.scrollWidth, s.clientWidth];";
+        let wide: Vec<i64> = eval(&c, js, vec![]).await;
+        assert!(wide[0] > wide[1], "the grid should scroll sideways: {wide:?}");
+        // The open menu lies inside the window; closed, nothing overflows.
+        let js = "const r = document.querySelector('[data-testid=column-picker]').getBoundingClientRect(); return [r.left, r.right, window.innerWidth];";
+        let menu: Vec<f64> = eval(&c, js, vec![]).await;
+        assert!(menu[0] >= 0.0 && menu[1] <= menu[2], "the column menu is cut: {menu:?}");
+        screenshot_tmp(&c, "grid-1024-columns").await;
+        click(&c, "[data-testid=columns-button]").await;
+        wait_gone(&c, "[data-testid=column-picker]").await;
+        let bad = sideways_overflow(&c).await;
+        assert!(bad.is_empty(), "sideways overflow at 1024×768: {bad:?}");
+
+        click(&c, "[data-testid=viewer-back]").await;
+        open(c.clone()).await;
+        wait_css(&c, "[data-testid='sort-logId']").await;
+        assert!(c.find(Locator::Css("[data-testid='sort-name']")).await.is_err(), "name came back");
+        let sorted = wait_css(&c, "[role=columnheader][data-key=created]").await;
+        assert_eq!(sorted.attr("aria-sort").await.unwrap().as_deref(), Some("ascending"));
+
+        // Reset view: the default columns, file order.
+        click(&c, "[data-testid=columns-button]").await;
+        click(&c, "[data-testid=reset-view]").await;
+        wait_css(&c, "[data-testid='sort-name']").await;
+        wait_gone(&c, "[data-testid='sort-logId']").await;
+
+        // A header's edge dragged widens its column; a header dragged onto another's left half
+        // moves before it, without sorting.
+        c.execute(
+            "document.querySelector('[data-testid=grid-scroller]').scrollLeft = 0",
+            vec![],
+        )
+        .await
+        .unwrap();
+        let before = header_box(&c, "recordId").await[1];
+        let edge = wait_css(&c, "[data-testid='resize-recordId']").await;
+        drag_to(&c, &edge, &edge, 80.0).await;
+        let after = header_box(&c, "recordId").await[1];
+        assert!(after > before + 40.0, "recordId was {before} px wide, now {after} px");
+        let action = wait_css(&c, "[data-testid='sort-recordAction']").await;
+        let onto = wait_css(&c, "[data-testid='sort-recordType']").await;
+        let w = header_box(&c, "recordType").await[1];
+        drag_to(&c, &action, &onto, -w / 2.0 + 6.0).await;
+        let order = header_keys(&c).await;
+        assert_eq!(&order[..2], ["recordAction", "recordType"], "{order:?}");
+        let sorted = wait_css(&c, "[role=columnheader][data-key=recordAction]").await;
+        assert_eq!(sorted.attr("aria-sort").await.unwrap().as_deref(), Some("none"));
+        click(&c, "[data-testid=columns-button]").await;
+        click(&c, "[data-testid=reset-view]").await;
+        let order = header_keys(&c).await;
+        assert_eq!(&order[..2], ["recordType", "recordAction"], "{order:?}");
+
+        // Rows 1-3 by click and Shift+Down, row 5 by Ctrl+click: Copy as CSV.
+        click(&c, "[data-testid=grid-row][data-pos='1'] [data-key=name]").await;
+        wait_css(&c, "[data-testid=row-panel] [data-testid=field-recordId]").await;
+        let bad = sideways_overflow(&c).await;
+        assert!(bad.is_empty(), "sideways overflow with the row panel at 1024×768: {bad:?}");
+        screenshot_tmp(&c, "grid-1024-row-panel").await;
+        let scroller = wait_css(&c, "[data-testid=grid-scroller]").await;
+        scroller.send_keys("\u{E008}\u{E015}\u{E015}\u{E000}").await.unwrap();
+        c.execute(
+            "document.querySelector(\"[data-testid=grid-row][data-pos='5'] [data-key=name]\").dispatchEvent(new MouseEvent('click', {bubbles: true, ctrlKey: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
+        wait_attr(&c, "[data-testid=selected-count]", "data-count", "4", 10).await;
+        click(&c, "[data-testid=copy-csv]").await;
+        wait_attr(&c, "[data-testid=copy-note]", "data-rows", "4", 20).await;
+        screenshot_tmp(&c, "grid-1024-selection").await;
+        let got = clipboard_text(&c).await.replace("\r\n", "\n");
+        let mut want = String::from("Type,Action,Record,Name,Collection,Subscriber,Created\n");
+        for i in [1usize, 2, 3, 5] {
+            let r = &rows[i];
+            let cells = [&r[1], &r[2], &r[3], &r[5], &r[4], &r[0], &r[8]];
+            want += &cells.iter().map(|v| csv_quote(v)).collect::<Vec<_>>().join(",");
+            want.push('\n');
+        }
+        assert_eq!(got, want);
+
+        // Ctrl+A then Ctrl+C: the whole filter, fetched beyond the rows on screen.
+        scroller.send_keys("\u{E009}a\u{E000}").await.unwrap();
+        wait_attr(&c, "[data-testid=selected-count]", "data-count", "300", 10).await;
+        scroller.send_keys("\u{E009}c\u{E000}").await.unwrap();
+        wait_attr(&c, "[data-testid=copy-note]", "data-rows", "300", 20).await;
+        let all = clipboard_text(&c).await;
+        assert_eq!(all.lines().count(), 301, "{all}");
+
+        c.set_window_size(1920, 1080).await.unwrap();
+        let bad = sideways_overflow(&c).await;
+        assert!(bad.is_empty(), "sideways overflow at 1920×1080: {bad:?}");
+        screenshot_tmp(&c, "grid-1920").await;
+    })
+    .await;
 }

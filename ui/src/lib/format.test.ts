@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { exactTime, formatCount, relativeTime, shortId } from "./format";
+import { exactTime, formatCount, localTime, midId, relativeTime, shortId } from "./format";
 
 describe("format", () => {
   it("separates thousands", () => {
@@ -17,5 +17,18 @@ describe("format", () => {
     expect(shortId("5f2c9a3e-1111-2222")).toBe("5f2c9a3e…");
     expect(shortId("abc")).toBe("abc");
     expect(exactTime(undefined)).toBe("never");
+  });
+  it("shortens ids in the middle so ids sharing a prefix differ", () => {
+    const a = "00000000-0000-0000-0000-000000000041";
+    const b = "00000000-0000-0000-0000-000000000042";
+    expect(midId(a)).toBe("0000…000041");
+    expect(midId(a)).not.toBe(midId(b));
+    expect(midId("short-id")).toBe("short-id");
+  });
+  it("shows ISO times as local times and other text as is", () => {
+    const iso = "2025-05-01T10:00:00.000Z";
+    expect(localTime(iso)).toBe(new Date(Date.parse(iso)).toLocaleString());
+    expect(localTime("")).toBe("");
+    expect(localTime("yesterday")).toBe("yesterday");
   });
 });

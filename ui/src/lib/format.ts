@@ -33,3 +33,17 @@ export function exactTime(iso: string | null | undefined): string {
 export function shortId(id: string, keep = 8): string {
   return id.length > keep + 1 ? `${id.slice(0, keep)}…` : id;
 }
+
+/**
+ * A long id shortened in the middle, so ids sharing a prefix still read apart:
+ * "00000000-…-000000000042" → "0000…000042".
+ */
+export function midId(id: string, head = 4, tail = 6): string {
+  return id.length > head + tail + 1 ? `${id.slice(0, head)}…${id.slice(-tail)}` : id;
+}
+
+/** An ISO time as a local date and time; the text as is when it is not a time. */
+export function localTime(iso: string): string {
+  if (!/^\d{4}-\d\d-\d\d[T ]\d\d:\d\d/.test(iso)) return iso;
+  return exactTime(iso);
+}
