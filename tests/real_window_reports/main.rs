@@ -271,16 +271,26 @@ async fn find_browse_export_resync_verify_and_restart() {
         // Resync → operations → verify reaches "in sync".
         click(&c, "[data-testid=nav-runs]").await;
         click(&c, "[data-testid=resync]").await;
-        let confirm = wait_text(&c, "[data-testid=resync-confirm]", "DELETE").await;
+        // The confirmation: the plan in counts (DELETEs first), the checks, in a modal.
+        let confirm = wait_text(&c, "[data-testid=resync-dialog]", "DELETE").await;
         assert!(confirm.contains("Two-way"), "{confirm}");
         wait_text(
             &c,
-            "[data-testid=resync-confirm]",
+            "[data-testid=resync-dialog]",
             "no FAILED sync operation",
         )
         .await;
         screenshot(&c, "resync-confirm").await;
-        click(&c, "[data-testid=confirm-resync]").await;
+        let label = wait_css(&c, "[data-testid=resync-dialog-confirm]")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            label.starts_with("Resync ") && label.contains("record"),
+            "{label}"
+        );
+        click(&c, "[data-testid=resync-dialog-confirm]").await;
         wait_attr(&c, "[data-testid=step-resync]", "data-state", "done", 120).await;
         wait_attr(
             &c,
@@ -290,7 +300,15 @@ async fn find_browse_export_resync_verify_and_restart() {
             180,
         )
         .await;
+        // Verify deletes the server's logs (archived first): confirmed once.
         click(&c, "[data-testid=start-verify]").await;
+        wait_text(
+            &c,
+            "[data-testid=verify]",
+            "deletes the server's mismatch logs",
+        )
+        .await;
+        click(&c, "[data-testid=verify-confirm]").await;
         wait_attr(&c, "[data-testid=step-verify]", "data-state", "done", 180).await;
         wait_text(&c, "[data-testid=step-verify]", "In sync").await;
         screenshot(&c, "run-verified").await;

@@ -1,6 +1,9 @@
 // Shared UI state: the profiles, the selected one, the screen, the connection indicator.
 
-import { api, asAppError, type AppError, type AppInfo, type ProfileView } from "./api";
+import { api, asAppError, type AppError, type AppInfo, type Environment, type OperationStatus, type ProfileView } from "./api";
+
+/** What the Operations screen shows when another screen opens it ("Show them in Operations"). */
+export type OperationsQuery = { environment: Environment; statuses: OperationStatus[]; prefix: string };
 
 /** The sidebar's screens, and the Getting started guide (opened from Welcome, Profiles or the `?` list). */
 export type Screen = "subscribers" | "runs" | "reports" | "operations" | "profiles" | "guide";
@@ -14,6 +17,8 @@ export const ui = $state({
   /** Last result of talking to the selected profile. */
   connection: { state: "unknown" as "unknown" | "ok" | "error", ms: 0, message: "" },
   fatal: null as AppError | null,
+  /** Set by a link to the Operations screen; taken by that screen when it opens. */
+  operationsQuery: null as OperationsQuery | null,
   /** Set by "Add a connection" so Profiles opens the form. */
   newProfileRequested: false,
 });
@@ -67,6 +72,12 @@ export async function selectProfile(id: string): Promise<void> {
 export async function afterSave(saved: ProfileView, wasNew: boolean): Promise<void> {
   await loadProfiles();
   if (wasNew || !ui.selectedId) await selectProfile(saved.profile.id);
+}
+
+/** Opens the Operations screen filtered (the failed sync operations of the subscriber, say). */
+export function openOperations(query: OperationsQuery): void {
+  ui.operationsQuery = query;
+  ui.screen = "operations";
 }
 
 /** Opens the Getting started guide. */

@@ -2,6 +2,7 @@
 
 import { listen } from "@tauri-apps/api/event";
 import { api, asAppError, type AppError, type RunView } from "./api";
+import { noteConnection, ui } from "./app.svelte";
 
 export const runs = $state({
   list: [] as RunView[],
@@ -34,7 +35,12 @@ export async function loadRuns(): Promise<void> {
 export async function watchRuns(): Promise<void> {
   if (listening) return;
   listening = true;
-  await listen<RunView>("run-progress", (e) => upsert(e.payload));
+  await listen<RunView>("run-progress", (e) => {
+    upsert(e.payload);
+    // A run being watched without a problem talks to its publisher: the connection works.
+    const r = e.payload;
+    if (r.profileId === ui.selectedId && r.watching && !r.problem && ui.connection.state !== "ok") noteConnection(true, 0);
+  });
   await loadRuns();
 }
 

@@ -37,3 +37,14 @@ describe("subscriber state", () => {
     expect(subscriberState("RESYNC_TRIGGER_COMPLETED", [failed])).toMatchObject({ words: "Resync done — 3 operations failed", tone: "bad" });
   });
 });
+
+describe("waiting for the administrator", () => {
+  it("names the newest wizard that waits for a review or a verify, else nothing", async () => {
+    const { waitingForUser } = await import("./subscriberState");
+    const found = run({ outcome: { result: "mismatchesFound", rows: 3 } });
+    expect(waitingForUser([found])).toMatchObject({ next: "waiting for your review", state: { words: "Comparison finished — 3 mismatches" } });
+    const inSync = run({ runId: "r2", startedAt: "2024-01-02T00:00:00Z", outcome: { result: "inSync" } });
+    expect(waitingForUser([found, inSync])).toBeNull();
+    expect(waitingForUser([run({ done: false, watching: true })])).toBeNull();
+  });
+});

@@ -85,3 +85,18 @@ export function subscriberState(status: ResyncStatus | null | undefined, runs: r
   }
   return resyncInfo(status);
 }
+
+/**
+ * The newest wizard whose run ended where the administrator acts next (mismatches to review and
+ * resync, a resync to verify), or null. `runs` of one profile, any order.
+ */
+export function waitingForUser(runs: readonly RunView[]): { run: RunView; state: StatusInfo; next: string } | null {
+  const newest = [...runs].sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
+  if (!newest?.done || !newest.outcome) return null;
+  const state = outcomeState(newest);
+  if (!state) return null;
+  const o = newest.outcome;
+  if (o.result === "mismatchesFound" || (o.result === "verified" && o.remaining > 0)) return { run: newest, state, next: "waiting for your review" };
+  if (o.result === "resyncDone") return { run: newest, state, next: "verify when the operations are done" };
+  return null;
+}
