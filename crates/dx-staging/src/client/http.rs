@@ -414,6 +414,22 @@ impl Client {
         let bytes = self.send(call).await?;
         decode(&bytes, call.what)
     }
+
+    /// Sends `call` and decodes a list answer (a bare array, or one wrapped as `contents`,
+    /// `items`, ...: see [`list_items`](crate::model::list_items)) item by item.
+    pub(crate) async fn send_list<T: DeserializeOwned>(&self, call: &Call<'_>) -> Result<Vec<T>> {
+        let bytes = self.send(call).await?;
+        let v: serde_json::Value = decode(&bytes, call.what)?;
+        let items = crate::model::list_items(v)
+            .ok_or_else(|| undecodable(call.what, &bytes, "expected a list"))?;
+        items
+            .into_iter()
+            .map(|item| {
+                serde_json::from_value(item)
+                    .map_err(|e| undecodable(call.what, &bytes, &e.to_string()))
+            })
+            .collect()
+    }
 }
 
 /// An undecodable-answer error with an excerpt of `bytes`.

@@ -1,12 +1,10 @@
 //! `GET /operations[/{id}]`: DAM's operation framework (sync operations, the find job).
 
-use serde_json::Value;
-
-use super::http::{decode, undecodable, Call, NotFound};
+use super::http::{Call, NotFound};
 use super::subscribers::encode_segment;
 use super::Client;
 use crate::error::Result;
-use crate::model::{list_items, Operation, OperationStatus};
+use crate::model::{Operation, OperationStatus};
 
 /// Page size used when listing all operations.
 pub const OPERATIONS_PAGE_SIZE: u64 = 500;
@@ -92,17 +90,7 @@ impl<'a> OperationsQuery<'a> {
         }
         call.query.push(("offset", offset.to_string()));
         call.query.push(("limit", limit.to_string()));
-        let bytes = self.client.send(&call).await?;
-        let v: Value = decode(&bytes, call.what)?;
-        let items =
-            list_items(v).ok_or_else(|| undecodable(call.what, &bytes, "expected a list"))?;
-        items
-            .into_iter()
-            .map(|item| {
-                serde_json::from_value(item)
-                    .map_err(|e| super::http::undecodable(call.what, &bytes, &e.to_string()))
-            })
-            .collect()
+        self.client.send_list(&call).await
     }
 
     /// One page when [`OperationsQuery::page`] was set; else every page, read by the rules of

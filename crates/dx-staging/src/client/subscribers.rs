@@ -4,10 +4,10 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::http::{decode, Call, Kind, NotFound};
+use super::http::{Call, Kind, NotFound};
 use super::Client;
 use crate::error::{Error, Result};
-use crate::model::{list_items, ResyncStatus, Subscriber};
+use crate::model::{ResyncStatus, Subscriber};
 
 /// Handler for subscriber registrations; from [`Client::subscribers`].
 #[derive(Debug, Clone, Copy)]
@@ -83,17 +83,7 @@ impl Subscribers<'_> {
     /// `GET /staging/subscriber`: every registration on this publisher.
     pub async fn list(&self) -> Result<Vec<Subscriber>> {
         let call = Call::get("/staging/subscriber", "list subscribers");
-        let bytes = self.client.send(&call).await?;
-        let v: Value = decode(&bytes, call.what)?;
-        let items = list_items(v)
-            .ok_or_else(|| super::http::undecodable(call.what, &bytes, "expected a list"))?;
-        items
-            .into_iter()
-            .map(|item| {
-                serde_json::from_value(item)
-                    .map_err(|e| super::http::undecodable(call.what, &bytes, &e.to_string()))
-            })
-            .collect()
+        self.client.send_list(&call).await
     }
 
     /// `GET /staging/subscriber/{id}`.
