@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use dx_staging::workflow::{
-    DriverOptions, Phase, PublisherTurns, RunConfig, RunKind, RunState, Runner,
+    DriverOptions, Phase, PublisherTurns, RunConfig, RunKind, RunState, Runner, STUCK_LIMIT_SECS,
 };
 use tauri::{AppHandle, Emitter, Manager};
 use tokio_util::sync::CancellationToken;
@@ -27,6 +27,36 @@ use view::{view_of, Live, RunOwner, RunView};
 
 /// The event that carries a [`RunView`] whenever a run moves.
 pub const RUN_EVENT: &str = "run-progress";
+
+/// The administrator's stuck limit for new runs, in seconds (the CLI's `--stuck-limit-secs`);
+/// unset, HCL's 30 minutes.
+pub const STUCK_LIMIT_ENV: &str = "DAM_STAGING_STUCK_LIMIT_SECS";
+
+/// The stuck limit set in [`STUCK_LIMIT_ENV`]: `None` when unset, `Err` (saying why) when it is
+/// not a positive whole number of seconds.
+fn stuck_limit_from(value: Option<&str>) -> Result<Option<u64>, String> {
+    let Some(raw) = value else { return Ok(None) };
+    match raw.trim().parse::<u64>() {
+        Ok(secs) if secs > 0 => Ok(Some(secs)),
+        _ => Err(format!(
+            "{STUCK_LIMIT_ENV}={raw:?} is not a positive whole number of seconds"
+        )),
+    }
+}
+
+/// The stuck limit for a new run: [`STUCK_LIMIT_ENV`] when valid (an invalid value is logged
+/// and ignored), else HCL's 30 minutes.
+fn stuck_limit_secs() -> u64 {
+    let raw = std::env::var_os(STUCK_LIMIT_ENV).map(|v| v.to_string_lossy().into_owned());
+    match stuck_limit_from(raw.as_deref()) {
+        Ok(Some(secs)) => secs,
+        Ok(None) => STUCK_LIMIT_SECS,
+        Err(why) => {
+            tracing::warn!("{why}; the stuck limit stays at HCL's 30 minutes");
+            STUCK_LIMIT_SECS
+        }
+    }
+}
 
 /// The app's runs: their files, which are being watched, and the publishers' turns.
 #[derive(Debug)]
@@ -98,7 +128,10 @@ impl RunManager {
         previous_report: Option<PathBuf>,
         clear_stale_logs: bool,
     ) -> AppResult<RunState> {
-        let mut config = RunConfig::default();
+        let mut config = RunConfig {
+            stuck_limit_secs: stuck_limit_secs(),
+            ..RunConfig::default()
+        };
         if kind == RunKind::Find && clear_stale_logs {
             // The old logs are kept in the profile's archive before they are deleted.
             config.clear_stale_logs = true;
@@ -432,6 +465,25 @@ pub fn resume_unfinished<H: RunHost>(app: &H, runs: &Arc<RunManager>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stuck_limit_setting_takes_positive_seconds_only() {
+        assert_eq!(stuck_limit_from(None), Ok(None));
+        assert_eq!(stuck_limit_from(Some("5")), Ok(Some(5)));
+        assert_eq!(stuck_limit_from(Some(" 90 ")), Ok(Some(90)));
+        for bad in [
+            "",
+            "0",
+            "-5",
+            "1.5",
+            "30m",
+            "ninety",
+            "99999999999999999999",
+        ] {
+            let why = stuck_limit_from(Some(bad)).unwrap_err();
+            assert!(why.contains(STUCK_LIMIT_ENV), "{why}");
+        }
+    }
 
     #[test]
     fn creates_lists_and_removes_runs() {

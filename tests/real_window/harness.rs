@@ -307,6 +307,12 @@ impl Drop for Driver {
 
 impl Driver {
     pub fn start(home: &Home) -> Driver {
+        Driver::start_with_env(home, &[])
+    }
+
+    /// As [`Driver::start`], with more environment variables for the app (an administrator's
+    /// settings, such as `DAM_STAGING_STUCK_LIMIT_SECS`).
+    pub fn start_with_env(home: &Home, extra: &[(&str, &str)]) -> Driver {
         let port = free_port();
         let native = free_port();
         let bin = which("tauri-driver");
@@ -325,6 +331,9 @@ impl Driver {
         .stdout(out)
         .stderr(err);
         for (k, v) in home.env() {
+            cmd.env(k, v);
+        }
+        for (k, v) in extra {
             cmd.env(k, v);
         }
         let child = cmd.spawn().expect("start tauri-driver");
@@ -402,11 +411,16 @@ fn which(name: &str) -> PathBuf {
 
 /// Waits for an element by CSS selector.
 pub async fn wait_css(c: &Client, css: &str) -> Element {
+    wait_css_within(c, css, Duration::from_secs(30)).await
+}
+
+/// Waits up to `patience` for an element by CSS selector.
+pub async fn wait_css_within(c: &Client, css: &str, patience: Duration) -> Element {
     c.wait()
-        .at_most(Duration::from_secs(30))
+        .at_most(patience)
         .for_element(Locator::Css(css))
         .await
-        .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+        .unwrap_or_else(|e| panic!("no element {css} within {patience:?}: {e}"))
 }
 
 /// Waits until the element's text contains `needle`; returns the text.

@@ -7,7 +7,7 @@ mod harness;
 
 use std::time::Duration;
 
-use dx_staging::{Client as DxClient, Profile};
+use dx_staging::{Client as DxClient, Outcome, Profile, Rule, RunKind, RunState};
 use fantoccini::{Client, Locator};
 use harness::*;
 
@@ -58,35 +58,72 @@ async fn wait_error(c: &Client, code: &str) -> String {
     }
 }
 
+/// An admin session on one environment of a `dam-sim demo` process, for its `/sim/v1` test
+/// interface (faults, stats).
+struct SimAdmin {
+    http: reqwest::Client,
+    base: String,
+    cookie: String,
+}
+
+impl SimAdmin {
+    /// Logs in to the demo's `"/publisher"` or `"/subscriber"`.
+    async fn login(sim: &Sim, env: &str) -> SimAdmin {
+        let http = reqwest::Client::new();
+        let base = sim.get(env);
+        let login = http
+            .post(format!("{base}/dx/api/core/v1/auth/login"))
+            .json(&serde_json::json!({"username": sim.get("/username"), "password": sim.get("/password")}))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("login to the demo's {env}: {e}"));
+        let cookie = login
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("LtpaToken2="))
+            .and_then(|v| v.split(';').next())
+            .expect("an LtpaToken2 cookie")
+            .to_string();
+        SimAdmin { http, base, cookie }
+    }
+
+    /// Sets faults (`POST /sim/v1/faults`).
+    async fn faults(&self, body: serde_json::Value) {
+        let r = self
+            .http
+            .post(format!("{}/sim/v1/faults", self.base))
+            .header("Cookie", &self.cookie)
+            .json(&body)
+            .send()
+            .await
+            .expect("set faults");
+        assert!(r.status().is_success(), "faults: {}", r.status());
+    }
+
+    /// The environment's operations by status (`GET /sim/v1/stats`).
+    async fn operations(&self) -> serde_json::Value {
+        let r = self
+            .http
+            .get(format!("{}/sim/v1/stats", self.base))
+            .header("Cookie", &self.cookie)
+            .send()
+            .await
+            .expect("stats");
+        let stats: serde_json::Value = r.json().await.expect("stats JSON");
+        stats["operations"].clone()
+    }
+}
+
 /// Makes the next `count` sync operations on the demo's subscriber fail (dam-sim's test
 /// interface), then runs a find and a resync, so the subscriber environment has `sync*`
-/// operations that stay (failed ones are kept).
+/// operations that stay (failed ones are kept); returns when the resync's operations have all
+/// ended (none to do, processing or retrying), with `count` of them `FAILED`.
 async fn make_operations(sim: &Sim, count: u32) {
-    let http = reqwest::Client::new();
-    let sub = sim.get("/subscriber");
-    let login = http
-        .post(format!("{sub}/dx/api/core/v1/auth/login"))
-        .json(&serde_json::json!({"username": sim.get("/username"), "password": sim.get("/password")}))
-        .send()
-        .await
-        .expect("login to the subscriber");
-    let cookie = login
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("LtpaToken2="))
-        .and_then(|v| v.split(';').next())
-        .expect("an LtpaToken2 cookie")
-        .to_string();
-    let faults = http
-        .post(format!("{sub}/sim/v1/faults"))
-        .header("Cookie", cookie)
-        .json(&serde_json::json!({ "failSyncOperations": count }))
-        .send()
-        .await
-        .expect("set faults");
-    assert!(faults.status().is_success(), "faults: {}", faults.status());
+    let sub = SimAdmin::login(sim, "/subscriber").await;
+    sub.faults(serde_json::json!({ "failSyncOperations": count }))
+        .await;
 
     let (host, port) = host_port(&sim.get("/publisher"));
     let mut p = Profile::new(host, sim.get("/username"));
@@ -96,33 +133,53 @@ async fn make_operations(sim: &Sim, count: u32) {
         .build()
         .expect("client");
     let id = sim.get("/subscriberId");
+    let status_becomes = |wanted: &'static str, failed: &'static str| {
+        let (client, id) = (&client, &id);
+        async move {
+            let deadline = std::time::Instant::now() + Duration::from_secs(120);
+            loop {
+                let s = client.subscribers().get(id).await.expect("subscriber");
+                let status = s
+                    .resync_status
+                    .map(|r| r.as_str().to_string())
+                    .unwrap_or_default();
+                if status == wanted {
+                    return;
+                }
+                assert!(status != failed, "the demo's job ended {failed}");
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the demo's job did not reach {wanted}"
+                );
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+        }
+    };
     client
         .subscribers()
         .start_find(&id)
         .await
         .expect("start find");
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    loop {
-        let s = client.subscribers().get(&id).await.expect("subscriber");
-        let status = s
-            .resync_status
-            .map(|r| r.as_str().to_string())
-            .unwrap_or_default();
-        if status == "FIND_MISMATCH_COMPLETED" {
-            break;
-        }
-        assert!(status != "FIND_MISMATCH_FAILED", "the demo's find failed");
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the demo's find did not finish"
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    status_becomes("FIND_MISMATCH_COMPLETED", "FIND_MISMATCH_FAILED").await;
     client
         .subscribers()
         .start_resync(&id)
         .await
         .expect("start resync");
+    status_becomes("RESYNC_TRIGGER_COMPLETED", "RESYNC_TRIGGER_FAILED").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let ops = sub.operations().await;
+        let n = |status: &str| ops[status].as_u64().unwrap_or(0);
+        if n("FAILED") >= u64::from(count) && n("TODO") + n("PROCESSING") + n("RETRY") == 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the subscriber's sync operations did not end: {ops}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
 }
 
 /// Opens the new-connection form, fills it and saves it (the save tests the connection first).
@@ -165,6 +222,30 @@ async fn add_profile(
     );
 }
 
+/// Adds the subscriber environment ("Local subscriber") and then its publisher ("Local
+/// publisher") linked to it; `shot` names a screenshot of the publisher's tested form.
+async fn add_linked_profiles(
+    c: &Client,
+    (publisher_url, subscriber_url): (&str, &str),
+    user: &str,
+    password: &str,
+    shot: Option<&str>,
+) {
+    let subscriber = "Local subscriber";
+    add_profile(c, subscriber, subscriber_url, user, password, None, None).await;
+    let link = Some(subscriber);
+    add_profile(
+        c,
+        "Local publisher",
+        publisher_url,
+        user,
+        password,
+        link,
+        shot,
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs Xvfb, tauri-driver and a Secret Service: run scripts/test.sh"]
 async fn create_profile_browse_and_reopen() {
@@ -183,26 +264,8 @@ async fn create_profile_browse_and_reopen() {
         let password = pw;
         wait_css(&c, "[data-testid=welcome]").await;
         screenshot(&c, "welcome").await;
-        add_profile(
-            &c,
-            "Local subscriber",
-            &subscriber_url,
-            &user,
-            &password,
-            None,
-            None,
-        )
-        .await;
-        add_profile(
-            &c,
-            "Local publisher",
-            &publisher_url,
-            &user,
-            &password,
-            Some("Local subscriber"),
-            Some("profile-form"),
-        )
-        .await;
+        let urls = (publisher_url.as_str(), subscriber_url.as_str());
+        add_linked_profiles(&c, urls, &user, &password, Some("profile-form")).await;
         wait_text(&c, "[data-testid=password-place]", "in keyring").await;
         wait_text(&c, "[data-testid=profiles-table]", "Local subscriber").await;
         screenshot(&c, "profiles").await;
@@ -633,4 +696,215 @@ async fn first_run_guide_links_the_subscriber_environment() {
         "the publisher is not linked to its subscriber environment"
     );
     assert!(home.files_containing(&password).is_empty());
+}
+
+/// The run of `kind` the app saved in its data folder (`runs/<run id>.json`).
+fn saved_run(home: &Home, kind: RunKind) -> RunState {
+    let dir = home
+        .path()
+        .join(".local/share/io.github.dam-staging-console/runs");
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            name.ends_with(".json") && !name.ends_with(".owner.json")
+        })
+        .map(|p| RunState::load(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+        .find(|r| r.kind == kind)
+        .unwrap_or_else(|| panic!("no saved {kind:?} run in {}", dir.display()))
+}
+
+/// Runs → choose the demo's subscriber (a publisher's only subscriber comes chosen) → Find
+/// mismatch; the wizard opens on the new run.
+async fn find_from_runs(c: &Client, subscriber_id: &str) {
+    click(c, "[data-testid=nav-runs]").await;
+    let choose = format!("[data-testid=choose-subscriber][data-id='{subscriber_id}']");
+    let chosen = wait_css(c, &choose)
+        .await
+        .prop("checked")
+        .await
+        .ok()
+        .flatten();
+    if chosen.as_deref() != Some("true") {
+        click(c, &choose).await;
+    }
+    click(c, "[data-testid=start-find]").await;
+    wait_css(
+        c,
+        &format!("[data-testid=wizard][data-subscriber='{subscriber_id}']"),
+    )
+    .await;
+}
+
+/// Waits up to `patience` for the wizard's `step` to fail, shows it, takes a look
+/// (`/tmp/dsc-SHOT.png`) and returns its text.
+async fn failed_step(c: &Client, step: &str, patience: Duration, shot: &str) -> String {
+    let e = wait_css_within(
+        c,
+        &format!("[data-testid=step-{step}][data-state=failed]"),
+        patience,
+    )
+    .await;
+    scroll_into_view(c, &e).await;
+    look(c, shot).await;
+    e.text()
+        .await
+        .unwrap_or_else(|err| panic!("the {step} step's text: {err}"))
+}
+
+/// Asserts that `text` says each of `needles`.
+fn says(text: &str, needles: &[&str]) {
+    for n in needles {
+        assert!(text.contains(n), "{n:?} is missing from {text:?}");
+    }
+}
+
+/// A button of a wizard step, by its words (some have no test id).
+async fn step_button(c: &Client, step: &str, words: &str) -> fantoccini::elements::Element {
+    let xpath = format!("//*[@data-testid='step-{step}']//button[normalize-space()='{words}']");
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|e| panic!("no {words:?} button in step {step}: {e}"))
+}
+
+/// The 30-minute rule through the window, with the administrator's shorter limit
+/// (`DAM_STAGING_STUCK_LIMIT_SECS`): the publisher stalls the next find (dam-sim's
+/// `stallNextFind`), the find stays in `FIND_MISMATCH_START` past the limit, and the wizard's
+/// find step fails with the stuck wording, what to do and "Find again".
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Xvfb, tauri-driver and a Secret Service: run scripts/test.sh"]
+async fn a_stalled_find_is_diagnosed_stuck() {
+    let _one = one_session().await;
+    let sim = Sim::start(&["demo", "--assets", "10"]);
+    SimAdmin::login(&sim, "/publisher")
+        .await
+        .faults(serde_json::json!({ "stallNextFind": true }))
+        .await;
+    let home = Home::new();
+    let driver = Driver::start_with_env(&home, &[("DAM_STAGING_STUCK_LIMIT_SECS", "4")]);
+    let (user, password) = (sim.get("/username"), sim.get("/password"));
+    let subscriber_id = sim.get("/subscriberId");
+    let publisher_url = sim.get("/publisher");
+
+    session(&driver, &[], |c| async move {
+        add_profile(
+            &c,
+            "Stalling publisher",
+            &publisher_url,
+            &user,
+            &password,
+            None,
+            None,
+        )
+        .await;
+        find_from_runs(&c, &subscriber_id).await;
+        let text = failed_step(&c, "find", Duration::from_secs(90), "find-stuck").await;
+        // The stuck wording, and what to do: where to look.
+        says(
+            &text,
+            &["still running after", "What to do:", "findStagingMismatch"],
+        );
+        step_button(&c, "find", "Find again").await;
+        let journey = wait_text(&c, "[data-testid=journey]", "failed").await;
+        assert!(journey.contains("Find"), "{journey}");
+    })
+    .await;
+    // The run took the administrator's limit and ended on the stuck rule.
+    let find = saved_run(&home, RunKind::Find);
+    assert_eq!(find.config.stuck_limit_secs, 4);
+    assert!(
+        matches!(find.outcome, Some(Outcome::Stuck { .. })),
+        "{:?}",
+        find.outcome
+    );
+}
+
+/// A refused pre-flight through the window: the subscriber environment has FAILED sync
+/// operations (dam-sim's `failSyncOperations` on a resync before the app opens), so after a find
+/// the resync's pre-flight refuses; the confirmation says so beforehand, and the wizard's resync
+/// step fails with the refusal, what to do and "Resync again…".
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Xvfb, tauri-driver and a Secret Service: run scripts/test.sh"]
+async fn a_resync_refused_by_its_preflight_says_why() {
+    let _one = one_session().await;
+    let sim = Sim::start(&["demo", "--assets", "40"]);
+    make_operations(&sim, 4).await;
+    let home = Home::new();
+    let driver = Driver::start(&home);
+    let (user, password) = (sim.get("/username"), sim.get("/password"));
+    let subscriber_id = sim.get("/subscriberId");
+    let (publisher_url, subscriber_url) = (sim.get("/publisher"), sim.get("/subscriber"));
+
+    session(&driver, &[], |c| async move {
+        let urls = (publisher_url.as_str(), subscriber_url.as_str());
+        add_linked_profiles(&c, urls, &user, &password, None).await;
+        wait_css(&c, "[data-testid=profile-switcher]")
+            .await
+            .select_by_label("Local publisher")
+            .await
+            .expect("switch");
+        find_from_runs(&c, &subscriber_id).await;
+        wait_css_within(
+            &c,
+            "[data-testid=step-review][data-state=active]",
+            Duration::from_secs(90),
+        )
+        .await;
+        click(&c, "[data-testid=resync]").await;
+        let confirm = wait_text(
+            &c,
+            "[data-testid=resync-confirm]",
+            "FAILED sync operation(s) on the subscriber",
+        )
+        .await;
+        assert!(confirm.contains("will be refused"), "{confirm}");
+        look(&c, "resync-confirm-refusal-ahead").await;
+        let go = wait_css(&c, "[data-testid=confirm-resync]").await;
+        scroll_into_view(&c, &go).await;
+        look(&c, "resync-confirm-checks").await;
+        go.click().await.expect("confirm the resync");
+        let text = failed_step(&c, "resync", Duration::from_secs(60), "resync-refused").await;
+        says(
+            &text,
+            &[
+                "staging sync operation(s) are FAILED on the subscriber",
+                "before resyncing",
+                "What to do: Resolve or wait for the failed sync operations",
+            ],
+        );
+        step_button(&c, "resync", "Resync again…").await;
+        // Refused before any trigger: the resync never reached DX.
+        let operations = wait_css(&c, "[data-testid=step-operations]").await;
+        assert_eq!(
+            operations
+                .attr("data-state")
+                .await
+                .ok()
+                .flatten()
+                .as_deref(),
+            Some("pending")
+        );
+    })
+    .await;
+    // The refusal is the resync pre-flight's rule, and the resync was never triggered.
+    let resync = saved_run(&home, RunKind::Resync);
+    assert!(
+        matches!(
+            resync.outcome,
+            Some(Outcome::Refused {
+                rule: Rule::PreflightResync,
+                ..
+            })
+        ),
+        "{:?}",
+        resync.outcome
+    );
+    assert!(
+        resync.triggered_at.is_none(),
+        "the refused resync was triggered"
+    );
 }
