@@ -806,7 +806,11 @@ async fn a_stalled_find_is_diagnosed_stuck() {
         // The stuck wording, and what to do: where to look.
         says(
             &text,
-            &["still running after", "What to do:", "findStagingMismatch"],
+            &[
+                "Stuck: DX still reported the find running",
+                "What to do:",
+                "findStagingMismatch",
+            ],
         );
         step_button(&c, "find", "Find again").await;
         let journey = wait_text(&c, "[data-testid=journey]", "failed").await;
@@ -832,7 +836,6 @@ async fn a_stalled_find_is_diagnosed_stuck() {
 async fn a_resync_refused_by_its_preflight_says_why() {
     let _one = one_session().await;
     let sim = Sim::start(&["demo", "--assets", "40"]);
-    make_operations(&sim, 4).await;
     let home = Home::new();
     let driver = Driver::start(&home);
     let (user, password) = (sim.get("/username"), sim.get("/password"));
@@ -855,29 +858,28 @@ async fn a_resync_refused_by_its_preflight_says_why() {
         )
         .await;
         click(&c, "[data-testid=resync]").await;
-        let confirm = wait_text(
+        // The confirmation checked the subscriber environment: nothing has failed yet...
+        wait_text(
             &c,
-            "[data-testid=resync-confirm]",
-            "FAILED sync operation(s) on the subscriber",
+            "[data-testid=resync-dialog]",
+            "no FAILED sync operation",
         )
         .await;
-        assert!(confirm.contains("will be refused"), "{confirm}");
-        look(&c, "resync-confirm-refusal-ahead").await;
-        let go = wait_css(&c, "[data-testid=confirm-resync]").await;
-        scroll_into_view(&c, &go).await;
-        look(&c, "resync-confirm-checks").await;
-        go.click().await.expect("confirm the resync");
+        // ...but meanwhile sync operations fail there (a resync started outside this app), so
+        // the run's own pre-flight, just before the trigger, refuses.
+        make_operations(&sim, 4).await;
+        click(&c, "[data-testid=resync-dialog-confirm]").await;
         let text = failed_step(&c, "resync", Duration::from_secs(60), "resync-refused").await;
         says(
             &text,
             &[
                 "staging sync operation(s) are FAILED on the subscriber",
                 "before resyncing",
-                "What to do: Resolve or wait for the failed sync operations",
+                "What to do: Fix what made the sync operations fail",
+                "clean-up interval",
             ],
         );
-        step_button(&c, "resync", "Resync again…").await;
-        // Refused before any trigger: the resync never reached DX.
+        // Refused before any trigger: the operations step never started.
         let operations = wait_css(&c, "[data-testid=step-operations]").await;
         assert_eq!(
             operations
@@ -888,6 +890,35 @@ async fn a_resync_refused_by_its_preflight_says_why() {
                 .as_deref(),
             Some("pending")
         );
+        // Check again: the confirmation now says why it cannot resync, and is disabled.
+        click(&c, "[data-testid=refused-check-again]").await;
+        let reason = wait_text(
+            &c,
+            "[data-testid=resync-dialog-reason]",
+            "4 FAILED sync operations",
+        )
+        .await;
+        assert!(reason.contains("pre-flight refuses"), "{reason}");
+        let go = wait_css(&c, "[data-testid=resync-dialog-confirm]").await;
+        assert!(
+            !go.is_enabled().await.expect("enabled?"),
+            "the resync can be confirmed although the pre-flight will refuse it"
+        );
+        look(&c, "resync-refused-dialog").await;
+        // ...and leads to the failed operations, filtered.
+        click(&c, "[data-testid=show-failed-ops]").await;
+        wait_css(&c, "[data-testid=env-subscriber][aria-checked=true]").await;
+        wait_css(&c, "[data-testid=status-FAILED][aria-pressed=true]").await;
+        wait_css(&c, "[data-testid=operation-row][data-status=FAILED]").await;
+        let rows = c
+            .find_all(Locator::Css("[data-testid=operation-row]"))
+            .await
+            .expect("rows");
+        for r in &rows {
+            let status = r.attr("data-status").await.ok().flatten();
+            assert_eq!(status.as_deref(), Some("FAILED"));
+        }
+        look(&c, "failed-operations").await;
     })
     .await;
     // The refusal is the resync pre-flight's rule, and the resync was never triggered.

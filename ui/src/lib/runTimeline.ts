@@ -111,8 +111,12 @@ function findSteps(f: RunView | null): Step[] {
   } else if (!f.done && (WATCH_PHASES.includes(phase) || phase === "preflight" || phase === "archiving" || phase === "deletingLogs")) {
     const waiting = phase === "preflight";
     out.push(step("find", waiting ? "pending" : "active", waiting ? "Waits for the pre-flight." : `${f.message}${idle(f)}`, { raw: f.status, runId: f.runId }));
-  } else if (o?.result === "findFailed" || o?.result === "stuck") {
-    out.push(step("find", "failed", f.message, { raw: f.status, advice: o.diagnosis.advice, runId: f.runId }));
+  } else if (o?.result === "stuck") {
+    // The diagnosis goes in the advice only (the run's message repeats it).
+    const after = o.minutes < 1 ? "less than a minute" : `${formatCount(o.minutes)} min`;
+    out.push(step("find", "failed", `Stuck: DX still reported the find running ${after} after the trigger, past the stuck limit (HCL: 30 minutes). Watching stopped; the job on the server was not cancelled.`, { raw: f.status, advice: o.diagnosis.advice, runId: f.runId }));
+  } else if (o?.result === "findFailed") {
+    out.push(step("find", "failed", "The find failed on the publisher.", { raw: f.status, advice: o.diagnosis.advice, runId: f.runId }));
   } else if (findError) {
     out.push(step("find", "failed", findError.message, { raw: f.status, advice: "Resume the run to look again; the job on the server was not cancelled.", runId: f.runId }));
   } else {

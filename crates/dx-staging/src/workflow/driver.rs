@@ -616,8 +616,12 @@ pub fn describe_outcome(o: &Outcome) -> String {
         Outcome::InSync => "in sync: the report is empty".into(),
         Outcome::MismatchesFound { rows } => format!("{rows} mismatch(es) found"),
         Outcome::FindFailed { diagnosis } => format!("the find failed. {}", diagnosis.advice),
+        Outcome::Stuck { minutes: 0, diagnosis } => format!(
+            "stuck: the find is still running after less than a minute (past the stuck limit). {}",
+            diagnosis.advice
+        ),
         Outcome::Stuck { minutes, diagnosis } => format!(
-            "the find is still running after {minutes} min. {}",
+            "stuck: the find is still running after {minutes} min (past the stuck limit). {}",
             diagnosis.advice
         ),
         Outcome::ResyncDone {
