@@ -3,6 +3,7 @@
 
 import type { Outcome, Phase, RunKind, RunView } from "./bindings";
 import { formatCount } from "./format";
+import { ruleName } from "./status";
 
 export type StepState = "pending" | "active" | "done" | "failed" | "warn" | "skipped";
 export type StepId = "preflight" | "find" | "report" | "review" | "resync" | "operations" | "verify";
@@ -97,7 +98,7 @@ function findSteps(f: RunView | null): Step[] {
   if (phase === "preflight" && !f.done) {
     out.push(step("preflight", "active", `Checking pre-conditions${idle(f)}`, { runId: f.runId }));
   } else if (o?.result === "refused") {
-    out.push(step("preflight", "failed", o.message, { advice: "Wait until the listed sync operations on the subscriber complete or fail (Operations shows them), then check again.", runId: f.runId }));
+    out.push(step("preflight", "failed", `${ruleName(o.rule)} refused: ${o.message}`, { advice: "Wait until the listed sync operations on the subscriber complete or fail (Operations shows them), then check again.", runId: f.runId }));
   } else if (preflightError) {
     out.push(step("preflight", "failed", preflightError.message, { runId: f.runId }));
   } else {
@@ -180,7 +181,7 @@ export function timeline(runs: RunView[]): Step[] {
       steps.push(step("resync", "active", `${r.message}${idle(r)}`, { raw: r.status, runId: r.runId }));
     } else if (o?.result === "refused") {
       const twoWay = o.rule === "two_way_staging";
-      steps.push(step("resync", "failed", o.message, {
+      steps.push(step("resync", "failed", `${ruleName(o.rule)} refused: ${o.message}`, {
         advice: twoWay ? "Resync is not supported with two-way staging. Resolve the drift by other means (see HCL's documentation)." : "Fix what made the sync operations fail (each one's error is in Operations), or wait: DX deletes failed operations after its clean-up interval. Then check again.",
         runId: r.runId,
       }));

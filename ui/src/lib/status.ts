@@ -1,7 +1,7 @@
 // DX statuses in plain words, with the colour of their badge. The raw DX value always stays
 // visible next to the words.
 
-import type { OperationStatus } from "./bindings";
+import type { OperationStatus, Rule } from "./bindings";
 
 export type Tone = "neutral" | "busy" | "ok" | "warn" | "bad";
 
@@ -82,4 +82,16 @@ const OPERATION: Record<string, StatusInfo> = {
 /** Words, meaning and tone of an operation's status. */
 export function operationInfo(status: string): StatusInfo {
   return OPERATION[status] ?? { words: "Unknown status", meaning: `DX reported ${status}, which this version does not know.`, tone: "warn" };
+}
+
+const RULES: Record<Rule, string> = {
+  preflight_find: "The find pre-flight",
+  preflight_resync: "The resync pre-flight",
+  two_way_staging: "The two-way staging guard",
+  archive_incomplete: "The archive check",
+};
+
+/** The name of a safety rule that refused a run, as a sentence's subject. */
+export function ruleName(rule: Rule): string {
+  return RULES[rule] ?? "A safety rule";
 }
