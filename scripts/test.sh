@@ -43,7 +43,9 @@ scripts/with-keyring.sh cargo test --workspace --locked 2>&1 | tee -a "$RESULTS"
 phase "real-window tests (Xvfb, tauri-driver, gnome-keyring)"
 # The only #[ignore]d tests are the real-window suites. The same package and target selection as
 # above (`--tests` only leaves out the doctests, which have no ignored tests), so nothing rebuilds.
-scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x800x24" \
+# The screen holds a 1920×1080 window: tests/real_window_reports/screens.rs checks every screen at
+# 1024×768, 1280×800 and 1920×1080.
+scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1920x1080x24" \
   cargo test --workspace --locked --tests -- --ignored --test-threads=1 --nocapture 2>&1 | tee -a "$RESULTS"
 
 phase "done"

@@ -7,6 +7,7 @@
 #[allow(dead_code)]
 #[path = "../real_window/harness.rs"]
 mod harness;
+mod screens;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
