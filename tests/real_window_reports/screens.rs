@@ -295,9 +295,14 @@ async fn every_screen_fits_three_sizes_passes_axe_and_shows_focus() {
         check_screen(&c, axe, "Runs (wizard)", &mut problems).await;
         // Its resync confirmation, then Cancel.
         click(&c, "[data-testid=resync]").await;
-        wait_css(&c, "[data-testid=confirm-resync]:enabled").await;
+        wait_css(&c, "[data-testid=resync-dialog-confirm]:enabled").await;
         check_screen(&c, axe, "Runs (resync confirmation)", &mut problems).await;
-        click(&c, "[data-testid=resync-confirm] button:not(.primary)").await;
+        click(&c, "[data-testid=resync-dialog-cancel]").await;
+        // The deletion's confirmation, then Cancel.
+        click(&c, "[data-testid=wizard] [data-testid=delete-logs]").await;
+        wait_css(&c, "[data-testid=delete-logs-dialog] [data-testid=delete-counts]").await;
+        check_screen(&c, axe, "Runs (delete confirmation)", &mut problems).await;
+        click(&c, "[data-testid=delete-logs-dialog-cancel]").await;
         // The subscriber again, its statuses now those of a finished find.
         click(&c, "[data-testid=nav-subscribers]").await;
         click(&c, "[data-testid=subscriber-row] td:nth-child(2)").await;
