@@ -187,8 +187,9 @@ jq -n \
         fig(($rwin | pct(0.95) | r2); "ms (p95)"; "p95 <= 16"; (($rwin | pct(0.95)) <= 16);
           "real window, release (tests/real_window_reports a_million_rows_open_filter_and_scroll_to_the_end via tauri-driver under Xvfb): the grid timing of every window request while opening, scrolling to the end and jumping (window.__dscPerf.windowMs)")
           + {median: ($rwin | pct(0.5) | r2), p95: ($rwin | pct(0.95) | r2), first: ($rwin[0] | r2),
-             max: ($rwin | max | r2), n: ($rwin | length), open_to_first_rows_ms: $rw.openToFirstRowsMs,
-             scroll_to_rows_ms: $rw.scrollToRowsMs, filter_keypress_to_grid_ms: $rw.filterKeypressToGridMs}
+             max: ($rwin | max | r2), n: ($rwin | length), open_to_first_rows_ms: ($rw.openToFirstRowsMs | r2),
+             scroll_to_rows_ms: ($rw.scrollToRowsMs | map(r2)),
+             filter_keypress_to_grid_ms: ($rw.filterKeypressToGridMs | map(r2))}
       else
         fig(($v.scrollWindowWithJsonMs.p95 | r2); "ms (p95)"; "p95 <= 16 in the real window"; false;
           "command layer (examples/viewer_bench.rs): ReportRegistry::window + serde_json of the reply; pass stays false: the target is for the real window")
