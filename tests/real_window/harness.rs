@@ -39,6 +39,16 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|| root().join("target"))
 }
 
+/// The folder of the binaries built by the same profile as this test (`debug/`, or `release/`
+/// when `scripts/bench.sh` runs a suite with `cargo test --release` to measure the release app).
+pub fn profile_dir() -> PathBuf {
+    target_dir().join(if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    })
+}
+
 /// TCP connections the WebDriver client has opened to `tauri-driver`, over all sessions.
 pub static DRIVER_CONNECTIONS: AtomicUsize = AtomicUsize::new(0);
 
@@ -183,7 +193,7 @@ pub struct Sim {
 impl Sim {
     /// Runs `dam-sim ARGS...` (`demo` gets `--dir TMP`) and waits for its JSON line.
     pub fn start(args: &[&str]) -> Sim {
-        let bin = target_dir().join("debug/dam-sim");
+        let bin = profile_dir().join("dam-sim");
         assert!(
             bin.exists(),
             "{} is missing: run `cargo test --workspace --no-run` (scripts/test.sh does)",
@@ -475,7 +485,10 @@ pub async fn fill(c: &Client, css: &str, text: &str) {
 
 /// Writes a screenshot of the window into `docs/screenshots/NAME.png`.
 pub async fn screenshot(c: &Client, name: &str) {
-    let dir = root().join("docs/screenshots");
+    // DSC_SCREENSHOTS_DIR: elsewhere than the README's pictures (scripts/bench.sh sets it).
+    let dir = std::env::var_os("DSC_SCREENSHOTS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("docs/screenshots"));
     std::fs::create_dir_all(&dir).expect("screenshots dir");
     screenshot_at(c, &dir.join(format!("{name}.png"))).await;
 }

@@ -8,6 +8,8 @@
 #[path = "../real_window/harness.rs"]
 mod harness;
 mod screens;
+#[path = "../real_window/sim_profiles.rs"]
+mod sim_profiles;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -65,47 +67,16 @@ fn login(url: &str, user: &str, password: &str) -> String {
         .expect("a LtpaToken2 cookie")
 }
 
-fn profile(id: &str, name: &str, url: &str, user: &str, linked: Option<&str>) -> Profile {
-    let (host, port) = host_port(url);
-    let mut p = Profile::new(host, user);
-    p.id = id.into();
-    p.name = name.into();
-    p.dx_protocol = "http".into();
-    (p.dx_port, p.ring_api_port, p.dam_api_port) = (port as u32, port as u32, port as u32);
-    p.subscriber_profile_id = linked.map(str::to_string);
-    p
-}
-
 /// Saves two linked profiles into the temporary HOME and their password into the keyring, as
 /// the Profiles screen would (that screen has its own tests).
 fn install_profiles(home: &Home, sim: &Sim) -> Profile {
-    let user = sim.get("/username");
-    let password = sim.get("/password");
-    let publisher = profile(
-        "pub",
-        "Sim publisher",
+    sim_profiles::install(
+        home.path(),
         &sim.get("/publisher"),
-        &user,
-        Some("sub-env"),
-    );
-    let subscriber = profile(
-        "sub-env",
-        "Sim subscriber environment",
         &sim.get("/subscriber"),
-        &user,
-        None,
-    );
-    let dir = home.path().join(".local/share").join(IDENTIFIER);
-    std::fs::create_dir_all(&dir).unwrap();
-    let file =
-        json!({"version": 1, "profiles": [publisher, subscriber], "selectedProfileId": "pub"});
-    std::fs::write(dir.join("profiles.json"), file.to_string()).unwrap();
-    for id in ["pub", "sub-env"] {
-        keyring::Entry::new(IDENTIFIER, id)
-            .and_then(|e| e.set_password(&password))
-            .expect("the test keyring (run inside scripts/with-keyring.sh)");
-    }
-    publisher
+        &sim.get("/username"),
+        &sim.get("/password"),
+    )
 }
 
 /// Waits until the attribute of the element equals `want`.
@@ -389,7 +360,7 @@ fn demo_library(home: &Home) -> PathBuf {
 /// The report generator, built (optimised: see `[profile.dev.package.mismatch-report]`) by the
 /// same `cargo test --workspace` that builds this suite.
 fn generator() -> PathBuf {
-    let bin = target_dir().join("debug/examples/gen");
+    let bin = profile_dir().join("examples/gen");
     assert!(
         bin.exists(),
         "{} is missing: run `cargo test --workspace --no-run` (scripts/test.sh does)",
@@ -435,7 +406,7 @@ async fn a_million_rows_open_filter_and_scroll_to_the_end() {
             scroll.push(perf(&c, "scrollMs").await);
         }
         let windows: Vec<f64> = c
-            .execute("return (window.__dscPerf.windowMs || []).slice(-20)", vec![])
+            .execute("return window.__dscPerf.windowMs || []", vec![])
             .await
             .ok()
             .and_then(|v| serde_json::from_value(v).ok())
