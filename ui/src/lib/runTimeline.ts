@@ -36,7 +36,14 @@ const LABELS: Record<StepId, string> = {
 
 /** The newest run of a kind in a journey. */
 export function latest(runs: RunView[], kind: RunKind): RunView | null {
-  return runs.filter((r) => r.kind === kind).sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0] ?? null;
+  return newest(runs.filter((r) => r.kind === kind));
+}
+
+/** The run started last, or null. */
+export function newest(runs: readonly RunView[]): RunView | null {
+  let best: RunView | null = null;
+  for (const r of runs) if (!best || r.startedAt > best.startedAt) best = r;
+  return best;
 }
 
 type PhaseName = Phase["phase"];

@@ -4,6 +4,7 @@
 
 import type { ResyncStatus, RunView } from "./bindings";
 import { formatCount } from "./format";
+import { newest } from "./runTimeline";
 import { resyncInfo, type StatusInfo } from "./status";
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -73,13 +74,13 @@ function sameJob(status: ResyncStatus, r: RunView): boolean {
  * run's job, else DX's status in the same words. `runs` are this subscriber's, any order.
  */
 export function subscriberState(status: ResyncStatus | null | undefined, runs: readonly RunView[]): StatusInfo {
-  const newest = [...runs].sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
-  if (newest) {
-    const running = live(newest);
+  const last = newest(runs);
+  if (last) {
+    const running = live(last);
     if (running) return running;
     const busyOnServer = status === "FIND_MISMATCH_START" || status === "RESYNC_TRIGGER_START";
-    if (!busyOnServer && (!status || sameJob(status, newest))) {
-      const ended = outcomeState(newest);
+    if (!busyOnServer && (!status || sameJob(status, last))) {
+      const ended = outcomeState(last);
       if (ended) return ended;
     }
   }
@@ -91,12 +92,12 @@ export function subscriberState(status: ResyncStatus | null | undefined, runs: r
  * resync, a resync to verify), or null. `runs` of one profile, any order.
  */
 export function waitingForUser(runs: readonly RunView[]): { run: RunView; state: StatusInfo; next: string } | null {
-  const newest = [...runs].sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
-  if (!newest?.done || !newest.outcome) return null;
-  const state = outcomeState(newest);
+  const last = newest(runs);
+  if (!last?.done || !last.outcome) return null;
+  const state = outcomeState(last);
   if (!state) return null;
-  const o = newest.outcome;
-  if (o.result === "mismatchesFound" || (o.result === "verified" && o.remaining > 0)) return { run: newest, state, next: "waiting for your review" };
-  if (o.result === "resyncDone") return { run: newest, state, next: "verify when the operations are done" };
+  const o = last.outcome;
+  if (o.result === "mismatchesFound" || (o.result === "verified" && o.remaining > 0)) return { run: last, state, next: "waiting for your review" };
+  if (o.result === "resyncDone") return { run: last, state, next: "verify when the operations are done" };
   return null;
 }

@@ -45,35 +45,34 @@ impl Summary {
 #[derive(Debug, Clone, Default)]
 pub struct SummaryCounter {
     total: u64,
-    counts: std::collections::HashMap<(RecordType, RecordAction), u64>,
+    /// The (type, action) pairs seen, a few dozen at most: a row finds its cell without
+    /// allocating.
+    cells: Vec<SummaryCell>,
 }
 
 impl SummaryCounter {
     /// Counts one row.
     pub fn add(&mut self, t: &RecordType, a: &RecordAction) {
         self.total += 1;
-        match self.counts.get_mut(&(t.clone(), a.clone())) {
-            Some(n) => *n += 1,
-            None => {
-                self.counts.insert((t.clone(), a.clone()), 1);
-            }
+        match self
+            .cells
+            .iter_mut()
+            .find(|c| &c.record_type == t && &c.record_action == a)
+        {
+            Some(c) => c.count += 1,
+            None => self.cells.push(SummaryCell {
+                record_type: t.clone(),
+                record_action: a.clone(),
+                count: 1,
+            }),
         }
     }
 
     /// The counts, in DX's order.
     pub fn finish(self) -> Summary {
-        let cells = self
-            .counts
-            .into_iter()
-            .map(|((record_type, record_action), count)| SummaryCell {
-                record_type,
-                record_action,
-                count,
-            })
-            .collect();
         Summary {
             total: self.total,
-            cells: in_dx_order(cells),
+            cells: in_dx_order(self.cells),
         }
     }
 }
