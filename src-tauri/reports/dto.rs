@@ -100,22 +100,15 @@ pub struct WindowRequest {
 /// The largest window the grid may ask for at once.
 pub const MAX_WINDOW: u32 = 1000;
 
-/// One row of a window: its row number in the file and its cells in column order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub struct GridRow {
-    /// Row number in the report file (0-based), for the row panel.
-    pub index: u32,
-    /// Cells in the order of [`columns`].
-    pub cells: Vec<String>,
-}
-
-/// A window of rows and the number of matches.
+/// A window of rows and the number of matches, column by column: no object per row, so a
+/// window crosses to the grid as a few arrays of strings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
 pub struct GridWindow {
-    /// The rows.
-    pub rows: Vec<GridRow>,
+    /// Row numbers in the report file (0-based), one per row of the window, for the row panel.
+    pub indexes: Vec<u32>,
+    /// `columns[c][k]`: the cell of column `c` (in the order of [`columns`]) in row `k`.
+    pub columns: Vec<Vec<String>>,
     /// Rows matching the filter.
     pub total: u32,
     /// The window's offset, as asked.

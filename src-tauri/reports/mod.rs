@@ -18,7 +18,7 @@ use mismatch_report::{
 
 use crate::error::{AppError, AppResult};
 use dto::{
-    clamp, columns, ComparisonDto, ExportResult, FieldDto, GridRow, GridWindow, LoadProgressDto,
+    clamp, columns, ComparisonDto, ExportResult, FieldDto, GridWindow, LoadProgressDto,
     ReportInfoDto, ReportMetaDto, RowDetail, SummaryDto, ViewSort, WindowRequest, MAX_WINDOW,
 };
 
@@ -91,6 +91,34 @@ pub fn cells_of(row: MismatchRow) -> Vec<String> {
     cells
 }
 
+/// Builds the sort indexes of an open report in the background, one core, most sorted column
+/// first, so that a click on a header does not wait for one. Stops when the report is closed.
+fn warm_up_sorts(report: std::sync::Weak<OpenReport>) {
+    let spawned = std::thread::Builder::new()
+        .name("sort-warm-up".into())
+        .spawn(move || {
+            let Some(warmer) = mismatch_report::SortWarmer::new() else {
+                return;
+            };
+            let order = match report.upgrade() {
+                Some(r) => r.store.sort_warm_up_order(),
+                None => return,
+            };
+            let started = Instant::now();
+            for column in order {
+                let Some(r) = report.upgrade() else { return };
+                if let Err(e) = warmer.prepare(&r.store, column) {
+                    tracing::warn!(?column, error = %e, "sort warm-up stopped");
+                    return;
+                }
+            }
+            tracing::debug!(ms = started.elapsed().as_millis() as u64, "sorts ready");
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "no sort warm-up: the thread was refused");
+    }
+}
+
 impl ReportRegistry {
     /// An empty registry.
     pub fn new() -> Self {
@@ -150,7 +178,9 @@ impl ReportRegistry {
                 None => break,
             };
         }
-        map.insert(handle, open);
+        map.insert(handle, Arc::clone(&open));
+        drop(map);
+        warm_up_sorts(Arc::downgrade(&open));
         info
     }
 
@@ -220,16 +250,10 @@ impl ReportRegistry {
             offset: u64::from(req.offset),
             limit: u64::from(req.limit.min(MAX_WINDOW)),
         };
-        let res = r.store.query(&q).map_err(store_error)?;
+        let res = r.store.query_columns(&q).map_err(store_error)?;
         Ok(GridWindow {
-            rows: res
-                .rows
-                .into_iter()
-                .map(|w| GridRow {
-                    index: clamp(w.index),
-                    cells: cells_of(w.row),
-                })
-                .collect(),
+            indexes: res.indexes.into_iter().map(clamp).collect(),
+            columns: res.columns,
             total: clamp(res.total),
             offset: req.offset,
             micros: clamp(started.elapsed().as_micros() as u64),
@@ -425,9 +449,9 @@ mod tests {
         };
         let w = reg.window(&info.handle, &req).unwrap();
         assert_eq!(w.total, 2);
-        assert_eq!(w.rows[0].cells[5], "=cmd()");
-        assert_eq!(w.rows[0].index, 1);
-        assert_eq!(w.rows[1].cells[1], "RENDITION");
+        assert_eq!(w.columns[5][0], "=cmd()");
+        assert_eq!(w.indexes[0], 1);
+        assert_eq!(w.columns[1][1], "RENDITION");
         let s = reg.summary(&info.handle, &req.filter).unwrap();
         assert_eq!(s.total, 2);
         let d = reg.row(&info.handle, 2).unwrap();
@@ -496,7 +520,7 @@ mod tests {
                 },
             )
             .unwrap();
-        assert_eq!(w.rows[0].cells[3], "c1");
+        assert_eq!(w.columns[3][0], "c1");
         let missing = reg.load_file(&dir.path().join("none.csv"), "x", &mut |_| {});
         assert!(missing.unwrap_err().to_string().contains("none.csv"));
     }

@@ -25,6 +25,6 @@ pub mod reader;
 pub use reader::{OnMalformed, ReaderOptions, ReportReader, Skipped};
 pub mod store;
 pub use store::{
-    Direction, Filter, LoadProgress, Query, QueryResult, ReportDiff, ReportStore, Summary,
-    SummaryCell, SummaryCounter, WindowRow,
+    ColumnWindow, Direction, Filter, LoadProgress, Query, QueryResult, ReportDiff, ReportStore,
+    SortWarmer, Summary, SummaryCell, SummaryCounter, WindowRow,
 };

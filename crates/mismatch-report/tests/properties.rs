@@ -187,6 +187,25 @@ fn naive(rows: &[MismatchRow], q: &Query) -> Vec<usize> {
     hits
 }
 
+/// A row's cells in file order: the ten canonical columns, then the extra ones.
+fn cells_of(r: &MismatchRow) -> Vec<&str> {
+    [
+        r.subscriber_id.as_str(),
+        r.record_type.as_str(),
+        r.record_action.as_str(),
+        &r.record_id,
+        &r.collection_id,
+        &r.name,
+        &r.publisher_hash,
+        &r.subscriber_hash,
+        &r.created,
+        &r.log_id,
+    ]
+    .into_iter()
+    .chain(r.extra.iter().map(|(_, v)| v.as_str()))
+    .collect()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
@@ -231,6 +250,14 @@ proptest! {
             prop_assert_eq!(&have, &want);
             for w in &got.rows {
                 prop_assert_eq!(&w.row, &rows[w.index as usize]);
+            }
+            // The grid's column-by-column answer holds the same rows and cells.
+            let cols = store.query_columns(&q).unwrap();
+            prop_assert_eq!(cols.total, got.total);
+            prop_assert_eq!(&cols.indexes, &have);
+            for (k, w) in got.rows.iter().enumerate() {
+                let cells: Vec<&str> = cols.columns.iter().map(|c| c[k].as_str()).collect();
+                prop_assert_eq!(cells, cells_of(&w.row));
             }
         }
         let s = store.summary(&q.filter);

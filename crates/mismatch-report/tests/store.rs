@@ -222,8 +222,31 @@ fn prepared_sort_gives_the_same_windows() {
     let rows: Vec<MismatchRow> = (0..3000).map(row).collect();
     let cold = ReportStore::from_rows(&rows).unwrap();
     let warm = ReportStore::from_rows(&rows).unwrap();
-    warm.prepare_sort(Column::Name).unwrap();
-    warm.prepare_sort(Column::Name).unwrap();
+    assert!(!warm.is_sort_ready(Column::Name));
+    // A warm-up and a query at once: one build, the same answers.
+    std::thread::scope(|s| {
+        s.spawn(|| warm.prepare_sort(Column::Name).unwrap());
+        s.spawn(|| warm.prepare_sort(Column::Name).unwrap());
+    });
+    assert!(warm.is_sort_ready(Column::Name));
+    assert!(!warm.is_sort_ready(Column::Created));
+    // The warm-up on one core: every column of the order, the same answers.
+    let warmer = mismatch_report::SortWarmer::new().unwrap();
+    let order = warm.sort_warm_up_order();
+    assert_eq!(order[0], Column::Name);
+    for c in &order {
+        warmer.prepare(&warm, *c).unwrap();
+        assert!(warm.is_sort_ready(*c));
+    }
+    for c in order {
+        let q = Query {
+            sort: Some((c, Direction::Asc)),
+            offset: 7,
+            limit: 30,
+            ..Default::default()
+        };
+        assert_eq!(cold.query(&q).unwrap(), warm.query(&q).unwrap(), "{c:?}");
+    }
     assert!(matches!(
         warm.prepare_sort(Column::Extra(3)),
         Err(ReportError::NoSuchColumn { .. })

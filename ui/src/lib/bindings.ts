@@ -420,18 +420,15 @@ export type Filter = {
 	text?: string,
 };
 
-/**  One row of a window: its row number in the file and its cells in column order. */
-export type GridRow = {
-	/**  Row number in the report file (0-based), for the row panel. */
-	index: number,
-	/**  Cells in the order of [`columns`]. */
-	cells: string[],
-};
-
-/**  A window of rows and the number of matches. */
+/**
+ *  A window of rows and the number of matches, column by column: no object per row, so a
+ *  window crosses to the grid as a few arrays of strings.
+ */
 export type GridWindow = {
-	/**  The rows. */
-	rows: GridRow[],
+	/**  Row numbers in the report file (0-based), one per row of the window, for the row panel. */
+	indexes: number[],
+	/**  `columns[c][k]`: the cell of column `c` (in the order of [`columns`]) in row `k`. */
+	columns: string[][],
 	/**  Rows matching the filter. */
 	total: number,
 	/**  The window's offset, as asked. */

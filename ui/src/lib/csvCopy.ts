@@ -2,7 +2,7 @@
 // a comma, a quote, a line break or edge spaces; quotes doubled). Values are copied as the report
 // holds them (full ids, ISO times), not as the grid shortens them.
 
-import type { GridRow } from "./bindings";
+import type { GridRow } from "./reportView";
 import { windowsFor, selectedCount, type RowSelection } from "./rowSelection";
 
 /** Most rows one copy fetches and puts on the clipboard; more is a job for Export. */

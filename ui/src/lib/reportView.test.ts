@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
   MAX_SCROLL_PX, PAGE, ROW_HEIGHT, buildMatrix, canonicalFilter, chips, emptyFilter, firstRow, geometry, isEmptyFilter,
-  matrixFilter, nextSort, pagesFor, queryKey, resyncPlan, rowsFrom, scrollTopFor, toggle, toggleChip, trimPages,
+  keepInView, matrixFilter, type Page, nextSort, pagesFor, queryKey, resyncPlan, fullyShown, rowOf, rowsFrom, rowsOf, scrollTopFor, toggle, toggleChip, trimPages,
 } from "./reportView";
-import type { Filter, GridRow, RecordAction, SummaryDto } from "./bindings";
+import type { Filter, RecordAction, SummaryDto } from "./bindings";
 
 const summary: SummaryDto = {
   total: 17,
@@ -105,6 +105,40 @@ describe("virtual grid", () => {
     expect(firstRow(scrollTopFor(500_000, g), g, total).first).toBe(500_000);
   });
 
+  it("keeps the cursor's row in view when the viewport shrinks or grows", () => {
+    for (const total of [1_000_000, 5_000_000, 300]) {
+      for (const [before, after] of [[520, 505], [520, 300], [300, 520]]) {
+        // At the end (End pressed), in the middle and at the top.
+        for (const cursor of [total - 1, Math.floor(total / 2), 0]) {
+          const g = geometry(total, before);
+          const top = Math.min(g.scrollHeight - before, scrollTopFor(Math.max(0, cursor - Math.floor(before / ROW_HEIGHT) + 1), g));
+          const [a, b] = fullyShown(top, total, before);
+          expect(cursor >= a && cursor < b).toBe(true);
+          const next = keepInView(cursor, top, total, before, after);
+          expect(next).not.toBeNull();
+          const [c, d] = fullyShown(next!, total, after);
+          expect(cursor, `${total} rows, ${before}→${after}px, cursor ${cursor}: shown ${c}..${d}`).toBeGreaterThanOrEqual(c);
+          expect(cursor).toBeLessThan(d);
+        }
+      }
+    }
+  });
+
+  it("is needed: in a million rows, 15 px less of viewport at the end hides the last row", () => {
+    const total = 1_000_000;
+    const top = geometry(total, 520).scrollHeight - 520;
+    expect(fullyShown(top, total, 520)[1]).toBe(total);
+    expect(fullyShown(top, total, 505)[1]).toBeLessThan(total);
+  });
+
+  it("leaves the scroll alone when the cursor was out of view or nothing changed", () => {
+    const total = 1_000_000;
+    const g = geometry(total, 520);
+    expect(keepInView(10, scrollTopFor(5000, g), total, 520, 505)).toBeNull();
+    expect(keepInView(5000, scrollTopFor(5000, g), total, 520, 520)).toBeNull();
+    expect(keepInView(0, 0, 0, 520, 505)).toBeNull();
+  });
+
   it("asks for the pages around the visible rows", () => {
     expect(pagesFor(0, 20, 1000)).toEqual([0]);
     expect(pagesFor(250, 20, 1000)).toEqual([2, 3]);
@@ -113,14 +147,26 @@ describe("virtual grid", () => {
     expect(pagesFor(0, 20, 0)).toEqual([]);
   });
 
+  it("fetches ahead in the direction of scrolling", () => {
+    expect(pagesFor(250, 20, 1000, 1)).toEqual([2, 3, 4, 5]);
+    expect(pagesFor(450, 20, 1000, -1)).toEqual([2, 3, 4, 5]);
+    expect(pagesFor(450, 20, 1000, 0)).toEqual([4, 5]);
+    expect(pagesFor(950, 20, 1000, 1)).toEqual([9]);
+    expect(pagesFor(10, 20, 1000, -1)).toEqual([0]);
+  });
+
   it("reads rows from pages and trims far pages", () => {
-    const row = (i: number): GridRow => ({ index: i, cells: [String(i)] });
-    const pages = new Map<number, GridRow[]>();
-    pages.set(1, Array.from({ length: PAGE }, (_, k) => row(PAGE + k)));
+    // Pages arrive column by column; rows are made for the asked positions only.
+    const ids = Array.from({ length: PAGE }, (_, k) => PAGE + k);
+    const pages = new Map<number, Page>();
+    pages.set(1, { indexes: ids, columns: [ids.map(String), ids.map((i) => `n${i}`)] });
     const got = rowsFrom(pages, PAGE - 1, 3, 1000);
     expect(got[0]).toBeNull();
-    expect(got[1]?.index).toBe(PAGE);
-    for (let p = 2; p < 60; p++) pages.set(p, []);
+    expect(got[1]).toEqual({ index: PAGE, cells: [String(PAGE), `n${PAGE}`] });
+    expect(got[2]?.cells).toEqual([String(PAGE + 1), `n${PAGE + 1}`]);
+    expect(rowOf(pages.get(1)!, PAGE)).toBeNull();
+    expect(rowsOf(pages.get(1)!).map((r) => r.index)).toEqual(ids);
+    for (let p = 2; p < 60; p++) pages.set(p, { indexes: [], columns: [] });
     trimPages(pages, 1, 10);
     expect(pages.size).toBe(10);
     expect(pages.has(1)).toBe(true);

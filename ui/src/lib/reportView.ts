@@ -1,7 +1,7 @@
 // The viewer's pure logic: filters and chips, the virtual grid's geometry and window pages, the
 // type × action matrix. No Svelte, no Tauri: tested with Vitest.
 
-import type { Filter, GridRow, RecordAction, RecordType, SummaryDto, ViewSort } from "./bindings";
+import type { Filter, GridWindow, RecordAction, RecordType, SummaryDto, ViewSort } from "./bindings";
 
 export const ACTIONS = ["CREATE", "UPDATE", "DELETE"] as const;
 
@@ -149,8 +149,9 @@ export function geometry(total: number, viewHeight: number): Geometry {
 /** The first row shown at `scrollTop`, and how many pixels of it are scrolled off. */
 export function firstRow(scrollTop: number, g: Geometry, total: number): { first: number; shift: number } {
   const px = Math.max(0, scrollTop * g.scale);
-  const first = Math.min(Math.floor(px / ROW_HEIGHT), Math.max(0, total - 1));
-  return { first, shift: px - first * ROW_HEIGHT };
+  // The epsilon: `scrollTopFor(i)` scaled back may land a hair below row i's top.
+  const first = Math.min(Math.floor(px / ROW_HEIGHT + 1e-7), Math.max(0, total - 1));
+  return { first, shift: Math.max(0, px - first * ROW_HEIGHT) };
 }
 
 /** The scrollTop that shows row `index` at the top. */
@@ -158,29 +159,86 @@ export function scrollTopFor(index: number, g: Geometry): number {
   return (index * ROW_HEIGHT) / g.scale;
 }
 
-/** Pages (of PAGE rows) needed to show rows [first, first + count), plus one page around. */
-export function pagesFor(first: number, count: number, total: number): number[] {
+/** Rows fully shown at `scrollTop` in a viewport of `viewHeight`: `[from, to)`. */
+export function fullyShown(scrollTop: number, total: number, viewHeight: number): [number, number] {
+  const px = Math.max(0, scrollTop * geometry(total, viewHeight).scale);
+  const from = Math.ceil(px / ROW_HEIGHT - 1e-7);
+  const to = Math.min(total, Math.floor((px + viewHeight) / ROW_HEIGHT + 1e-7));
+  return [from, Math.max(from, to)];
+}
+
+/**
+ * The scrollTop that keeps row `cursor` in view when the viewport's height changes from `before`
+ * to `after` (a panel or a scrollbar appearing), or `null` when the cursor was not in view
+ * before (the user scrolled away: leave the scroll where it is). In a long report a pixel of
+ * scroll is several rows, so without this a few pixels less of viewport push the last rows out.
+ */
+export function keepInView(cursor: number, scrollTop: number, total: number, before: number, after: number): number | null {
+  if (before === after || total <= 0) return null;
+  const [from, to] = fullyShown(scrollTop, total, before);
+  if (cursor < from || cursor >= to) return null;
+  const shown = Math.max(1, Math.floor(after / ROW_HEIGHT));
+  // The cursor keeps its place in the view, in proportion, and the view stays within the rows.
+  const above = Math.floor(((cursor - from) * shown) / Math.max(1, to - from));
+  const top = Math.min(Math.max(0, cursor - Math.min(above, shown - 1)), Math.max(0, total - shown));
+  const next = geometry(total, after);
+  return Math.min(Math.max(0, next.scrollHeight - after), scrollTopFor(top, next));
+}
+
+/** Pages fetched ahead in the direction of scrolling. */
+export const PREFETCH_PAGES = 2;
+
+/**
+ * Pages (of PAGE rows) needed to show rows [first, first + count), plus half a page around, plus
+ * [`PREFETCH_PAGES`] ahead when scrolling (`direction` 1 down, -1 up, 0 still): the next windows
+ * are there before the rows reach the screen.
+ */
+export function pagesFor(first: number, count: number, total: number, direction: -1 | 0 | 1 = 0): number[] {
   if (total <= 0) return [];
-  const lo = Math.max(0, Math.floor((first - PAGE / 2) / PAGE));
-  const hi = Math.min(Math.floor((total - 1) / PAGE), Math.floor((first + count + PAGE / 2) / PAGE));
+  const before = direction < 0 ? PREFETCH_PAGES * PAGE : 0;
+  const after = direction > 0 ? PREFETCH_PAGES * PAGE : 0;
+  const lo = Math.max(0, Math.floor((first - PAGE / 2 - before) / PAGE));
+  const hi = Math.min(Math.floor((total - 1) / PAGE), Math.floor((first + count + PAGE / 2 + after) / PAGE));
   const out: number[] = [];
   for (let p = lo; p <= hi; p++) out.push(p);
   return out;
 }
 
+/** A row of the grid: its row number in the file and its cells in column order. Made only for
+ * the rows on screen (and a copy's rows): windows arrive column by column. */
+export interface GridRow {
+  index: number;
+  cells: string[];
+}
+
+/** Rows as a window brings them from Rust: column by column (`GridWindow`). */
+export type Page = Pick<GridWindow, "indexes" | "columns">;
+
+/** Row `k` of a page, or `null` past its end. */
+export function rowOf(page: Page, k: number): GridRow | null {
+  const index = page.indexes[k];
+  if (index === undefined) return null;
+  return { index, cells: page.columns.map((c) => c[k] ?? "") };
+}
+
+/** Every row of a page. */
+export function rowsOf(page: Page): GridRow[] {
+  return page.indexes.map((_, k) => rowOf(page, k)!);
+}
+
 /** Rows [first, first + count) from cached pages; `null` where a page is not loaded yet. */
-export function rowsFrom(pages: Map<number, GridRow[]>, first: number, count: number, total: number): (GridRow | null)[] {
+export function rowsFrom(pages: Map<number, Page>, first: number, count: number, total: number): (GridRow | null)[] {
   const out: (GridRow | null)[] = [];
   const end = Math.min(total, first + count);
   for (let i = first; i < end; i++) {
     const page = pages.get(Math.floor(i / PAGE));
-    out.push(page ? page[i % PAGE] ?? null : null);
+    out.push(page ? rowOf(page, i % PAGE) : null);
   }
   return out;
 }
 
 /** Keeps at most `keep` pages, those nearest to `center`. */
-export function trimPages(pages: Map<number, GridRow[]>, center: number, keep = 40): void {
+export function trimPages(pages: Map<number, unknown>, center: number, keep = 40): void {
   if (pages.size <= keep) return;
   const byDistance = [...pages.keys()].sort((a, b) => Math.abs(b - center) - Math.abs(a - center));
   for (const p of byDistance.slice(0, pages.size - keep)) pages.delete(p);

@@ -31,7 +31,8 @@ use column::{Arena, DictColumn, IdColumn};
 
 pub use diff::{DiffSide, ReportDiff};
 pub use load::LoadProgress;
-pub use query::{Direction, Filter, Query, QueryResult, WindowRow};
+pub use query::{ColumnWindow, Direction, Filter, Query, QueryResult, WindowRow};
+pub use sort::SortWarmer;
 pub use summary::{Summary, SummaryCell, SummaryCounter};
 
 /// A mismatch report loaded into memory for fast filtering, sorting and counting.
@@ -263,6 +264,19 @@ impl ReportStore {
             Slot::Dict(d) => out.extend_from_slice(self.dicts[d].get(row)),
             Slot::Text(t) => out.extend_from_slice(self.texts[t].get(row)),
             Slot::Id(j) => self.ids[j].decode_into(row, out),
+        }
+    }
+
+    /// The cell as [`row`](Self::row) gives it: type and action in their parsed spelling.
+    pub(crate) fn cell_text(&self, row: usize, column: Column, buf: &mut Vec<u8>) -> String {
+        match column {
+            Column::RecordType => self.types[self.dicts[D_TYPE].codes[row] as usize]
+                .as_str()
+                .to_string(),
+            Column::RecordAction => self.actions[self.dicts[D_ACTION].codes[row] as usize]
+                .as_str()
+                .to_string(),
+            c => self.cell_string(row, c, buf),
         }
     }
 

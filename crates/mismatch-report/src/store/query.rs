@@ -104,6 +104,21 @@ pub struct QueryResult {
     pub offset: u64,
 }
 
+/// The answer to a [`Query`] column by column, as a grid draws it: no object per row, one list
+/// of cells per column (the ten canonical columns, then the extra ones, in file order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ColumnWindow {
+    /// Row numbers in the report (0-based file order), one per row of the window.
+    pub indexes: Vec<u64>,
+    /// `columns[c][k]`: the cell of column `c` in the window's row `k`.
+    pub columns: Vec<Vec<String>>,
+    /// Rows matching the filter (all windows together).
+    pub total: u64,
+    /// The window's offset, as asked.
+    pub offset: u64,
+}
+
 /// Rows matching a filter.
 #[derive(Debug)]
 pub(crate) enum Matches {
@@ -379,19 +394,12 @@ impl ReportStore {
     /// Runs a query: the rows of the window and the total number of matches. Repeated queries
     /// with the same filter (and sort) reuse the match set (and order).
     pub fn query(&self, q: &Query) -> Result<QueryResult, ReportError> {
-        let o = self.ordered(&q.filter, q.sort)?;
-        let total = o.len();
-        let start = usize::try_from(q.offset).unwrap_or(usize::MAX).min(total);
-        let end = start
-            .saturating_add(usize::try_from(q.limit).unwrap_or(usize::MAX))
-            .min(total);
-        let rows = (start..end)
-            .map(|k| {
-                let i = o.get(k);
-                WindowRow {
-                    index: i as u64,
-                    row: self.row_at(i),
-                }
+        let (rows, total) = self.window_rows(q)?;
+        let rows = rows
+            .into_iter()
+            .map(|i| WindowRow {
+                index: i as u64,
+                row: self.row_at(i),
             })
             .collect();
         Ok(QueryResult {
@@ -399,6 +407,39 @@ impl ReportStore {
             total: total as u64,
             offset: q.offset,
         })
+    }
+
+    /// Runs a query and answers column by column (see [`ColumnWindow`]): the same rows and cells
+    /// as [`query`](Self::query), without building a [`MismatchRow`](crate::MismatchRow) per row.
+    pub fn query_columns(&self, q: &Query) -> Result<ColumnWindow, ReportError> {
+        let (rows, total) = self.window_rows(q)?;
+        let mut buf = Vec::with_capacity(64);
+        let columns = Column::CANONICAL
+            .into_iter()
+            .chain((0..self.extra.len()).map(|k| Column::Extra(k as u16)))
+            .map(|c| {
+                rows.iter()
+                    .map(|&i| self.cell_text(i, c, &mut buf))
+                    .collect()
+            })
+            .collect();
+        Ok(ColumnWindow {
+            indexes: rows.iter().map(|&i| i as u64).collect(),
+            columns,
+            total: total as u64,
+            offset: q.offset,
+        })
+    }
+
+    /// The row numbers of a query's window, and the number of matches.
+    fn window_rows(&self, q: &Query) -> Result<(Vec<usize>, usize), ReportError> {
+        let o = self.ordered(&q.filter, q.sort)?;
+        let total = o.len();
+        let start = usize::try_from(q.offset).unwrap_or(usize::MAX).min(total);
+        let end = start
+            .saturating_add(usize::try_from(q.limit).unwrap_or(usize::MAX))
+            .min(total);
+        Ok(((start..end).map(|k| o.get(k)).collect(), total))
     }
 
     /// Number of rows matching a filter (cached like [`query`](Self::query)).

@@ -77,9 +77,13 @@ impl SortIndex {
 }
 
 /// Sort indexes built so far.
+///
+/// One cell per column: the first caller builds the index, and a caller that comes while it is
+/// being built (a query during the background warm-up) waits for that build instead of starting
+/// its own.
 #[derive(Debug, Default)]
 pub struct SortCache {
-    pub indexes: HashMap<Column, Arc<SortIndex>>,
+    pub indexes: HashMap<Column, Arc<OnceLock<Arc<SortIndex>>>>,
 }
 
 /// Bytes of the value in each key.
@@ -264,16 +268,42 @@ fn sort_ids_slow(col: &IdColumn, n: usize) -> SortIndex {
 impl ReportStore {
     /// The sort index of a column, built on first use.
     pub(crate) fn sort_index(&self, column: Column) -> Arc<SortIndex> {
-        if let Ok(c) = self.sorts.lock() {
-            if let Some(ix) = c.indexes.get(&column) {
-                return Arc::clone(ix);
-            }
-        }
-        let ix = Arc::new(self.build_sort_index(column));
-        if let Ok(mut c) = self.sorts.lock() {
-            c.indexes.insert(column, Arc::clone(&ix));
-        }
-        ix
+        let cell = match self.sorts.lock() {
+            Ok(mut c) => Arc::clone(c.indexes.entry(column).or_default()),
+            // A panic while holding the lock: build without caching.
+            Err(_) => Arc::default(),
+        };
+        Arc::clone(cell.get_or_init(|| Arc::new(self.build_sort_index(column))))
+    }
+
+    /// The columns whose sorts a viewer prepares right after loading, most sorted first: name,
+    /// created, type, action, collection, subscriber, record id, log id, the hashes, then the
+    /// extra columns.
+    pub fn sort_warm_up_order(&self) -> Vec<Column> {
+        [
+            Column::Name,
+            Column::Created,
+            Column::RecordType,
+            Column::RecordAction,
+            Column::CollectionId,
+            Column::SubscriberId,
+            Column::RecordId,
+            Column::LogId,
+            Column::PublisherHash,
+            Column::SubscriberHash,
+        ]
+        .into_iter()
+        .chain((0..self.extra.len()).map(|k| Column::Extra(k as u16)))
+        .collect()
+    }
+
+    /// Whether the sort index of `column` is built.
+    pub fn is_sort_ready(&self, column: Column) -> bool {
+        self.sorts
+            .lock()
+            .ok()
+            .and_then(|c| c.indexes.get(&column).map(|cell| cell.get().is_some()))
+            .unwrap_or(false)
     }
 
     /// Builds the sort index of `column` now (for example on a background thread right after
@@ -376,6 +406,35 @@ impl ReportStore {
             }
         }
         out
+    }
+}
+
+/// Builds sort indexes ahead of their first use on one core, leaving the others to the queries
+/// a user is waiting for (see [`ReportStore::sort_warm_up_order`]).
+pub struct SortWarmer {
+    pool: rayon::ThreadPool,
+}
+
+impl std::fmt::Debug for SortWarmer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SortWarmer").finish_non_exhaustive()
+    }
+}
+
+impl SortWarmer {
+    /// A warmer with its own one-thread pool; `None` when the OS refuses the thread.
+    pub fn new() -> Option<Self> {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .thread_name(|_| "sort-warm-up".into())
+            .build()
+            .ok()
+            .map(|pool| SortWarmer { pool })
+    }
+
+    /// Builds the sort index of `column` in `store` (nothing when it is built already).
+    pub fn prepare(&self, store: &ReportStore, column: Column) -> Result<(), ReportError> {
+        self.pool.install(|| store.prepare_sort(column))
     }
 }
 
