@@ -91,31 +91,38 @@ pub fn cells_of(row: MismatchRow) -> Vec<String> {
     cells
 }
 
-/// Builds the sort indexes of an open report in the background, one core, most sorted column
-/// first, so that a click on a header does not wait for one. Stops when the report is closed.
-fn warm_up_sorts(report: std::sync::Weak<OpenReport>) {
+/// Builds, in the background on one core, what the first search and the first click on each
+/// header would otherwise wait for (the lower-cased text, then the sort indexes, most sorted
+/// column first). Stops when the report is closed.
+fn warm_up(report: std::sync::Weak<OpenReport>) {
     let spawned = std::thread::Builder::new()
-        .name("sort-warm-up".into())
+        .name("report-warm-up".into())
         .spawn(move || {
-            let Some(warmer) = mismatch_report::SortWarmer::new() else {
+            let Some(warm) = mismatch_report::WarmUp::new() else {
                 return;
             };
+            let started = Instant::now();
             let order = match report.upgrade() {
-                Some(r) => r.store.sort_warm_up_order(),
+                Some(r) => {
+                    warm.search(&r.store);
+                    r.store.sort_warm_up_order()
+                }
                 None => return,
             };
-            let started = Instant::now();
             for column in order {
                 let Some(r) = report.upgrade() else { return };
-                if let Err(e) = warmer.prepare(&r.store, column) {
-                    tracing::warn!(?column, error = %e, "sort warm-up stopped");
+                if let Err(e) = warm.sort(&r.store, column) {
+                    tracing::warn!(?column, error = %e, "report warm-up stopped");
                     return;
                 }
             }
-            tracing::debug!(ms = started.elapsed().as_millis() as u64, "sorts ready");
+            tracing::debug!(
+                ms = started.elapsed().as_millis() as u64,
+                "report warmed up"
+            );
         });
     if let Err(e) = spawned {
-        tracing::warn!(error = %e, "no sort warm-up: the thread was refused");
+        tracing::warn!(error = %e, "no report warm-up: the thread was refused");
     }
 }
 
@@ -180,7 +187,7 @@ impl ReportRegistry {
         }
         map.insert(handle, Arc::clone(&open));
         drop(map);
-        warm_up_sorts(Arc::downgrade(&open));
+        warm_up(Arc::downgrade(&open));
         info
     }
 

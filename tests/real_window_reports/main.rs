@@ -369,47 +369,93 @@ fn generator() -> PathBuf {
     bin
 }
 
+/// Generates a report of `rows` rows into the demo publisher's library of `home`.
+fn generate_report(home: &Home, rows: u64, name: &str) {
+    let file = demo_library(home).join(name);
+    let ok = std::process::Command::new(generator())
+        .args(["--rows", &rows.to_string(), "--seed", "1", "--out"])
+        .arg(&file)
+        .status()
+        .expect("run the generator");
+    assert!(ok.success());
+}
+
+/// Opens the library's only report (of `rows` rows), then scrolls to its end with the keyboard;
+/// returns the open time the grid measured.
+async fn open_and_scroll_to_the_end(c: &Client, rows: u64) -> f64 {
+    click(c, "[data-testid=nav-reports]").await;
+    click(c, "[data-testid=library-row] [data-testid=open-report]").await;
+    wait_attr(
+        c,
+        "[data-testid=row-count]",
+        "data-total",
+        &rows.to_string(),
+        120,
+    )
+    .await;
+    wait_css(c, "[data-testid=grid-row][data-index]").await;
+    let open_ms = perf(c, "openMs").await;
+
+    // The grid focused as Tab would (a click would open the row panel, a different test).
+    let scroller = wait_css(c, "[data-testid=grid-scroller]").await;
+    c.execute(
+        "document.querySelector('[data-testid=grid-scroller]').focus()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    scroller.send_keys("\u{E010}").await.unwrap(); // End
+    let last = format!(
+        "[data-testid=grid-row][data-pos='{}'][data-index]",
+        rows - 1
+    );
+    wait_css(c, &last).await;
+    open_ms
+}
+
+/// Keypresses in the search box, each timed from the keypress to the updated grid.
+async fn filter_keypresses(c: &Client, keys: &[&str]) -> Vec<f64> {
+    let mut filter = Vec::new();
+    let search = wait_css(c, "[data-testid=search]").await;
+    for key in keys {
+        search.send_keys(key).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        filter.push(perf(c, "filterMs").await);
+    }
+    filter
+}
+
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs Xvfb, tauri-driver and a Secret Service: run scripts/test.sh"]
 async fn a_million_rows_open_filter_and_scroll_to_the_end() {
     let _one = one_session().await;
     let home = Home::new();
-    let lib = demo_library(&home);
-    let file = lib.join("generated-1m.csv");
-    let ok = std::process::Command::new(generator())
-        .args(["--rows", "1000000", "--seed", "1", "--out"])
-        .arg(&file)
-        .status()
-        .expect("run the generator");
-    assert!(ok.success());
+    generate_report(&home, 1_000_000, "generated-1m.csv");
     let driver = Driver::start(&home);
     session(&driver, &["--demo"], |c| async move {
-        click(&c, "[data-testid=nav-reports]").await;
-        click(&c, "[data-testid=library-row] [data-testid=open-report]").await;
-        wait_attr(&c, "[data-testid=row-count]", "data-total", "1000000", 60).await;
-        wait_css(&c, "[data-testid=grid-row][data-index]").await;
-        let open_ms = perf(&c, "openMs").await;
-        screenshot(&c, "report-viewer-1m").await;
-
-        // Scroll to the end with the keyboard: the grid focused as Tab would (a click would open
-        // the row panel, a different test).
-        let scroller = wait_css(&c, "[data-testid=grid-scroller]").await;
+        let open_ms = open_and_scroll_to_the_end(&c, 1_000_000).await;
         c.execute(
-            "document.querySelector('[data-testid=grid-scroller]').focus()",
+            "document.querySelector('[data-testid=grid-scroller]').scrollTop = 0",
             vec![],
         )
         .await
         .unwrap();
-        scroller.send_keys("\u{E010}").await.unwrap(); // End
-        wait_css(&c, "[data-testid=grid-row][data-pos='999999'][data-index]").await;
+        screenshot(&c, "report-viewer-1m").await;
 
-        // Scroll window requests: jump to places that are not loaded yet.
+        // Scroll window requests: jump to places that are not loaded yet, and scroll on from
+        // each (the pages ahead are fetched while the rows on screen are read).
         let mut scroll = Vec::new();
         for frac in [0.1, 0.35, 0.6, 0.85] {
             let script = format!("const s = document.querySelector('[data-testid=grid-scroller]'); s.scrollTop = (s.scrollHeight - s.clientHeight) * {frac}; s.dispatchEvent(new Event('scroll'));");
             c.execute(&script, vec![]).await.unwrap();
             tokio::time::sleep(Duration::from_millis(600)).await;
             scroll.push(perf(&c, "scrollMs").await);
+            for _ in 0..10 {
+                c.execute("const s = document.querySelector('[data-testid=grid-scroller]'); s.scrollTop += 1300; s.dispatchEvent(new Event('scroll'));", vec![])
+                    .await
+                    .unwrap();
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
         }
         let windows: Vec<f64> = c
             .execute("return window.__dscPerf.windowMs || []", vec![])
@@ -417,26 +463,83 @@ async fn a_million_rows_open_filter_and_scroll_to_the_end() {
             .ok()
             .and_then(|v| serde_json::from_value(v).ok())
             .unwrap_or_default();
-
-        // Filter: a keypress in the search box to the updated grid.
-        let mut filter = Vec::new();
-        let search = wait_css(&c, "[data-testid=search]").await;
-        for key in ["a", "b", "\u{E003}", "\u{E003}", "e", "f"] {
-            search.send_keys(key).await.unwrap();
-            tokio::time::sleep(Duration::from_millis(1500)).await;
-            filter.push(perf(&c, "filterMs").await);
-        }
+        let filter = filter_keypresses(&c, &["a", "b", "\u{E003}", "\u{E003}", "e", "f"]).await;
         let figures = json!({
             "rows": 1_000_000,
             "openToFirstRowsMs": open_ms,
             "filterKeypressToGridMs": filter,
             "scrollToRowsMs": scroll,
             "windowRequestRoundTripMs": windows,
+            "appPeakRssMb": app_peak_rss_mb(),
         });
         println!("VIEWER_BENCH {figures}");
         std::fs::write(root().join("target/viewer-bench.json"), figures.to_string()).ok();
     })
     .await;
+}
+
+/// Five million rows (a 1.3 GB file): opens, scrolls to the end, filters. The debug build's
+/// report engine is optimised (`[profile.dev.package.mismatch-report]`), so this runs in the
+/// ordinary test build too.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Xvfb, tauri-driver and a Secret Service: run scripts/test.sh"]
+async fn five_million_rows_open_filter_and_scroll_to_the_end() {
+    let _one = one_session().await;
+    let home = Home::new();
+    generate_report(&home, 5_000_000, "generated-5m.csv");
+    let driver = Driver::start(&home);
+    session(&driver, &["--demo"], |c| async move {
+        let open_ms = open_and_scroll_to_the_end(&c, 5_000_000).await;
+        screenshot_tmp(&c, "report-viewer-5m").await;
+        let filter = filter_keypresses(&c, &["j", "p", "g"]).await;
+        let shown: u64 = c
+            .find(Locator::Css("[data-testid=row-count]"))
+            .await
+            .unwrap()
+            .attr("data-total")
+            .await
+            .unwrap()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0);
+        assert!(
+            shown > 0 && shown < 5_000_000,
+            "the filter keeps some rows: {shown}"
+        );
+        let figures = json!({
+            "rows": 5_000_000,
+            "openToFirstRowsMs": open_ms,
+            "filterKeypressToGridMs": filter,
+            "appPeakRssMb": app_peak_rss_mb(),
+        });
+        println!("VIEWER_BENCH_5M {figures}");
+        std::fs::write(
+            root().join("target/viewer-bench-5m.json"),
+            figures.to_string(),
+        )
+        .ok();
+    })
+    .await;
+}
+
+/// The peak resident memory of the app under test (`VmHWM` of the one `dam-staging-console`
+/// process running: the tests take turns), in MB.
+fn app_peak_rss_mb() -> Option<f64> {
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let dir = e.path();
+        let exe = std::fs::read_link(dir.join("exe")).ok()?;
+        if exe.file_name()? != "dam-staging-console" {
+            return None;
+        }
+        let status = std::fs::read_to_string(dir.join("status")).ok()?;
+        let kb: f64 = status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()?;
+        Some((kb / 1024.0).round())
+    })
 }
 
 async fn perf(c: &Client, name: &str) -> f64 {

@@ -78,8 +78,6 @@ pub struct Builder {
     pub dicts: [Interner; N_DICT],
     pub codes: [Vec<u32>; N_DICT],
     pub texts: [Arena; N_TEXT],
-    /// The text columns lower-cased, for case-insensitive search.
-    pub lower_texts: [Arena; N_TEXT],
     pub ids: Vec<Arena>,
     dict_src: [Option<usize>; N_DICT],
     text_src: [Option<usize>; N_TEXT],
@@ -106,7 +104,6 @@ impl Builder {
             dicts: std::array::from_fn(|_| Interner::new()),
             codes: std::array::from_fn(|_| Vec::with_capacity(rows)),
             texts: std::array::from_fn(|_| Arena::with_capacity(rows, rows * 24)),
-            lower_texts: std::array::from_fn(|_| Arena::with_capacity(rows, rows * 24)),
             ids: (0..n_ids)
                 .map(|_| Arena::with_capacity(rows, id_bytes))
                 .collect(),
@@ -121,9 +118,9 @@ impl Builder {
     /// a file with this header.
     pub fn reserved_bytes_per_row(header: &HeaderMap) -> u64 {
         let ids = (N_ID + header.extra.len()) as u64;
-        // Codes (u32) per dictionary; per text column an offset (u32) and 24 bytes, twice (the
-        // text and its lower case); an offset (u32) per id column.
-        4 * N_DICT as u64 + 2 * N_TEXT as u64 * (4 + 24) + 4 * ids
+        // Codes (u32) per dictionary; per text column an offset (u32) and 24 bytes; an offset
+        // (u32) per id column.
+        4 * N_DICT as u64 + N_TEXT as u64 * (4 + 24) + 4 * ids
     }
 
     /// Appends one checked record.
@@ -143,13 +140,6 @@ impl Builder {
                 None => b"",
             };
             self.texts[t].push(v)?;
-            if v.is_ascii() {
-                self.lower_texts[t]
-                    .push_with(|b| b.extend(v.iter().map(u8::to_ascii_lowercase)))?;
-            } else {
-                let s = String::from_utf8_lossy(v).to_lowercase();
-                self.lower_texts[t].push(s.as_bytes())?;
-            }
         }
         for j in 0..self.ids.len() {
             let v = match self.id_src[j] {
@@ -170,14 +160,10 @@ impl Builder {
             dicts,
             codes,
             texts,
-            lower_texts,
             ids,
             ..
         } = block;
         for (mine, theirs) in self.texts.iter_mut().zip(&texts) {
-            mine.extend(theirs)?;
-        }
-        for (mine, theirs) in self.lower_texts.iter_mut().zip(&lower_texts) {
             mine.extend(theirs)?;
         }
         for (d, (local, local_codes)) in dicts.into_iter().zip(codes).enumerate() {

@@ -32,7 +32,7 @@ use column::{Arena, DictColumn, IdColumn};
 pub use diff::{DiffSide, ReportDiff};
 pub use load::LoadProgress;
 pub use query::{ColumnWindow, Direction, Filter, Query, QueryResult, WindowRow};
-pub use sort::SortWarmer;
+pub use sort::WarmUp;
 pub use summary::{Summary, SummaryCell, SummaryCounter};
 
 /// A mismatch report loaded into memory for fast filtering, sorting and counting.
@@ -46,8 +46,8 @@ pub struct ReportStore {
     types: Vec<RecordType>,
     actions: Vec<RecordAction>,
     skipped: Skipped,
-    /// Lower-cased dictionaries (built on first text search) and text columns (built while
-    /// loading, in parallel).
+    /// Lower-cased dictionaries and text columns, built on the first text search (or ahead of
+    /// it: [`WarmUp::search`]).
     lower: [OnceLock<Arena>; N_DICT],
     lower_text: [OnceLock<Arena>; N_TEXT],
     whole: OnceLock<Summary>,
@@ -155,11 +155,10 @@ impl ReportStore {
             dicts,
             codes,
             mut texts,
-            mut lower_texts,
             ids,
             ..
         } = columns;
-        for t in texts.iter_mut().chain(lower_texts.iter_mut()) {
+        for t in texts.iter_mut() {
             t.shrink();
         }
         let mut dict_cols = dicts.into_iter().zip(codes).map(|(d, mut c)| {
@@ -196,7 +195,7 @@ impl ReportStore {
             actions,
             skipped,
             lower: std::array::from_fn(|_| OnceLock::new()),
-            lower_text: lower_texts.map(OnceLock::from),
+            lower_text: std::array::from_fn(|_| OnceLock::new()),
             whole: OnceLock::new(),
             cache: Mutex::new(query::Cache::default()),
             sorts: Mutex::new(sort::SortCache::default()),

@@ -184,7 +184,9 @@ fn lowercase_arena(a: &Arena) -> Arena {
             for i in start..end {
                 let v = a.get(i);
                 if v.is_ascii() {
-                    bytes.extend(v.iter().map(u8::to_ascii_lowercase));
+                    let start = bytes.len();
+                    bytes.extend_from_slice(v);
+                    bytes[start..].make_ascii_lowercase();
                 } else {
                     bytes.extend_from_slice(String::from_utf8_lossy(v).to_lowercase().as_bytes());
                 }
@@ -238,6 +240,15 @@ fn dict_hits(lower: &Arena, needle: &[u8]) -> Vec<bool> {
 impl ReportStore {
     fn lower(&self, d: usize) -> &Arena {
         self.lower[d].get_or_init(|| lowercase_arena(&self.dicts[d].dict))
+    }
+
+    /// Builds what a text search needs (the lower-cased names and dictionaries) now, so that the
+    /// first search does not pay for it; searches build it on first use anyway.
+    pub fn prepare_search(&self) {
+        for d in [D_SUBSCRIBER, D_COLLECTION] {
+            self.lower(d);
+        }
+        self.lower_text(T_NAME);
     }
 
     fn lower_text(&self, t: usize) -> &Arena {

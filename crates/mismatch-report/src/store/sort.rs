@@ -409,31 +409,37 @@ impl ReportStore {
     }
 }
 
-/// Builds sort indexes ahead of their first use on one core, leaving the others to the queries
-/// a user is waiting for (see [`ReportStore::sort_warm_up_order`]).
-pub struct SortWarmer {
+/// Builds, ahead of their first use, what queries otherwise build on demand (the lower-cased
+/// text for search, the sort indexes), on one core of its own, leaving the others to the queries
+/// a user is waiting for. See [`ReportStore::sort_warm_up_order`].
+pub struct WarmUp {
     pool: rayon::ThreadPool,
 }
 
-impl std::fmt::Debug for SortWarmer {
+impl std::fmt::Debug for WarmUp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SortWarmer").finish_non_exhaustive()
+        f.debug_struct("WarmUp").finish_non_exhaustive()
     }
 }
 
-impl SortWarmer {
-    /// A warmer with its own one-thread pool; `None` when the OS refuses the thread.
+impl WarmUp {
+    /// A warm-up with its own one-thread pool; `None` when the OS refuses the thread.
     pub fn new() -> Option<Self> {
         rayon::ThreadPoolBuilder::new()
             .num_threads(1)
-            .thread_name(|_| "sort-warm-up".into())
+            .thread_name(|_| "report-warm-up".into())
             .build()
             .ok()
-            .map(|pool| SortWarmer { pool })
+            .map(|pool| WarmUp { pool })
+    }
+
+    /// Builds what a text search of `store` needs.
+    pub fn search(&self, store: &ReportStore) {
+        self.pool.install(|| store.prepare_search());
     }
 
     /// Builds the sort index of `column` in `store` (nothing when it is built already).
-    pub fn prepare(&self, store: &ReportStore, column: Column) -> Result<(), ReportError> {
+    pub fn sort(&self, store: &ReportStore, column: Column) -> Result<(), ReportError> {
         self.pool.install(|| store.prepare_sort(column))
     }
 }
