@@ -24,6 +24,19 @@ fn stats(mut v: Vec<f64>) -> serde_json::Value {
     serde_json::json!({"n": v.len(), "p50": p(0.5), "p95": p(0.95), "max": p(1.0)})
 }
 
+/// Peak resident memory of this process (`VmHWM`), in MB.
+fn peak_rss_mb() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = s
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some((kb / 1024.0).round())
+}
+
 fn main() {
     let Some(path) = std::env::args().nth(1).map(PathBuf::from) else {
         eprintln!("usage: viewer_bench REPORT.csv");
@@ -127,6 +140,14 @@ fn main() {
         reg.summary(&info.handle, &f).unwrap();
         keystrokes.push(serde_json::json!({"text": typed, "ms": ms(t), "total": w.total}));
     }
+    // The end of the report (End in the grid).
+    let t = Instant::now();
+    reg.window(
+        &info.handle,
+        &window(info.rows.saturating_sub(100), &none, None),
+    )
+    .unwrap();
+    let last_window_ms = ms(t);
     let mut chips = Vec::new();
     for t_name in ["RENDITION", "MEDIA_ITEM", "COLLECTION"] {
         let f = Filter {
@@ -151,6 +172,8 @@ fn main() {
         "scrollSortedWindowMs": stats(scroll_sorted),
         "filterKeystrokes": keystrokes,
         "typeChips": chips,
+        "lastWindowMs": last_window_ms,
+        "peakRssMb": peak_rss_mb(),
     });
     println!("{}", serde_json::to_string_pretty(&figures).unwrap());
 }

@@ -19,6 +19,7 @@ pub fn builder() -> Builder<tauri::Wry> {
         .disable_serde_phases()
         .commands(collect_commands![
             app::app_info,
+            app::keyring_status,
             app::startup_notices,
             profiles::list_profiles,
             profiles::validate_profile,

@@ -5,6 +5,7 @@
 /// Every command of the app; a unit test checks this list against the registered commands.
 const COMMANDS: &[&str] = &[
     "app_info",
+    "keyring_status",
     "startup_notices",
     "list_profiles",
     "validate_profile",

@@ -344,8 +344,6 @@ pub struct AppInfo {
     pub version: String,
     /// Demo mode is running.
     pub demo: bool,
-    /// The OS keyring's state.
-    pub keyring: crate::secrets::KeyringStatus,
     /// The profile selected last time.
     pub selected_profile_id: Option<String>,
     /// Where logs are written.

@@ -16,6 +16,7 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod sync;
+pub mod webview_env;
 
 use tauri::Manager;
 

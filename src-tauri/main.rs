@@ -2,5 +2,6 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
+    dam_staging_console::webview_env::prepare();
     dam_staging_console::run();
 }

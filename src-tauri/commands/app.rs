@@ -5,25 +5,34 @@ use tauri_plugin_opener::OpenerExt;
 
 use crate::dto::{AppInfo, ProfileView};
 use crate::error::{AppError, AppResult};
+use crate::secrets::KeyringStatus;
 use crate::startup::StartupNotice;
 use crate::state::AppState;
 use crate::sync::blocking;
 
-/// Version, demo flag, keyring state and the last selected profile.
+/// Version, demo flag and the last selected profile: nothing slow (the keyring is
+/// [`keyring_status`]), so the first frame does not wait.
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip_all, err)]
 pub async fn app_info(app: AppHandle, state: State<'_, AppState>) -> AppResult<AppInfo> {
-    let secrets = state.connections.secrets.clone();
-    let keyring = blocking("keyring call", move || Ok(secrets.status())).await?;
     let demo = state.connections.demo.lock().await.is_some();
     Ok(AppInfo {
         version: app.package_info().version.to_string(),
         demo,
-        keyring,
         selected_profile_id: state.connections.store().selected().map(str::to_string),
         log_dir: state.log_dir.display().to_string(),
     })
+}
+
+/// Whether the OS keyring works, checked with a harmless read. Asked after the first frame: a
+/// Secret Service that is slow to answer never delays the window.
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip_all, err)]
+pub async fn keyring_status(state: State<'_, AppState>) -> AppResult<KeyringStatus> {
+    let secrets = state.connections.secrets.clone();
+    blocking("keyring call", move || Ok(secrets.status())).await
 }
 
 /// What the user must know about the start (a profiles file moved aside, ...), each notice

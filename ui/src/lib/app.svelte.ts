@@ -1,6 +1,6 @@
 // Shared UI state: the profiles, the selected one, the screen, the connection indicator.
 
-import { api, asAppError, type AppError, type AppInfo, type Environment, type OperationStatus, type ProfileView } from "./api";
+import { api, asAppError, type AppError, type AppInfo, type Environment, type KeyringStatus, type OperationStatus, type ProfileView } from "./api";
 
 /** What the Operations screen shows when another screen opens it ("Show them in Operations"). */
 export type OperationsQuery = { environment: Environment; statuses: OperationStatus[]; prefix: string };
@@ -11,6 +11,8 @@ export type Screen = "subscribers" | "runs" | "reports" | "operations" | "profil
 export const ui = $state({
   loading: true,
   info: null as AppInfo | null,
+  /** The OS keyring's state, asked after the first frame (`null` until it answers). */
+  keyring: null as KeyringStatus | null,
   profiles: [] as ProfileView[],
   selectedId: null as string | null,
   screen: "subscribers" as Screen,
@@ -53,6 +55,22 @@ export async function boot(): Promise<void> {
   } finally {
     ui.loading = false;
   }
+  // After the first frame: a Secret Service slow to answer never delays the window.
+  void checkKeyring();
+}
+
+/** Asks whether the OS keyring works (after the first frame). */
+export async function checkKeyring(): Promise<void> {
+  try {
+    ui.keyring = await api.keyringStatus();
+  } catch (e) {
+    ui.keyring = { available: false, reason: asAppError(e).message };
+  }
+}
+
+/** Whether the keyring is known not to work (unknown counts as working: it is asked at start). */
+export function keyringDown(): boolean {
+  return ui.keyring !== null && !ui.keyring.available;
 }
 
 export async function selectProfile(id: string): Promise<void> {

@@ -7,8 +7,16 @@ import { invoke as __TAURI_INVOKE, Channel } from "@tauri-apps/api/core";
 
 /** Commands */
 export const commands = {
-	/**  Version, demo flag, keyring state and the last selected profile. */
+	/**
+	 *  Version, demo flag and the last selected profile: nothing slow (the keyring is
+	 *  [`keyring_status`]), so the first frame does not wait.
+	 */
 	appInfo: () => __TAURI_INVOKE<AppInfo>("app_info"),
+	/**
+	 *  Whether the OS keyring works, checked with a harmless read. Asked after the first frame: a
+	 *  Secret Service that is slow to answer never delays the window.
+	 */
+	keyringStatus: () => __TAURI_INVOKE<KeyringStatus>("keyring_status"),
 	/**
 	 *  What the user must know about the start (a profiles file moved aside, ...), each notice
 	 *  once: a second call returns what is new since.
@@ -196,8 +204,6 @@ export type AppInfo = {
 	version: string,
 	/**  Demo mode is running. */
 	demo: boolean,
-	/**  The OS keyring's state. */
-	keyring: KeyringStatus,
 	/**  The profile selected last time. */
 	selectedProfileId: string | null,
 	/**  Where logs are written. */
