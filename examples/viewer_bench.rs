@@ -24,18 +24,8 @@ fn stats(mut v: Vec<f64>) -> serde_json::Value {
     serde_json::json!({"n": v.len(), "p50": p(0.5), "p95": p(0.95), "max": p(1.0)})
 }
 
-/// Peak resident memory of this process (`VmHWM`), in MB.
-fn peak_rss_mb() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = s
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()?;
-    Some((kb / 1024.0).round())
-}
+#[path = "support/peak_rss.rs"]
+mod peak_rss;
 
 fn main() {
     let Some(path) = std::env::args().nth(1).map(PathBuf::from) else {
@@ -173,7 +163,7 @@ fn main() {
         "filterKeystrokes": keystrokes,
         "typeChips": chips,
         "lastWindowMs": last_window_ms,
-        "peakRssMb": peak_rss_mb(),
+        "peakRssMb": peak_rss::peak_rss_mb(std::path::Path::new("/proc/self")),
     });
     println!("{}", serde_json::to_string_pretty(&figures).unwrap());
 }

@@ -8,6 +8,8 @@
 #[path = "../real_window/harness.rs"]
 mod harness;
 mod screens;
+#[path = "../../examples/support/peak_rss.rs"]
+mod peak_rss;
 #[path = "../real_window/sim_profiles.rs"]
 mod sim_profiles;
 
@@ -530,15 +532,7 @@ fn app_peak_rss_mb() -> Option<f64> {
         if exe.file_name()? != "dam-staging-console" {
             return None;
         }
-        let status = std::fs::read_to_string(dir.join("status")).ok()?;
-        let kb: f64 = status
-            .lines()
-            .find(|l| l.starts_with("VmHWM:"))?
-            .split_whitespace()
-            .nth(1)?
-            .parse()
-            .ok()?;
-        Some((kb / 1024.0).round())
+        peak_rss::peak_rss_mb(&dir)
     })
 }
 
