@@ -5,7 +5,11 @@
 //! back, and that search alone held the first frame back by ~0.7 s on the test machine (first
 //! paint 1.2 s → 0.55 s with it skipped). Without a render node the renderer has nothing to
 //! accelerate with, so it is skipped there; with one, WebKit decides as usual. A value the user
-//! set always wins.
+//! set always wins (`WEBKIT_DISABLE_DMABUF_RENDERER=0` keeps WebKit's default).
+//!
+//! Known cost: in this configuration WebKitWebDriver's screenshot never returns (WebKitGTK
+//! 2.50), so the real-window tests that take screenshots set the switch to "0"; one session runs
+//! the app as shipped (`tests/real_window`, `Driver::start_as_shipped`).
 
 use std::path::Path;
 

@@ -322,7 +322,25 @@ impl Driver {
 
     /// As [`Driver::start`], with more environment variables for the app (an administrator's
     /// settings, such as `DAM_STAGING_STUCK_LIMIT_SECS`).
+    ///
+    /// The app skips WebKitGTK's DMA-BUF renderer where there is no GPU render node (as on this
+    /// machine: `src-tauri/webview_env.rs`), and in that configuration WebKitWebDriver's
+    /// screenshot never returns (WebKitGTK 2.50). These sessions take screenshots, so they set
+    /// the renderer's switch to WebKit's default ("0"), a user's choice the app respects;
+    /// [`Driver::start_as_shipped`] leaves the app to decide, for a session without screenshots.
     pub fn start_with_env(home: &Home, extra: &[(&str, &str)]) -> Driver {
+        let mut env = vec![("WEBKIT_DISABLE_DMABUF_RENDERER", "0")];
+        env.extend_from_slice(extra);
+        Driver::spawn(home, &env)
+    }
+
+    /// The app exactly as it ships (it decides its webview's renderer itself). No WebDriver
+    /// screenshot in such a session.
+    pub fn start_as_shipped(home: &Home) -> Driver {
+        Driver::spawn(home, &[])
+    }
+
+    fn spawn(home: &Home, extra: &[(&str, &str)]) -> Driver {
         let port = free_port();
         let native = free_port();
         let bin = which("tauri-driver");
@@ -343,6 +361,7 @@ impl Driver {
         for (k, v) in home.env() {
             cmd.env(k, v);
         }
+        cmd.env_remove("WEBKIT_DISABLE_DMABUF_RENDERER");
         for (k, v) in extra {
             cmd.env(k, v);
         }
@@ -516,7 +535,9 @@ where
     let c = driver.open(args).await;
     let result = AssertUnwindSafe(body(c.clone())).catch_unwind().await;
     if result.is_err() {
-        if let Ok(png) = c.screenshot().await {
+        // Bounded: in the shipped webview configuration a WebDriver screenshot may never return
+        // (see `Driver::start_as_shipped`).
+        if let Ok(Ok(png)) = tokio::time::timeout(Duration::from_secs(15), c.screenshot()).await {
             let path = root().join("target/real-window-failure.png");
             let _ = std::fs::write(&path, png);
             eprintln!("screenshot of the failure: {}", path.display());

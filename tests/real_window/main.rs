@@ -541,7 +541,8 @@ async fn demo_mode_shows_linked_environments() {
 async fn webdriver_link_answers_every_command_over_one_connection() {
     let _one = one_session().await;
     let home = Home::new();
-    let driver = Driver::start(&home);
+    // Also the one session of the app exactly as shipped (its webview configured by itself).
+    let driver = Driver::start_as_shipped(&home);
     session(&driver, &[], |c| async move {
         wait_css(&c, "[data-testid=welcome]").await;
         let before = DRIVER_CONNECTIONS.load(std::sync::atomic::Ordering::SeqCst);

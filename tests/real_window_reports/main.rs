@@ -7,9 +7,9 @@
 #[allow(dead_code)]
 #[path = "../real_window/harness.rs"]
 mod harness;
-mod screens;
 #[path = "../../examples/support/peak_rss.rs"]
 mod peak_rss;
+mod screens;
 #[path = "../real_window/sim_profiles.rs"]
 mod sim_profiles;
 
