@@ -447,7 +447,7 @@ async fn a_million_rows_open_filter_and_scroll_to_the_end() {
         // Scroll window requests: jump to places that are not loaded yet, and scroll on from
         // each (the pages ahead are fetched while the rows on screen are read).
         let mut scroll = Vec::new();
-        for frac in [0.1, 0.35, 0.6, 0.85] {
+        for frac in [0.1, 0.35, 0.6, 0.85, 0.05, 0.25, 0.45, 0.7, 0.95, 0.15, 0.55, 0.8] {
             let script = format!("const s = document.querySelector('[data-testid=grid-scroller]'); s.scrollTop = (s.scrollHeight - s.clientHeight) * {frac}; s.dispatchEvent(new Event('scroll'));");
             c.execute(&script, vec![]).await.unwrap();
             tokio::time::sleep(Duration::from_millis(600)).await;
@@ -459,19 +459,26 @@ async fn a_million_rows_open_filter_and_scroll_to_the_end() {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
-        let windows: Vec<f64> = c
-            .execute("return window.__dscPerf.windowMs || []", vec![])
-            .await
-            .ok()
-            .and_then(|v| serde_json::from_value(v).ok())
-            .unwrap_or_default();
         let filter = filter_keypresses(&c, &["a", "b", "\u{E003}", "\u{E003}", "e", "f"]).await;
+        let list = |name: &'static str| {
+            let c = c.clone();
+            async move {
+                c.execute(&format!("return window.__dscPerf.{name} || []"), vec![])
+                    .await
+                    .ok()
+                    .and_then(|v| serde_json::from_value::<Vec<f64>>(v).ok())
+                    .unwrap_or_default()
+            }
+        };
+        let windows = list("windowMs").await;
+        let query_windows = list("queryWindowMs").await;
         let figures = json!({
             "rows": 1_000_000,
             "openToFirstRowsMs": open_ms,
             "filterKeypressToGridMs": filter,
             "scrollToRowsMs": scroll,
             "windowRequestRoundTripMs": windows,
+            "queryWindowRoundTripMs": query_windows,
             "appPeakRssMb": app_peak_rss_mb(),
         });
         println!("VIEWER_BENCH {figures}");

@@ -8,7 +8,10 @@ export interface Perf {
   filterMs?: number;
   scrollAt?: number;
   scrollMs?: number;
+  /** Window round trips (request to rows drawn) of rows scrolled to and waited for. */
   windowMs?: number[];
+  /** The same for the first window of a new report, filter or sort (open and filter figures). */
+  queryWindowMs?: number[];
 }
 
 const w = globalThis as unknown as { __dscPerf?: Perf };

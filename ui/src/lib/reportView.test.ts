@@ -147,6 +147,12 @@ describe("virtual grid", () => {
     expect(pagesFor(0, 20, 0)).toEqual([]);
   });
 
+  it("tells the pages with rows on screen (no margin)", () => {
+    expect(pagesFor(250, 20, 1000, 0, 0)).toEqual([2]);
+    expect(pagesFor(290, 20, 1000, 0, 0)).toEqual([2, 3]);
+    expect(pagesFor(0, 0, 1000, 0, 0)).toEqual([]);
+  });
+
   it("fetches ahead in the direction of scrolling", () => {
     expect(pagesFor(250, 20, 1000, 1)).toEqual([2, 3, 4, 5]);
     expect(pagesFor(450, 20, 1000, -1)).toEqual([2, 3, 4, 5]);

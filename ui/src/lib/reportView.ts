@@ -189,16 +189,16 @@ export function keepInView(cursor: number, scrollTop: number, total: number, bef
 export const PREFETCH_PAGES = 2;
 
 /**
- * Pages (of PAGE rows) needed to show rows [first, first + count), plus half a page around, plus
- * [`PREFETCH_PAGES`] ahead when scrolling (`direction` 1 down, -1 up, 0 still): the next windows
- * are there before the rows reach the screen.
+ * Pages (of PAGE rows) needed to show rows [first, first + count), plus `margin` rows around
+ * (half a page by default), plus [`PREFETCH_PAGES`] ahead when scrolling (`direction` 1 down,
+ * -1 up, 0 still): the next windows are there before the rows reach the screen.
  */
-export function pagesFor(first: number, count: number, total: number, direction: -1 | 0 | 1 = 0): number[] {
-  if (total <= 0) return [];
+export function pagesFor(first: number, count: number, total: number, direction: -1 | 0 | 1 = 0, margin = PAGE / 2): number[] {
+  if (total <= 0 || count <= 0) return [];
   const before = direction < 0 ? PREFETCH_PAGES * PAGE : 0;
   const after = direction > 0 ? PREFETCH_PAGES * PAGE : 0;
-  const lo = Math.max(0, Math.floor((first - PAGE / 2 - before) / PAGE));
-  const hi = Math.min(Math.floor((total - 1) / PAGE), Math.floor((first + count + PAGE / 2 + after) / PAGE));
+  const lo = Math.max(0, Math.floor((first - margin - before) / PAGE));
+  const hi = Math.min(Math.floor((total - 1) / PAGE), Math.floor((first + count - 1 + margin + after) / PAGE));
   const out: number[] = [];
   for (let p = lo; p <= hi; p++) out.push(p);
   return out;
