@@ -472,6 +472,7 @@ async fn a_million_rows_open_filter_and_scroll_to_the_end() {
         };
         let windows = list("windowMs").await;
         let query_windows = list("queryWindowMs").await;
+        let answers = list("windowAnswerMs").await;
         let figures = json!({
             "rows": 1_000_000,
             "openToFirstRowsMs": open_ms,
@@ -479,6 +480,7 @@ async fn a_million_rows_open_filter_and_scroll_to_the_end() {
             "scrollToRowsMs": scroll,
             "windowRequestRoundTripMs": windows,
             "queryWindowRoundTripMs": query_windows,
+            "windowAnswerMs": answers,
             "appPeakRssMb": app_peak_rss_mb(),
         });
         println!("VIEWER_BENCH {figures}");

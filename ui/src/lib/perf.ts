@@ -10,6 +10,8 @@ export interface Perf {
   scrollMs?: number;
   /** Window round trips (request to rows drawn) of rows scrolled to and waited for. */
   windowMs?: number[];
+  /** Of those, the part until the answer arrived (the rest is drawing the rows). */
+  windowAnswerMs?: number[];
   /** The same for the first window of a new report, filter or sort (open and filter figures). */
   queryWindowMs?: number[];
 }
