@@ -16,15 +16,13 @@ export const screenLoaders: Record<Screen, Loader> = {
   guide: () => import("../screens/Guide.svelte"),
 };
 
-/**
- * Loads `screen` into `into` (once) and then, when the browser is idle, the other screens, so
- * that a click on the sidebar never waits for the network of the webview.
- */
+/** Loads `screen`'s component into `into`, once. */
 export async function loadScreen(screen: Screen, into: Partial<Record<Screen, Component>>): Promise<void> {
   if (!into[screen]) into[screen] = (await screenLoaders[screen]()).default;
 }
 
-/** Fetches every screen's module in the background (after the first frame). */
+/** Loads every screen when the webview is idle (after the first frame), so that a click on the
+ * sidebar never waits for a module. */
 export function preloadScreens(into: Partial<Record<Screen, Component>>): void {
   const idle = (f: () => void) =>
     typeof requestIdleCallback === "function" ? requestIdleCallback(f, { timeout: 2000 }) : setTimeout(f, 200);

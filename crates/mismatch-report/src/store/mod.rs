@@ -47,7 +47,7 @@ pub struct ReportStore {
     actions: Vec<RecordAction>,
     skipped: Skipped,
     /// Lower-cased dictionaries and text columns, built on the first text search (or ahead of
-    /// it: [`WarmUp::search`]).
+    /// it: [`prepare_search`](Self::prepare_search)).
     lower: [OnceLock<Arena>; N_DICT],
     lower_text: [OnceLock<Arena>; N_TEXT],
     whole: OnceLock<Summary>,

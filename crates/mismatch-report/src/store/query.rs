@@ -242,13 +242,16 @@ impl ReportStore {
         self.lower[d].get_or_init(|| lowercase_arena(&self.dicts[d].dict))
     }
 
-    /// Builds what a text search needs (the lower-cased names and dictionaries) now, so that the
+    /// Builds what a text search reads (see [`search_text`](Self::search_text)) now, so that the
     /// first search does not pay for it; searches build it on first use anyway.
     pub fn prepare_search(&self) {
-        for d in [D_SUBSCRIBER, D_COLLECTION] {
-            self.lower(d);
-        }
-        self.lower_text(T_NAME);
+        self.search_text();
+    }
+
+    /// What a text search reads: the lower-cased names, one per row, and the lower-cased
+    /// collection dictionary (built on first use).
+    fn search_text(&self) -> (&Arena, &Arena) {
+        (self.lower_text(T_NAME), self.lower(D_COLLECTION))
     }
 
     fn lower_text(&self, t: usize) -> &Arena {
@@ -291,8 +294,9 @@ impl ReportStore {
         let needle = f.text.as_bytes();
         let text = (!needle.is_empty()).then(|| {
             // One row per value in the name column: a hit per row.
-            let name_hit = dict_hits(self.lower_text(T_NAME), needle);
-            let coll_hit = dict_hits(self.lower(D_COLLECTION), needle);
+            let (names, collections) = self.search_text();
+            let name_hit = dict_hits(names, needle);
+            let coll_hit = dict_hits(collections, needle);
             let hexish = needle
                 .iter()
                 .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase() || *b == b'-');

@@ -409,9 +409,8 @@ impl ReportStore {
     }
 }
 
-/// Builds, ahead of their first use, what queries otherwise build on demand (the lower-cased
-/// text for search, the sort indexes), on one core of its own, leaving the others to the queries
-/// a user is waiting for. See [`ReportStore::sort_warm_up_order`].
+/// Builds sort indexes ahead of their first use, on one core of its own, leaving the others to
+/// the queries a user is waiting for. See [`ReportStore::sort_warm_up_order`].
 pub struct WarmUp {
     pool: rayon::ThreadPool,
 }
@@ -431,11 +430,6 @@ impl WarmUp {
             .build()
             .ok()
             .map(|pool| WarmUp { pool })
-    }
-
-    /// Builds what a text search of `store` needs.
-    pub fn search(&self, store: &ReportStore) {
-        self.pool.install(|| store.prepare_search());
     }
 
     /// Builds the sort index of `column` in `store` (nothing when it is built already).
