@@ -4,7 +4,7 @@
 use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, Builder, ErrorHandlingMode};
 
-use crate::commands::{app, data, library, profiles, reports, runs};
+use crate::commands::{app, data, fleet, journal, library, profiles, reports, runs};
 
 /// Header of the generated file.
 pub const HEADER: &str = "// Generated from the Rust commands by tauri-specta. DO NOT EDIT.\n// Regenerate: UPDATE_BINDINGS=1 cargo test -p dam-staging-console bindings\n";
@@ -58,6 +58,14 @@ pub fn builder() -> Builder<tauri::Wry> {
             library::remove_library_report,
             library::compare_reports,
             library::open_library_folder,
+            journal::list_journal,
+            journal::default_journal_export_path,
+            journal::export_journal,
+            fleet::fleet_overview,
+            fleet::subscriber_drift,
+            fleet::queue_finds,
+            fleet::list_schedules,
+            fleet::set_schedule,
         ])
 }
 

@@ -44,6 +44,14 @@ const COMMANDS: &[&str] = &[
     "remove_library_report",
     "compare_reports",
     "open_library_folder",
+    "list_journal",
+    "default_journal_export_path",
+    "export_journal",
+    "fleet_overview",
+    "subscriber_drift",
+    "queue_finds",
+    "list_schedules",
+    "set_schedule",
 ];
 
 fn main() {

@@ -150,8 +150,8 @@ pub enum AppError {
         path: String,
     },
     /// An export target that does not end in `.csv`.
-    #[error("{path} is not a .csv file: exports are CSV files")]
-    ExportNotCsv {
+    #[error("{path} is neither a .csv nor a .xlsx file: exports are CSV files or Excel workbooks")]
+    ExportUnknownFormat {
         /// The target.
         path: String,
     },
@@ -160,6 +160,14 @@ pub enum AppError {
     ExportExists {
         /// The target.
         path: String,
+    },
+    /// A schedule with a value out of range.
+    #[error("the schedule's {field} is not valid: {message}")]
+    InvalidSchedule {
+        /// The field: `hour`, `minute` or `minutes`.
+        field: String,
+        /// What is wrong with it.
+        message: String,
     },
 }
 
@@ -213,10 +221,12 @@ pub enum AppCode {
     Cancelled,
     /// [`AppError::PathNotAllowed`].
     PathNotAllowed,
-    /// [`AppError::ExportNotCsv`].
-    ExportNotCsv,
+    /// [`AppError::ExportUnknownFormat`].
+    ExportUnknownFormat,
     /// [`AppError::ExportExists`].
     ExportExists,
+    /// [`AppError::InvalidSchedule`].
+    InvalidSchedule,
 }
 
 impl AppCode {
@@ -245,8 +255,9 @@ impl AppCode {
             AppCode::ExportPathMissing => "export_path_missing",
             AppCode::Cancelled => "cancelled",
             AppCode::PathNotAllowed => "path_not_allowed",
-            AppCode::ExportNotCsv => "export_not_csv",
+            AppCode::ExportUnknownFormat => "export_unknown_format",
             AppCode::ExportExists => "export_exists",
+            AppCode::InvalidSchedule => "invalid_schedule",
         }
     }
 }
@@ -298,8 +309,9 @@ impl AppError {
             AppError::ExportPathMissing => AppCode::ExportPathMissing,
             AppError::Cancelled => AppCode::Cancelled,
             AppError::PathNotAllowed { .. } => AppCode::PathNotAllowed,
-            AppError::ExportNotCsv { .. } => AppCode::ExportNotCsv,
+            AppError::ExportUnknownFormat { .. } => AppCode::ExportUnknownFormat,
             AppError::ExportExists { .. } => AppCode::ExportExists,
+            AppError::InvalidSchedule { .. } => AppCode::InvalidSchedule,
         };
         AppErrorCode::App(app)
     }
@@ -314,6 +326,7 @@ impl AppError {
         match self {
             AppError::Dx(dx_staging::Error::InvalidProfile { field, .. }) => Some(field.clone()),
             AppError::PasswordNeeded { .. } => Some("dxPassword".into()),
+            AppError::InvalidSchedule { field, .. } => Some(field.clone()),
             _ => None,
         }
     }
@@ -323,6 +336,16 @@ impl AppError {
         match self {
             AppError::ReportFile { path, source } => Some(CsvLocation::of(path, source)),
             _ => None,
+        }
+    }
+
+    /// What the audit journal records of this error: DX's own answer (refused or failed, its
+    /// HTTP status) when it came from DX, else a failure with the message.
+    pub fn journal_answer(&self) -> dx_staging::journal::JournalAnswer {
+        use dx_staging::journal::{AnswerOutcome, JournalAnswer};
+        match self {
+            AppError::Dx(e) => JournalAnswer::from_error(e),
+            other => JournalAnswer::new(AnswerOutcome::Failed).with_message(other.to_string()),
         }
     }
 
@@ -472,14 +495,14 @@ mod tests {
                 "location": null
             })
         );
-        let e = AppError::ExportNotCsv {
+        let e = AppError::ExportUnknownFormat {
             path: "/x/out.txt".into(),
         };
         assert_eq!(
             serde_json::to_value(&e).unwrap(),
             json!({
-                "code": "export_not_csv",
-                "message": "/x/out.txt is not a .csv file: exports are CSV files",
+                "code": "export_unknown_format",
+                "message": "/x/out.txt is neither a .csv nor a .xlsx file: exports are CSV files or Excel workbooks",
                 "field": null,
                 "location": null
             })

@@ -11,6 +11,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::error::{AppError, AppResult};
+use crate::reports::dto::ExportFormat;
 
 /// What a command does with a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -116,15 +117,12 @@ impl PathGuard {
     }
 }
 
-/// Checks an export target: allowed for writing, ending in `.csv` (any case), and either new or
+/// Checks an export target: allowed for writing, ending in `.csv` or `.xlsx` (any case), and either new or
 /// `overwrite` confirmed by the user. Returns the canonical target.
 pub fn check_export_target(guard: &PathGuard, path: &str, overwrite: bool) -> AppResult<PathBuf> {
     let shown = path.trim().to_string();
-    let is_csv = Path::new(&shown)
-        .extension()
-        .is_some_and(|x| x.eq_ignore_ascii_case("csv"));
-    if !is_csv {
-        return Err(AppError::ExportNotCsv { path: shown });
+    if ExportFormat::of(Path::new(&shown)).is_none() {
+        return Err(AppError::ExportUnknownFormat { path: shown });
     }
     let target = guard.check_str(&shown, Access::Write)?;
     if !overwrite && std::fs::symlink_metadata(&target).is_ok() {
@@ -273,7 +271,7 @@ mod tests {
         let txt = d.exports.join("a.txt").display().to_string();
         assert_eq!(
             check_export_target(&g, &txt, true).unwrap_err().code(),
-            "export_not_csv"
+            "export_unknown_format"
         );
         let outside = d.outside.join("a.csv").display().to_string();
         assert_eq!(

@@ -8,6 +8,7 @@ use crate::connections::Connections;
 use crate::paths::PathGuard;
 use crate::reports::ReportRegistry;
 use crate::runs::RunManager;
+use crate::schedules::Schedules;
 use crate::startup::StartupNotice;
 use crate::sync::lock;
 
@@ -17,6 +18,8 @@ pub struct AppState {
     pub connections: Connections,
     /// Find / resync / verify runs.
     pub runs: Arc<RunManager>,
+    /// Checks on a schedule, per publisher connection.
+    pub schedules: Arc<Schedules>,
     /// Reports open in the viewer.
     pub reports: ReportRegistry,
     /// The files the window may read or write: the library, the export folder, and what the
@@ -47,7 +50,11 @@ impl AppState {
             .into_iter()
             .collect();
         let paths = PathGuard::new(&[runs.library()], &[&export_dir]);
+        // Beside the runs folder, in the app's data folder.
+        let data_dir = runs.library().parent().unwrap_or(runs.library());
+        let schedules = Arc::new(Schedules::in_data_dir(data_dir));
         AppState {
+            schedules,
             connections,
             runs: Arc::new(runs),
             reports: ReportRegistry::new(),

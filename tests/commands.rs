@@ -320,25 +320,25 @@ async fn every_command_taking_a_path_refuses_one_from_outside() {
     // export_report: outside, not .csv, existing without and with the user's confirmation.
     let all = Filter::default();
     let outside_out = f.dir.path().join("elsewhere/out.csv").display().to_string();
-    refused(reports::export(wb, &info.handle, &all, None, &outside_out, true).unwrap_err());
+    refused(reports::export(wb, &info.handle, &all, None, &outside_out, true, None).unwrap_err());
     assert!(!f.dir.path().join("elsewhere/out.csv").exists());
     let txt = exports.join("out.txt").display().to_string();
     assert_eq!(
-        code(reports::export(wb, &info.handle, &all, None, &txt, true).unwrap_err()),
-        "export_not_csv"
+        code(reports::export(wb, &info.handle, &all, None, &txt, true, None).unwrap_err()),
+        "export_unknown_format"
     );
     let out = exports.join("out.CSV").display().to_string();
-    let written = reports::export(wb, &info.handle, &all, None, &out, false).unwrap();
+    let written = reports::export(wb, &info.handle, &all, None, &out, false, None).unwrap();
     assert_eq!(written.rows, 1);
-    let again = reports::export(wb, &info.handle, &all, None, &out, false).unwrap_err();
+    let again = reports::export(wb, &info.handle, &all, None, &out, false, None).unwrap_err();
     let wire = serde_json::to_value(&again).unwrap();
     assert_eq!(wire["code"], "export_exists");
     assert!(wire["message"].as_str().unwrap().contains("out.CSV"));
-    reports::export(wb, &info.handle, &all, None, &out, true).unwrap();
+    reports::export(wb, &info.handle, &all, None, &out, true, None).unwrap();
     // A library file is readable, not writable.
-    refused(reports::export(wb, &info.handle, &all, None, &outside_out, true).unwrap_err());
+    refused(reports::export(wb, &info.handle, &all, None, &outside_out, true, None).unwrap_err());
     assert_eq!(
-        code(reports::export(wb, &info.handle, &all, None, &inside_s, true).unwrap_err()),
+        code(reports::export(wb, &info.handle, &all, None, &inside_s, true, None).unwrap_err()),
         "path_not_allowed"
     );
 
@@ -393,12 +393,12 @@ async fn every_command_taking_a_path_refuses_one_from_outside() {
     wb.paths.approve(&outside, Access::Read);
     let opened = reports::open(wb, &outside_s, "l5", &mut |_| {}).unwrap();
     library::compare(wb, &inside_s, &outside_s).unwrap();
-    refused(reports::export(wb, &opened.handle, &all, None, &outside_s, true).unwrap_err());
+    refused(reports::export(wb, &opened.handle, &all, None, &outside_s, true, None).unwrap_err());
     refused(library::remove(wb, &outside_s).unwrap_err());
     let chosen = f.dir.path().join("elsewhere/chosen.csv");
     wb.paths.approve(&chosen, Access::Write);
     let chosen_s = chosen.display().to_string();
-    reports::export(wb, &opened.handle, &all, None, &chosen_s, false).unwrap();
+    reports::export(wb, &opened.handle, &all, None, &chosen_s, false, None).unwrap();
     assert!(chosen.exists());
 }
 

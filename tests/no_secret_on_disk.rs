@@ -411,6 +411,7 @@ async fn a_full_cycle_with_faults_leaves_no_secret_on_disk() {
         None,
         &out.display().to_string(),
         false,
+        None,
     )
     .unwrap();
     if let Some(after) = verify.report.as_ref() {

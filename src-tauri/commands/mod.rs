@@ -3,6 +3,8 @@
 
 pub mod app;
 pub mod data;
+pub mod fleet;
+pub mod journal;
 pub mod library;
 pub mod profiles;
 pub mod reports;

@@ -12,6 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use dx_staging::journal::{JournalAction, JournalAnswer, JournalEntry};
 use dx_staging::{Client, Profile, Secret, TlsMode};
 use tauri::{AppHandle, State};
 
@@ -208,6 +209,7 @@ pub async fn save(
     check_ca_path(state, &profile)?;
     first_problem(problems(state, &profile))?;
     let new_password = given_password(state, password, password_token);
+    let given = new_password.is_some();
     if test_first {
         let id = profile.id.clone();
         let secrets = state.connections.secrets.clone();
@@ -220,7 +222,8 @@ pub async fn save(
         })?;
         probe(&test_client(&profile, pw)?).await?;
     }
-    let existed = state.connections.store().get(&profile.id).is_ok();
+    let before = state.connections.store().get(&profile.id).ok().cloned();
+    let existed = before.is_some();
     let ca_copy = ca_copy_path(state, &profile.id);
     let ca_before = keep_ca_copy(&mut profile, &ca_copy)?;
     let place = match new_password {
@@ -253,7 +256,43 @@ pub async fn save(
     };
     tracing::info!(id = %profile.id, ?password, "profile saved");
     let demo = state.connections.store().is_demo(&profile.id);
+    state
+        .runs
+        .audit()
+        .record(profile_saved_entry(before.as_ref(), &profile, given));
     Ok(ProfileView::new(&profile, password, demo))
+}
+
+/// The journal's line for a saved profile: created, or changed with the names of the fields
+/// that changed (and "password" when one was given; never its value).
+pub fn profile_saved_entry(
+    before: Option<&Profile>,
+    after: &Profile,
+    password_given: bool,
+) -> JournalEntry {
+    let mut changed = before.map_or_else(String::new, |b| crate::audit::changed_fields(b, after));
+    if password_given {
+        if !changed.is_empty() {
+            changed.push_str(", ");
+        }
+        changed.push_str("password");
+    }
+    let (action, asked) = match before {
+        None => (
+            JournalAction::ProfileCreated,
+            format!("Add the connection {}", after.name),
+        ),
+        Some(_) => (
+            JournalAction::ProfileChanged,
+            format!("Change the connection {}", after.name),
+        ),
+    };
+    let entry = JournalEntry::new(action, asked, JournalAnswer::done()).with_profile(after);
+    if changed.is_empty() {
+        entry
+    } else {
+        entry.with_detail(format!("changed: {changed}"))
+    }
 }
 
 /// The app's copy of a profile's CA file: `<data folder>/ca/<profile id>.pem`, a file name valid
@@ -335,7 +374,17 @@ pub async fn delete_profile(state: State<'_, AppState>, id: String) -> AppResult
 
 /// The logic of [`delete_profile`].
 pub async fn delete(state: &AppState, id: String) -> AppResult<()> {
+    let profile = state.connections.profile(&id)?;
     state.connections.store().remove(&id)?;
+    state.schedules.forget(&id);
+    state.runs.audit().record(
+        JournalEntry::new(
+            JournalAction::ProfileDeleted,
+            format!("Delete the connection {}", profile.name),
+            JournalAnswer::done(),
+        )
+        .with_profile(&profile),
+    );
     remove_ca_copy(&ca_copy_path(state, &id));
     state.connections.forget_client(&id).await;
     let secrets = state.connections.secrets.clone();
@@ -386,6 +435,10 @@ pub async fn duplicate(state: &AppState, id: String) -> AppResult<ProfileView> {
         remove_ca_copy(&ca_copy);
         return Err(e);
     }
+    state
+        .runs
+        .audit()
+        .record(profile_saved_entry(None, &copy, false).with_detail(format!("a copy of {id}")));
     Ok(ProfileView::new(&copy, place, false))
 }
 

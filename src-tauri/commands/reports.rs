@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use dx_staging::journal::{JournalAction, JournalAnswer, JournalEntry};
 use dx_staging::record_compare::{
     compare_record as compare_record_on_both, RecordComparison, SubscriberSide,
 };
@@ -16,8 +17,8 @@ use tauri_plugin_dialog::DialogExt;
 use crate::error::{AppError, AppResult};
 use crate::paths::{check_export_target, Access};
 use crate::reports::dto::{
-    ExportResult, GridWindow, LoadProgressDto, ReportInfoDto, RowDetail, SummaryDto, ViewSort,
-    WindowRequest,
+    ExportFormat, ExportResult, GridWindow, LoadProgressDto, ReportInfoDto, RowDetail, SummaryDto,
+    ViewSort, WindowRequest,
 };
 use crate::reports::export_file_name;
 use crate::state::AppState;
@@ -178,8 +179,9 @@ pub async fn pick_export_path(app: AppHandle, suggested: String) -> AppResult<Op
         let mut d = app
             .dialog()
             .file()
-            .set_title("Export the report")
-            .add_filter("CSV", &["csv"]);
+            .set_title("Export")
+            .add_filter("CSV", &["csv"])
+            .add_filter("Excel workbook", &["xlsx"]);
         let _ = std::fs::create_dir_all(&dir);
         d = d.set_directory(&dir);
         if let Some(name) = name {
@@ -212,9 +214,10 @@ pub fn dialog_start(state: &AppState, suggested: &str) -> (PathBuf, Option<Strin
     (dir, name)
 }
 
-/// Writes the rows matching `filter` (every row for an empty filter) to `path`: a `.csv` file in
-/// the export folder or chosen in the save dialog. An existing file is replaced only with
-/// `overwrite` (the window asks the user first); otherwise the error is `export_exists`.
+/// Writes the rows matching `filter` (every row for an empty filter) to `path`: a `.csv` file or
+/// an Excel workbook (`.xlsx`, with a summary sheet naming `subscriber_name`) in the export
+/// folder or chosen in the save dialog. An existing file is replaced only with `overwrite` (the
+/// window asks the user first); otherwise the error is `export_exists`.
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip(app, filter, sort), err)]
@@ -225,11 +228,20 @@ pub async fn export_report(
     sort: Option<ViewSort>,
     path: String,
     overwrite: bool,
+    subscriber_name: Option<String>,
 ) -> AppResult<ExportResult> {
     use tauri::Manager;
     blocking("report task", move || {
         let state = app.state::<AppState>();
-        export(&state, &handle, &filter, sort.as_ref(), &path, overwrite)
+        export(
+            &state,
+            &handle,
+            &filter,
+            sort.as_ref(),
+            &path,
+            overwrite,
+            subscriber_name.as_deref(),
+        )
     })
     .await
 }
@@ -242,14 +254,52 @@ pub fn export(
     sort: Option<&ViewSort>,
     path: &str,
     overwrite: bool,
+    subscriber_name: Option<&str>,
 ) -> AppResult<ExportResult> {
     if path.trim().is_empty() {
         return Err(AppError::ExportPathMissing);
     }
     check_export_target(&state.paths, path, overwrite)?;
+    let target = Path::new(path.trim());
+    let result = match ExportFormat::of(target) {
+        Some(ExportFormat::Xlsx) => {
+            state
+                .reports
+                .export_xlsx(handle, filter, sort, target, subscriber_name)
+        }
+        _ => state.reports.export(handle, filter, sort, target),
+    };
     state
+        .runs
+        .audit()
+        .record(export_entry(state, handle, filter, path.trim(), &result));
+    result
+}
+
+/// The journal's line for an export: the report, the file written, the rows.
+pub fn export_entry(
+    state: &AppState,
+    handle: &str,
+    filter: &Filter,
+    path: &str,
+    result: &AppResult<ExportResult>,
+) -> JournalEntry {
+    let title = state
         .reports
-        .export(handle, filter, sort, Path::new(path.trim()))
+        .get(handle)
+        .map(|r| r.info.title.clone())
+        .unwrap_or_else(|_| handle.to_string());
+    let filtered = if filter.is_empty() { "" } else { " (filtered)" };
+    let answer = match result {
+        Ok(r) => JournalAnswer::done().with_message(format!("{} rows written", r.rows)),
+        Err(e) => e.journal_answer(),
+    };
+    JournalEntry::new(
+        JournalAction::ReportExported,
+        format!("Export {title}{filtered}"),
+        answer,
+    )
+    .with_detail(path.to_string())
 }
 
 /// One record from the publisher and from the linked subscriber environment, field by field.

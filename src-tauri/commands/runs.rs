@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use dx_staging::journal::{JournalAction, JournalAnswer, JournalEntry};
 use dx_staging::workflow::RunKind;
 use dx_staging::FetchOptions;
 use serde::{Deserialize, Serialize};
@@ -158,14 +159,49 @@ pub async fn delete_mismatch_logs(
     profile_id: String,
     subscriber_id: Option<String>,
 ) -> AppResult<DeleteLogsResult> {
-    let client = state.connections.client(&profile_id).await?;
-    let dir = library::archive_dir(state.runs.library(), &profile_id);
-    let path =
-        dx_staging::report::default_report_path(&dir, subscriber_id.as_deref(), chrono::Utc::now());
+    delete_logs(&state, profile_id, subscriber_id).await
+}
+
+/// The logic of [`delete_mismatch_logs`]; the deletion, done or not, goes to the journal.
+pub async fn delete_logs(
+    state: &AppState,
+    profile_id: String,
+    subscriber_id: Option<String>,
+) -> AppResult<DeleteLogsResult> {
+    let profile = state.connections.profile(&profile_id)?;
+    let result = archive_and_delete(state, &profile_id, subscriber_id.as_deref()).await;
+    let asked = match &subscriber_id {
+        Some(s) => format!("Delete the mismatch logs of subscriber {s} (archived first)"),
+        None => "Delete the mismatch logs of every subscriber (archived first)".to_string(),
+    };
+    let answer = match &result {
+        Ok(r) => JournalAnswer::done().with_message(format!(
+            "Deleted; {} rows archived in {}",
+            r.archived_rows, r.archived_path
+        )),
+        Err(e) => e.journal_answer(),
+    };
+    let mut entry =
+        JournalEntry::new(JournalAction::MismatchDataDeleted, asked, answer).with_profile(&profile);
+    if let Some(s) = subscriber_id {
+        entry = entry.with_subscriber(s);
+    }
+    state.runs.audit().record(entry);
+    result
+}
+
+async fn archive_and_delete(
+    state: &AppState,
+    profile_id: &str,
+    subscriber_id: Option<&str>,
+) -> AppResult<DeleteLogsResult> {
+    let client = state.connections.client(profile_id).await?;
+    let dir = library::archive_dir(state.runs.library(), profile_id);
+    let path = dx_staging::report::default_report_path(&dir, subscriber_id, chrono::Utc::now());
     // dx-staging's rule: a complete, checked copy first; a refused deletion says why.
     let info = dx_staging::archive_then_delete_logs(
         &client,
-        subscriber_id.as_deref(),
+        subscriber_id,
         &path,
         &FetchOptions::default(),
         &CancellationToken::new(),

@@ -252,6 +252,30 @@ pub struct RowDetail {
     pub fields: Vec<FieldDto>,
 }
 
+/// What an export writes, told by the file name's extension (any case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum ExportFormat {
+    /// `.csv`: DX's columns, UTF-8 with a BOM, formulas neutralised.
+    Csv,
+    /// `.xlsx`: an Excel workbook with a summary sheet and the rows.
+    Xlsx,
+}
+
+impl ExportFormat {
+    /// The format a file name asks for, if it is one of ours.
+    pub fn of(path: &std::path::Path) -> Option<ExportFormat> {
+        let ext = path.extension()?.to_str()?;
+        if ext.eq_ignore_ascii_case("csv") {
+            Some(ExportFormat::Csv)
+        } else if ext.eq_ignore_ascii_case("xlsx") {
+            Some(ExportFormat::Xlsx)
+        } else {
+            None
+        }
+    }
+}
+
 /// A written export.
 #[derive(Debug, Clone, PartialEq, Serialize, Type)]
 #[serde(rename_all = "camelCase")]

@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use mismatch_report::{
     Column, Direction, Filter, MismatchRow, Query, ReaderOptions, RecordAction, RecordType,
-    ReportError, ReportStore, WriterOptions, CANONICAL_HEADER,
+    ReportError, ReportStore, WriterOptions, XlsxAbout, CANONICAL_HEADER,
 };
 
 use crate::error::{AppError, AppResult};
@@ -322,6 +322,43 @@ impl ReportRegistry {
         let w = r
             .store
             .export(filter, sort, path, options)
+            .map_err(|e| report_error(path, e))?;
+        Ok(ExportResult {
+            path: w.path.display().to_string(),
+            rows: clamp(w.rows),
+            bytes: w.bytes as f64,
+        })
+    }
+
+    /// Writes the rows matching `filter` in the order of `sort` to an Excel workbook at `path`:
+    /// a summary sheet (what the report is about, counts by type × action) and the rows with a
+    /// frozen, filterable header (see [`ReportStore::export_xlsx`]). `subscriber_name` is how
+    /// the window names the report's subscriber (its target host).
+    pub fn export_xlsx(
+        &self,
+        handle: &str,
+        filter: &Filter,
+        sort: Option<&ViewSort>,
+        path: &Path,
+        subscriber_name: Option<&str>,
+    ) -> AppResult<ExportResult> {
+        let r = self.get(handle)?;
+        let sort = sort_of(&r, sort)?;
+        let meta = r.info.meta.as_ref();
+        let subscriber_id = meta
+            .and_then(|m| m.subscriber_id.clone())
+            .or_else(|| (r.info.subscribers.len() == 1).then(|| r.info.subscribers[0].clone()))
+            .unwrap_or_default();
+        let about = XlsxAbout {
+            subscriber_name: subscriber_name.unwrap_or_default().to_string(),
+            subscriber_id,
+            find_time: meta.map(|m| m.fetched_at.clone()).unwrap_or_default(),
+            complete: meta.is_none_or(|m| !m.possibly_inaccurate && m.possibly_partial.is_none()),
+            source_file: r.info.title.clone(),
+        };
+        let w = r
+            .store
+            .export_xlsx(filter, sort, path, &about)
             .map_err(|e| report_error(path, e))?;
         Ok(ExportResult {
             path: w.path.display().to_string(),

@@ -4,6 +4,7 @@
 //! one publisher go one at a time, as DX requires; progress reaches every window as the
 //! `run-progress` event (a [`view::RunView`]); cancel stops watching, never the server's job.
 
+pub mod journal;
 pub mod view;
 
 use std::collections::HashMap;
@@ -12,12 +13,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use dx_staging::journal::JournalEntry;
 use dx_staging::workflow::{
     DriverOptions, Phase, PublisherTurns, RunConfig, RunKind, RunState, Runner, STUCK_LIMIT_SECS,
 };
 use tauri::{AppHandle, Emitter, Manager};
 use tokio_util::sync::CancellationToken;
 
+use crate::audit::AuditTrail;
 use crate::connections::Connections;
 use crate::error::{AppError, AppResult};
 use crate::reports::library;
@@ -67,6 +70,7 @@ pub struct RunManager {
     tokens: Mutex<HashMap<String, CancellationToken>>,
     turns: PublisherTurns,
     options: DriverOptions,
+    audit: Arc<AuditTrail>,
 }
 
 fn file_err(path: &Path, e: impl std::fmt::Display) -> AppError {
@@ -77,9 +81,12 @@ fn file_err(path: &Path, e: impl std::fmt::Display) -> AppError {
 }
 
 impl RunManager {
-    /// Runs saved in `dir`; reports go to the library under `library`.
+    /// Runs saved in `dir`; reports go to the library under `library`; the audit journal is
+    /// beside `dir` (in its parent folder, the app's data folder).
     pub fn new(dir: PathBuf, library: PathBuf) -> Self {
+        let audit = Arc::new(AuditTrail::in_data_dir(dir.parent().unwrap_or(&dir)));
         RunManager {
+            audit,
             dir,
             library,
             live: Mutex::new(HashMap::new()),
@@ -107,6 +114,11 @@ impl RunManager {
     /// The library root.
     pub fn library(&self) -> &Path {
         &self.library
+    }
+
+    /// The audit journal (triggers, deletions, exports, profile changes).
+    pub fn audit(&self) -> &Arc<AuditTrail> {
+        &self.audit
     }
 
     fn state_path(&self, run_id: &str) -> PathBuf {
@@ -284,6 +296,11 @@ pub trait RunHost: Clone + Send + Sync + 'static {
     fn progress(&self, view: &RunView);
     /// A step ended: a desktop notification when the window is not in front.
     fn notify(&self, title: &str, body: &str);
+    /// Something the user asked to hear about (a scheduled check found drift or failed): a
+    /// desktop notification, window in front or not.
+    fn alert(&self, title: &str, body: &str) {
+        self.notify(title, body);
+    }
 }
 
 impl RunHost for AppHandle {
@@ -296,15 +313,19 @@ impl RunHost for AppHandle {
     }
 
     fn notify(&self, title: &str, body: &str) {
-        use tauri_plugin_notification::NotificationExt;
         let focused = self
             .get_webview_window("main")
             .and_then(|w| w.is_focused().ok())
             .unwrap_or(true);
         if !focused {
-            if let Err(e) = self.notification().builder().title(title).body(body).show() {
-                tracing::warn!(error = %e, "notification not shown");
-            }
+            self.alert(title, body);
+        }
+    }
+
+    fn alert(&self, title: &str, body: &str) {
+        use tauri_plugin_notification::NotificationExt;
+        if let Err(e) = self.notification().builder().title(title).body(body).show() {
+            tracing::warn!(error = %e, "notification not shown");
         }
     }
 }
@@ -421,11 +442,26 @@ async fn drive_inner<H: RunHost>(
     let fwd_app = app.clone();
     let fwd_runs = runs.clone();
     let fwd_id = run_id.to_string();
+    let fwd_subscriber = state.subscriber_id.clone();
+    let fwd_profile = publisher_profile.clone();
     let forward = tokio::spawn(async move {
         let mut last_phase: Option<Phase> = None;
         let mut last_emit = Instant::now() - Duration::from_secs(1);
         while let Some(p) = rx.recv().await {
             let moved = last_phase.as_ref() != Some(&p.phase);
+            if let Some(line) = journal::on_step(
+                &fwd_subscriber,
+                last_phase.as_ref(),
+                &p.phase,
+                p.status.as_ref(),
+            ) {
+                fwd_runs.audit.record(
+                    JournalEntry::new(line.action, line.asked, line.answer)
+                        .with_profile(&fwd_profile)
+                        .with_subscriber(fwd_subscriber.clone())
+                        .with_detail(format!("run {fwd_id}")),
+                );
+            }
             fwd_runs.update_live(&fwd_id, |l| {
                 l.message = Some(p.message.clone());
                 l.rows_fetched = p.rows_fetched;
@@ -443,9 +479,24 @@ async fn drive_inner<H: RunHost>(
             last_phase = Some(p.phase);
         }
     });
+    let subscriber = state.subscriber_id.clone();
     let result = runner.run(state).await;
     drop(runner);
     let _ = forward.await;
+    if let Ok(end) = &result {
+        let line = end
+            .outcome
+            .as_ref()
+            .and_then(|o| journal::on_end(end.kind, &subscriber, o, end.triggers_sent));
+        if let Some(line) = line {
+            runs.audit.record(
+                JournalEntry::new(line.action, line.asked, line.answer)
+                    .with_profile(&publisher_profile)
+                    .with_subscriber(subscriber)
+                    .with_detail(format!("run {run_id}")),
+            );
+        }
+    }
     result.map(|_| ()).map_err(AppError::from)
 }
 

@@ -4,6 +4,7 @@
 //! (`--ignored`) inside `dbus-run-session` with gnome-keyring unlocked and Xvfb. The 1,000,000-row
 //! test also prints the viewer's end-to-end timings (a measurement, not a timed assertion).
 
+mod fleet;
 #[allow(dead_code)]
 #[path = "../real_window/harness.rs"]
 mod harness;

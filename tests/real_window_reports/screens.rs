@@ -15,7 +15,7 @@ const SIZES: [(u32, u32); 3] = [(1024, 768), (1280, 800), (1920, 1080)];
 
 /// Resizes the window so that its inner size is `w` × `h` (WebDriver sets the outer size; any
 /// frame is added), and checks that it is.
-async fn resize(c: &Client, w: u32, h: u32) {
+pub(super) async fn resize(c: &Client, w: u32, h: u32) {
     let inner = || async {
         let v: Vec<i64> = eval(c, "return [window.innerWidth, window.innerHeight]", vec![]).await;
         (v[0], v[1])
@@ -77,7 +77,7 @@ async fn overflowing(c: &Client) -> Vec<String> {
 }
 
 /// axe-core's source, installed by `npm ci` in `ui/` (a pinned devDependency).
-fn axe_source() -> String {
+pub(super) fn axe_source() -> String {
     let path = root().join("ui/node_modules/axe-core/axe.min.js");
     std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{} ({e}): run `npm ci` in ui/", path.display()))
@@ -158,7 +158,7 @@ async fn dark(c: &Client, on: bool) {
 }
 
 /// The findings of one screen at every size, in both colour schemes.
-async fn check_screen(c: &Client, axe: &str, name: &str, problems: &mut Vec<String>) {
+pub(super) async fn check_screen(c: &Client, axe: &str, name: &str, problems: &mut Vec<String>) {
     for (w, h) in SIZES {
         resize(c, w, h).await;
         let file = name
@@ -185,7 +185,7 @@ async fn check_screen(c: &Client, axe: &str, name: &str, problems: &mut Vec<Stri
 
 /// Saves a screenshot per size into `docs/screenshots/NAME-WxH.png`, then returns to the
 /// smallest size.
-async fn screenshots_at_sizes(c: &Client, name: &str) {
+pub(super) async fn screenshots_at_sizes(c: &Client, name: &str) {
     for (w, h) in SIZES {
         resize(c, w, h).await;
         screenshot(c, &format!("{name}-{w}x{h}")).await;

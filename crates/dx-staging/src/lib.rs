@@ -16,21 +16,30 @@
 pub mod client;
 pub mod coverage;
 pub mod error;
+pub mod fleet;
 pub mod fsname;
+pub mod journal;
 pub mod keep_then_delete;
 pub mod model;
 pub mod profile;
 pub mod record_compare;
 pub mod report;
+pub mod schedule;
 pub mod secret;
 pub mod workflow;
 
 pub use client::{Client, ClientBuilder, RetryPolicy, TriggerKind, TriggerOutcome};
 pub use error::{Error, ErrorCode, Result, Rule};
+pub use fleet::{assess, Assessment, FleetState, SubscriberFacts};
+pub use journal::{
+    read_journal, AnswerOutcome, Journal, JournalAction, JournalAnswer, JournalEntry,
+    JournalFilter, JournalRead,
+};
 pub use keep_then_delete::archive_then_delete_logs;
 pub use model::{Operation, OperationStatus, ResyncStatus, Subscriber};
 pub use profile::{Profile, Timeouts, TlsMode};
 pub use report::{fetch_report, FetchOptions, ReportMeta, ReportRequest};
+pub use schedule::{Due, Schedule, ScheduleError};
 pub use secret::Secret;
 pub use workflow::{Outcome, Phase, Progress, RunConfig, RunKind, RunState, Runner, Warning};
 

@@ -100,6 +100,10 @@ pub struct ReportMeta {
     /// environments; see [`crate::coverage`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub possibly_partial: Option<String>,
+    /// The report's counts by type × action, taken while it was written (`None` for reports
+    /// written before this was recorded; [`summary_of`] counts those once and keeps the result).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<Summary>,
 }
 
 /// Records in a report's sidecar when the find that wrote its logs was started, so that logs
@@ -406,6 +410,7 @@ pub async fn fetch_report(
         complete: Some(true),
         find_started_at: None,
         possibly_partial: None,
+        summary: Some(counts.clone()),
     };
     let json = serde_json::to_vec_pretty(&meta).map_err(|e| Error::file(path, e))?;
     write_atomic(&meta_path(path), &json)?;
@@ -418,6 +423,29 @@ pub async fn fetch_report(
         possibly_partial: None,
         summary: Some(counts),
     })
+}
+
+/// A report's counts by type × action: from its sidecar when recorded there, otherwise counted
+/// by reading the file once (rows the reader cannot use are left out, as in the viewer) and
+/// kept in the sidecar when the report has one, so the next call reads them.
+pub fn summary_of(report: &Path) -> Result<Summary> {
+    if let Some(summary) = read_meta(report).and_then(|m| m.summary) {
+        return Ok(summary);
+    }
+    let reader =
+        mismatch_report::ReportReader::open(report, mismatch_report::ReaderOptions::default())
+            .map_err(|e| Error::file(report, e))?;
+    let mut counts = SummaryCounter::default();
+    for row in reader {
+        let row = row.map_err(|e| Error::file(report, e))?;
+        counts.add(&row.record_type, &row.record_action);
+    }
+    let summary = counts.finish();
+    let kept = summary.clone();
+    if let Err(e) = update_meta(report, |m| m.summary = Some(kept)) {
+        tracing::warn!(error = %e, "the report's counts were not kept in its sidecar");
+    }
+    Ok(summary)
 }
 
 /// Reads a report's sidecar, if there is one.
@@ -461,5 +489,59 @@ mod tests {
             meta_path(Path::new("/r/a.csv")),
             PathBuf::from("/r/a.csv.meta.json")
         );
+    }
+
+    fn write_report(path: &Path, rows: &[(RecordType, RecordAction)]) {
+        let mut w = ReportWriter::create(path, WriterOptions::default()).unwrap();
+        for (i, (t, a)) in rows.iter().enumerate() {
+            w.write_row(&MismatchRow {
+                subscriber_id: "sub-1".into(),
+                record_type: t.clone(),
+                record_action: a.clone(),
+                record_id: format!("r{i}"),
+                ..Default::default()
+            })
+            .unwrap();
+        }
+        w.finish().unwrap();
+    }
+
+    #[test]
+    fn a_reports_counts_come_from_its_sidecar_or_are_counted_once_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.csv");
+        let rows = [
+            (RecordType::MediaItem, RecordAction::Create),
+            (RecordType::MediaItem, RecordAction::Create),
+            (RecordType::Rendition, RecordAction::Delete),
+        ];
+        write_report(&path, &rows);
+        // No sidecar: counted, nothing written beside the report.
+        let s = summary_of(&path).unwrap();
+        assert_eq!(s.total, 3);
+        assert_eq!(s.count(&RecordType::MediaItem, &RecordAction::Create), 2);
+        assert!(!meta_path(&path).exists());
+        // A sidecar written before counts were recorded: counted once, then kept in it.
+        let meta = ReportMeta {
+            source: "https://dx.example.com/dx/api/dam/v1".into(),
+            request: ReportRequest::default(),
+            fetched_at: Utc::now(),
+            rows: 3,
+            possibly_inaccurate: false,
+            status_at_fetch: None,
+            complete: Some(true),
+            find_started_at: None,
+            possibly_partial: None,
+            summary: None,
+        };
+        std::fs::write(meta_path(&path), serde_json::to_vec(&meta).unwrap()).unwrap();
+        assert_eq!(summary_of(&path).unwrap(), s);
+        assert_eq!(read_meta(&path).unwrap().summary.as_ref(), Some(&s));
+        // From then on the sidecar answers, even if the file changes.
+        write_report(&path, &rows[..1]);
+        assert_eq!(summary_of(&path).unwrap().total, 3);
+        // A missing report is an error naming it.
+        let err = summary_of(&dir.path().join("gone.csv")).unwrap_err();
+        assert!(err.to_string().contains("gone.csv"), "{err}");
     }
 }

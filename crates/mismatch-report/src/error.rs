@@ -121,6 +121,15 @@ pub enum ReportError {
         /// The column asked for.
         column: String,
     },
+    /// Writing an Excel workbook failed for a reason other than the file system's (which is
+    /// [`ReportError::Io`]): the spreadsheet writer refused the content or stopped.
+    #[error("writing the workbook {path}: {reason}")]
+    Xlsx {
+        /// The workbook being written.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
     /// A query named a row that does not exist.
     #[error("row {index} does not exist (the report has {rows} rows)")]
     NoSuchRow {

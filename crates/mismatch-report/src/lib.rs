@@ -26,5 +26,5 @@ pub use reader::{OnMalformed, ReaderOptions, ReportReader, Skipped};
 pub mod store;
 pub use store::{
     ColumnWindow, Direction, Filter, LoadProgress, Query, QueryResult, ReportDiff, ReportStore,
-    Summary, SummaryCell, SummaryCounter, WarmUp, WindowRow,
+    Summary, SummaryCell, SummaryCounter, WarmUp, WindowRow, XlsxAbout, XlsxSummary,
 };

@@ -307,7 +307,7 @@ impl ReportWriter {
 const MAX_TEMP_STEM_BYTES: usize = 200;
 
 /// The target's name shortened (on a character boundary) for the temporary file's name.
-fn temp_stem(file_name: &str) -> &str {
+pub(crate) fn temp_stem(file_name: &str) -> &str {
     let mut end = file_name.len().min(MAX_TEMP_STEM_BYTES);
     while !file_name.is_char_boundary(end) {
         end -= 1;
@@ -318,7 +318,7 @@ fn temp_stem(file_name: &str) -> &str {
 /// What the rename onto the target was, for the error message. On Windows replacing a file
 /// fails with "access denied" (5) or a sharing violation (32, 33) while another program, such as
 /// a spreadsheet, has it open; the message says so.
-fn persist_action(e: &io::Error, windows: bool) -> &'static str {
+pub(crate) fn persist_action(e: &io::Error, windows: bool) -> &'static str {
     let in_use = windows
         && (e.kind() == io::ErrorKind::PermissionDenied
             || matches!(e.raw_os_error(), Some(5 | 32 | 33)));

@@ -6,7 +6,7 @@ import { api, asAppError, type AppError, type AppInfo, type Environment, type Ke
 export type OperationsQuery = { environment: Environment; statuses: OperationStatus[]; prefix: string };
 
 /** The sidebar's screens, and the Getting started guide (opened from Welcome, Profiles or the `?` list). */
-export type Screen = "subscribers" | "runs" | "reports" | "operations" | "profiles" | "guide";
+export type Screen = "subscribers" | "runs" | "reports" | "operations" | "profiles" | "fleet" | "journal" | "guide";
 
 export const ui = $state({
   loading: true,

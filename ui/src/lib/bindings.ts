@@ -116,11 +116,12 @@ export const commands = {
 	 */
 	pickExportPath: (suggested: string) => __TAURI_INVOKE<string | null>("pick_export_path", { suggested }),
 	/**
-	 *  Writes the rows matching `filter` (every row for an empty filter) to `path`: a `.csv` file in
-	 *  the export folder or chosen in the save dialog. An existing file is replaced only with
-	 *  `overwrite` (the window asks the user first); otherwise the error is `export_exists`.
+	 *  Writes the rows matching `filter` (every row for an empty filter) to `path`: a `.csv` file or
+	 *  an Excel workbook (`.xlsx`, with a summary sheet naming `subscriber_name`) in the export
+	 *  folder or chosen in the save dialog. An existing file is replaced only with `overwrite` (the
+	 *  window asks the user first); otherwise the error is `export_exists`.
 	 */
-	exportReport: (handle: string, filter: Filter, sort: ViewSort | null, path: string, overwrite: boolean) => __TAURI_INVOKE<ExportResult>("export_report", { handle, filter, sort, path, overwrite }),
+	exportReport: (handle: string, filter: Filter, sort: ViewSort | null, path: string, overwrite: boolean, subscriberName: string | null) => __TAURI_INVOKE<ExportResult>("export_report", { handle, filter, sort, path, overwrite, subscriberName }),
 	/**  One record from the publisher and from the linked subscriber environment, field by field. */
 	compareRecord: (profileId: string, recordType: RecordType, recordId: string) => __TAURI_INVOKE<RecordComparison>("compare_record", { profileId, recordType, recordId }),
 	/**  The reports of a profile, newest first. */
@@ -137,9 +138,54 @@ export const commands = {
 	compareReports: (pathA: string, pathB: string) => __TAURI_INVOKE<ComparisonDto>("compare_reports", { pathA, pathB }),
 	/**  Opens the library folder of a profile in the system's file manager. */
 	openLibraryFolder: (profileId: string) => __TAURI_INVOKE<null>("open_library_folder", { profileId }),
+	/**
+	 *  The journal's entries matching `filter`, newest first, at most `limit` (capped at
+	 *  [`JOURNAL_PAGE_MAX`]), with the lines that could not be read.
+	 */
+	listJournal: (filter: JournalFilter, limit: number) => __TAURI_INVOKE<JournalPage>("list_journal", { filter, limit }),
+	/**  Where a journal export goes by default: `<export folder>/dam-staging-journal-<date>.csv`. */
+	defaultJournalExportPath: () => __TAURI_INVOKE<string>("default_journal_export_path"),
+	/**
+	 *  Writes the entries matching `filter` (newest first) as CSV to `path`, a `.csv` file in the
+	 *  export folder or chosen in the save dialog; an existing file is replaced only with
+	 *  `overwrite`.
+	 */
+	exportJournal: (filter: JournalFilter, path: string, overwrite: boolean) => __TAURI_INVOKE<ExportResult>("export_journal", { filter, path, overwrite }),
+	/**  The fleet overview; a find older than `stale_after_days` makes a subscriber stale. */
+	fleetOverview: (staleAfterDays: number) => __TAURI_INVOKE<FleetOverview>("fleet_overview", { staleAfterDays }),
+	/**
+	 *  The drift of one subscriber over time: its reports in the library, oldest first, with
+	 *  counts by action and by type.
+	 */
+	subscriberDrift: (profileId: string, subscriberId: string) => __TAURI_INVOKE<DriftPoint[]>("subscriber_drift", { profileId, subscriberId }),
+	/**
+	 *  Queues finds on the subscribers of `batches`: one publisher after the other, one subscriber
+	 *  at a time, as DX requires. Each run appears in Runs when it starts. These finds keep the
+	 *  server's existing mismatch logs (nothing is deleted). Returns how many finds were queued.
+	 */
+	queueFinds: (batches: FindBatch[]) => __TAURI_INVOKE<number>("queue_finds", { batches }),
+	/**  Every publisher's schedule, with its next check. */
+	listSchedules: () => __TAURI_INVOKE<ScheduleView[]>("list_schedules"),
+	/**
+	 *  Sets (or, with `None`, removes) the schedule of the publisher `profile_id`: finds on all
+	 *  its subscribers while the app runs (never a resync, never a deletion). The change goes to
+	 *  the journal.
+	 */
+	setSchedule: (profileId: string, schedule: Schedule | null) => __TAURI_INVOKE<ScheduleView[]>("set_schedule", { profileId, schedule }),
 };
 
 /* Types */
+/**  How an ask ended. */
+export type AnswerOutcome = 
+/**  DX accepted the request (a trigger it will carry out). */
+"accepted" | 
+/**  DX or a rule of this app said no (a pre-flight, 400, 403, 409): nothing was done. */
+"refused" | 
+/**  It failed: DX could not be reached or answered an error, or a local step failed. */
+"failed" | 
+/**  It was done (a local change, an export, a deletion that went through). */
+"done";
+
 /**  The machine code of an error of the app itself (snake_case on the wire). */
 export type AppCode = 
 /**  [`AppError::KeyringUnavailable`]. */
@@ -186,10 +232,12 @@ export type AppCode =
 "cancelled" | 
 /**  [`AppError::PathNotAllowed`]. */
 "path_not_allowed" | 
-/**  [`AppError::ExportNotCsv`]. */
-"export_not_csv" | 
+/**  [`AppError::ExportUnknownFormat`]. */
+"export_unknown_format" | 
 /**  [`AppError::ExportExists`]. */
-"export_exists";
+"export_exists" | 
+/**  [`AppError::InvalidSchedule`]. */
+"invalid_schedule";
 
 /**  The machine code the UI receives: the app's own, or `dx-staging`'s for errors talking to DX. */
 export type AppErrorCode = 
@@ -208,6 +256,19 @@ export type AppInfo = {
 	selectedProfileId: string | null,
 	/**  Where logs are written. */
 	logDir: string,
+};
+
+/**  The state of one subscriber, in words ([`assess`]). */
+export type Assessment = {
+	/**  The state. */
+	state: FleetState,
+	/**  Why, in the user's words ("12 mismatches found 3 days ago: 8 UPDATE, 4 CREATE"). */
+	reason: string,
+	/**
+	 *  Since when: for [`FleetState::Drifted`] the facts' `drift_since` (the last find's time
+	 *  when that is unknown); otherwise the last find's time; `None` without a find.
+	 */
+	since: string | null,
 };
 
 /**  A column of a report. */
@@ -297,6 +358,24 @@ export type DiffCounts = {
 	onlyAfter: number,
 	/**  Rows in both (still mismatched). */
 	inBoth: number,
+};
+
+/**  One report of a subscriber in the library: a point of its drift over time. */
+export type DriftPoint = {
+	/**  The report file. */
+	path: string,
+	/**  Its name. */
+	fileName: string,
+	/**  When it was fetched (ISO). */
+	at: string,
+	/**  Mismatches in it. */
+	total: number,
+	/**  Mismatches per record action (DX's order). */
+	byAction: ([string, number])[],
+	/**  Mismatches per record type (DX's order). */
+	byType: ([string, number])[],
+	/**  The report explains both environments and was fetched after the find completed. */
+	complete: boolean,
 };
 
 /**  Which environment's operations to list. */
@@ -426,6 +505,84 @@ export type Filter = {
 	text?: string,
 };
 
+/**  Finds to run on some subscribers of one publisher connection. */
+export type FindBatch = {
+	/**  The publisher's profile. */
+	profileId: string,
+	/**  Its subscribers, in the order to check them. */
+	subscriberIds: string[],
+};
+
+/**
+ *  What the last find of a subscriber found. A verify's find counts as a find here: the caller
+ *  passes the latest find, whether a find run or a verify made it.
+ */
+export type FindFacts = {
+	/**  When the find ran (its report was fetched). */
+	at: string,
+	/**  Mismatches in its report. */
+	mismatches: number,
+	/**  Mismatches per action (`CREATE`, `UPDATE`, `DELETE`, …), in the order to show them. */
+	byAction: ([string, number])[],
+	/**
+	 *  False when the report was fetched before DX said the find completed, or is otherwise
+	 *  possibly partial.
+	 */
+	complete: boolean,
+	/**  The find failed (or was stuck): it says nothing about the subscriber. */
+	failed: boolean,
+};
+
+/**  The fleet overview. */
+export type FleetOverview = {
+	/**
+	 *  Every publisher connection (profiles linked as another's subscriber environment are not
+	 *  publishers and are left out).
+	 */
+	publishers: FleetPublisher[],
+	/**  A find older than this many days makes a subscriber stale. */
+	staleAfterDays: number,
+	/**  When the overview was made (ISO). */
+	at: string,
+};
+
+/**  One publisher connection and its subscribers. */
+export type FleetPublisher = {
+	/**  The connection profile. */
+	profileId: string,
+	/**  Its display name. */
+	profileName: string,
+	/**  The DX host. */
+	hostname: string,
+	/**  Why the subscriber list could not be read (the rows then come from the app's history). */
+	problem: ErrorPayload | null,
+	/**  Its subscribers. */
+	subscribers: FleetSubscriber[],
+};
+
+/**  A subscriber's state in the fleet overview. */
+export type FleetState = 
+/**  The last find, recent and complete, found no mismatch. */
+"inSync" | 
+/**  The last find, recent, found mismatches (at least that many if it may be partial). */
+"drifted" | 
+/**  No find yet, or the last one failed or may be partial without showing a mismatch. */
+"unknown" | 
+/**  The last find is older than the stale limit. */
+"stale";
+
+/**  One subscriber in the fleet overview. */
+export type FleetSubscriber = {
+	/**  The subscriber's registration id. */
+	subscriberId: string,
+	/**  Its target host, when the publisher said. */
+	host: string | null,
+	/**  What the app knows of it. */
+	facts: SubscriberFacts,
+	/**  Its state in words. */
+	assessment: Assessment,
+};
+
 /**
  *  A window of rows and the number of matches, column by column: no object per row, so a
  *  window crosses to the grid as a few arrays of strings.
@@ -454,6 +611,102 @@ export type ImportedSettings = {
 	passwordToken: string | null,
 	/**  Every problem of the imported settings. */
 	problems: FieldProblem[],
+};
+
+/**  What was done or asked. */
+export type JournalAction = 
+/**  A find of staging mismatches was triggered on a subscriber. */
+"find_triggered" | 
+/**  A resync was triggered on a subscriber. */
+"resync_triggered" | 
+/**  Mismatch data (the server's mismatch logs) was deleted. */
+"mismatch_data_deleted" | 
+/**  A mismatch report was exported to a file. */
+"report_exported" | 
+/**  A connection profile was created. */
+"profile_created" | 
+/**  A connection profile was changed. */
+"profile_changed" | 
+/**  A connection profile was deleted. */
+"profile_deleted" | 
+/**  A scheduled check ran. */
+"schedule_run";
+
+/**  What came back. */
+export type JournalAnswer = {
+	/**  How it ended. */
+	outcome: AnswerOutcome,
+	/**  The HTTP status, when DX answered. */
+	status: number | null,
+	/**  DX's message or the error text (secrets redacted, see [`redact_secrets`]). */
+	message: string | null,
+};
+
+/**
+ *  One journal line.
+ * 
+ *  Built with [`JournalEntry::new`] and the `with_*` methods; none of them takes a password or
+ *  a token, and the free texts are redacted (see [`redact_secrets`]).
+ */
+export type JournalEntry = {
+	/**  When it happened (UTC; ISO-8601 on the wire). */
+	at: string,
+	/**  What was done. */
+	action: JournalAction,
+	/**  The connection profile's display name. */
+	connection: string | null,
+	/**  The connection profile's id. */
+	connectionId: string | null,
+	/**  The DX host name. */
+	host: string | null,
+	/**  The subscriber registration id concerned. */
+	subscriberId: string | null,
+	/**  The user name on the DX side. */
+	dxUser: string | null,
+	/**  What was asked, in words ("Find mismatches on subscriber X"). */
+	asked: string,
+	/**  What came back. */
+	answer: JournalAnswer,
+	/**  More, in words (a report's path, the fields of a profile that changed, ...). */
+	detail: string | null,
+};
+
+/**  A filter over journal entries; every field left empty lets everything through. */
+export type JournalFilter = {
+	/**
+	 *  Text to find, in any case, in the connection's name, the subscriber id, the DX user, what
+	 *  was asked or the answer's message. Blank = no text filter.
+	 */
+	text?: string | null,
+	/**  The actions to show; empty = all. */
+	actions?: JournalAction[],
+	/**  Only this connection profile (by id). */
+	connectionId?: string | null,
+	/**  Only entries at or after this time. */
+	since?: string | null,
+	/**  Only entries at or before this time. */
+	until?: string | null,
+	/**  Only entries that ended this way. */
+	outcome?: AnswerOutcome | null,
+};
+
+/**
+ *  What the Journal screen shows: the entries that match, newest first, and what could not be
+ *  read (never silently lost).
+ */
+export type JournalPage = {
+	/**  Matching entries, newest first (at most the `limit` asked). */
+	entries: JournalEntry[],
+	/**  Entries that match, before the limit. */
+	matched: number,
+	/**  Entries in the journal. */
+	total: number,
+	/**  Lines that are not entries (damaged), with their line numbers. */
+	skipped: SkippedLine[],
+	/**  The last line was cut short (the app stopped while writing it) and was left out. */
+	tornTail: boolean,
+	/**  The journal file. */
+	path: string,
 };
 
 /**  The keyring's state as the UI shows it. */
@@ -762,6 +1015,14 @@ export type Rule =
 /**  The archive made before deleting mismatch logs was not complete, so nothing was deleted. */
 "archive_incomplete";
 
+/**  When a resync or a verify last ran and whether it succeeded. */
+export type RunFacts = {
+	/**  When the run ended. */
+	at: string,
+	/**  It ended well. */
+	succeeded: boolean,
+};
+
 /**  What a run does. */
 export type RunKind = 
 /**  Pre-flight, find staging mismatch, watch, (optionally) fetch the report. */
@@ -849,6 +1110,50 @@ export type RunView = {
 };
 
 /**
+ *  When a publisher's checks (finds) run.
+ * 
+ *  Slots are wall-clock times in the UTC offset passed with the time (see the module doc).
+ */
+export type Schedule = 
+/**  Once a day at this local time. */
+{ kind: "daily"; 
+/**  Hour, 0–23. */
+hour: number; 
+/**  Minute, 0–59. */
+minute: number } | 
+/**
+ *  Every so many minutes (1 to [`MAX_EVERY_MINUTES`]). Slots are the multiples of the
+ *  period counted from local midnight of 1970-01-01, so a period that divides a day lands
+ *  on round local times: every 15 minutes is :00, :15, :30 and :45; every 60 minutes is on
+ *  the hour.
+ */
+{ kind: "every"; 
+/**  The period in minutes. */
+minutes: number };
+
+/**  A publisher's schedule as the window shows it. */
+export type ScheduleView = {
+	/**  The publisher's profile. */
+	profileId: string,
+	/**  The schedule. */
+	schedule: Schedule,
+	/**  It in words ("Daily at 02:00"). */
+	description: string,
+	/**  When the last scheduled check started (ISO), if one did. */
+	lastRun: string | null,
+	/**  When the next check is due (ISO); `None` when one is due now. */
+	nextRun: string | null,
+};
+
+/**  A line of the journal that could not be read as an entry. */
+export type SkippedLine = {
+	/**  Its line number in the file, from 1. */
+	line: number,
+	/**  Why it was skipped. */
+	reason: string,
+};
+
+/**
  *  What to start: a run of `kind` on each of `subscriber_ids` of the
  *  publisher `profile_id`. `journey_id` ties a resync or verify to the wizard of its find;
  *  `previous_report` is what a verify compares with (default: the newest report in the library).
@@ -917,6 +1222,21 @@ export type SubscriberDto = {
 	created: string | null,
 	/**  Updated (ISO time). */
 	updated: string | null,
+};
+
+/**  Everything [`assess`] looks at for one subscriber. */
+export type SubscriberFacts = {
+	/**  The latest find (including a verify's find). */
+	lastFind: FindFacts | null,
+	/**  The latest resync. */
+	lastResync: RunFacts | null,
+	/**  The latest verify. */
+	lastVerify: RunFacts | null,
+	/**
+	 *  The time of the earliest find of the current unbroken series of finds with mismatches
+	 *  (the caller computes it from the report history); `since` of a drifted assessment.
+	 */
+	driftSince: string | null,
 };
 
 /**  The count of one type × action pair. */

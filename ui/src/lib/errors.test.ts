@@ -22,7 +22,7 @@ describe("errors", () => {
   });
   it("says what to do about a refused file", () => {
     expect(nextStep("path_not_allowed")).toMatch(/Open CSV/);
-    expect(nextStep("export_not_csv")).toMatch(/\.csv/);
+    expect(nextStep("export_unknown_format")).toMatch(/\.xlsx/);
     expect(nextStep("export_exists")).toMatch(/replace/);
   });
   it("keeps where in a report file an error is, and says it", () => {

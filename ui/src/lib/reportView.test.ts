@@ -178,4 +178,24 @@ describe("virtual grid", () => {
     expect(pages.has(1)).toBe(true);
     expect(pages.has(59)).toBe(false);
   });
+
+  it("makes a page's rows once, so a page arriving leaves the other rows as they were", () => {
+    const page = (p: number): Page => {
+      const ids = Array.from({ length: PAGE }, (_, k) => p * PAGE + k);
+      return { indexes: ids, columns: [ids.map(String)] };
+    };
+    const pages = new Map<number, Page>([[0, page(0)]]);
+    const before = rowsFrom(pages, PAGE - 5, 10, 1000);
+    expect(before.slice(5)).toEqual([null, null, null, null, null]);
+    pages.set(1, page(1));
+    const after = rowsFrom(pages, PAGE - 5, 10, 1000);
+    // The rows of page 0 are the very same objects; page 1's rows are new.
+    for (let k = 0; k < 5; k++) expect(after[k]).toBe(before[k]);
+    expect(after[5]).toEqual({ index: PAGE, cells: [String(PAGE)] });
+    expect(rowsFrom(pages, PAGE, 1, 1000)[0]).toBe(after[5]);
+    // A page fetched again (another filter) is another object: its rows are made anew.
+    pages.set(0, page(0));
+    expect(rowsFrom(pages, PAGE - 5, 1, 1000)[0]).not.toBe(before[0]);
+    expect(rowsFrom(pages, PAGE - 5, 1, 1000)[0]).toEqual(before[0]);
+  });
 });

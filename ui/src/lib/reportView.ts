@@ -214,11 +214,22 @@ export interface GridRow {
 /** Rows as a window brings them from Rust: column by column (`GridWindow`). */
 export type Page = Pick<GridWindow, "indexes" | "columns">;
 
-/** Row `k` of a page, or `null` past its end. */
+/**
+ * The rows already made of each page, kept with the page: a row is made once, so a page that
+ * arrives redraws only its own rows (the grid's keyed rows see the same objects for the others).
+ */
+const madeRows = new WeakMap<Page, (GridRow | undefined)[]>();
+
+/** Row `k` of a page, or `null` past its end; the same object on every call for one page. */
 export function rowOf(page: Page, k: number): GridRow | null {
   const index = page.indexes[k];
   if (index === undefined) return null;
-  return { index, cells: page.columns.map((c) => c[k] ?? "") };
+  let made = madeRows.get(page);
+  if (!made) {
+    made = [];
+    madeRows.set(page, made);
+  }
+  return (made[k] ??= { index, cells: page.columns.map((c) => c[k] ?? "") });
 }
 
 /** Every row of a page. */

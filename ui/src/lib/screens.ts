@@ -13,6 +13,8 @@ export const screenLoaders: Record<Screen, Loader> = {
   reports: () => import("../screens/Reports.svelte"),
   operations: () => import("../screens/Operations.svelte"),
   profiles: () => import("../screens/Profiles.svelte"),
+  fleet: () => import("../screens/Fleet.svelte"),
+  journal: () => import("../screens/Journal.svelte"),
   guide: () => import("../screens/Guide.svelte"),
 };
 

@@ -15,6 +15,7 @@ mod parse;
 mod query;
 mod sort;
 mod summary;
+mod xlsx;
 
 use std::io::Read;
 use std::path::Path;
@@ -34,6 +35,7 @@ pub use load::LoadProgress;
 pub use query::{ColumnWindow, Direction, Filter, Query, QueryResult, WindowRow};
 pub use sort::WarmUp;
 pub use summary::{Summary, SummaryCell, SummaryCounter};
+pub use xlsx::{XlsxAbout, XlsxSummary};
 
 /// A mismatch report loaded into memory for fast filtering, sorting and counting.
 pub struct ReportStore {

@@ -1,0 +1,493 @@
+//! The state of one subscriber in words, for a fleet overview: in sync, drifted, unknown or
+//! stale, with the reason and since when ([`assess`]), and the queue of finds for "check
+//! stale" ([`stale_candidates`]).
+//!
+//! Pure: no I/O and no clock (`now` is a parameter). The caller gathers the facts from its
+//! saved runs and reports.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// What the last find of a subscriber found. A verify's find counts as a find here: the caller
+/// passes the latest find, whether a find run or a verify made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FindFacts {
+    /// When the find ran (its report was fetched).
+    #[specta(type = String)]
+    pub at: DateTime<Utc>,
+    /// Mismatches in its report.
+    #[specta(type = u32)]
+    pub mismatches: u64,
+    /// Mismatches per action (`CREATE`, `UPDATE`, `DELETE`, …), in the order to show them.
+    #[specta(type = Vec<(String, u32)>)]
+    pub by_action: Vec<(String, u64)>,
+    /// False when the report was fetched before DX said the find completed, or is otherwise
+    /// possibly partial.
+    pub complete: bool,
+    /// The find failed (or was stuck): it says nothing about the subscriber.
+    pub failed: bool,
+}
+
+/// When a resync or a verify last ran and whether it succeeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RunFacts {
+    /// When the run ended.
+    #[specta(type = String)]
+    pub at: DateTime<Utc>,
+    /// It ended well.
+    pub succeeded: bool,
+}
+
+/// Everything [`assess`] looks at for one subscriber.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriberFacts {
+    /// The latest find (including a verify's find).
+    pub last_find: Option<FindFacts>,
+    /// The latest resync.
+    pub last_resync: Option<RunFacts>,
+    /// The latest verify.
+    pub last_verify: Option<RunFacts>,
+    /// The time of the earliest find of the current unbroken series of finds with mismatches
+    /// (the caller computes it from the report history); `since` of a drifted assessment.
+    #[specta(type = Option<String>)]
+    pub drift_since: Option<DateTime<Utc>>,
+}
+
+/// A subscriber's state in the fleet overview.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum FleetState {
+    /// The last find, recent and complete, found no mismatch.
+    InSync,
+    /// The last find, recent, found mismatches (at least that many if it may be partial).
+    Drifted,
+    /// No find yet, or the last one failed or may be partial without showing a mismatch.
+    Unknown,
+    /// The last find is older than the stale limit.
+    Stale,
+}
+
+impl FleetState {
+    /// A short label: "In sync", "Drifted", "Unknown", "Stale".
+    pub fn label(&self) -> &'static str {
+        match self {
+            FleetState::InSync => "In sync",
+            FleetState::Drifted => "Drifted",
+            FleetState::Unknown => "Unknown",
+            FleetState::Stale => "Stale",
+        }
+    }
+}
+
+/// The state of one subscriber, in words ([`assess`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Assessment {
+    /// The state.
+    pub state: FleetState,
+    /// Why, in the user's words ("12 mismatches found 3 days ago: 8 UPDATE, 4 CREATE").
+    pub reason: String,
+    /// Since when: for [`FleetState::Drifted`] the facts' `drift_since` (the last find's time
+    /// when that is unknown); otherwise the last find's time; `None` without a find.
+    #[specta(type = Option<String>)]
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// The state of one subscriber at `now`, with the reason in words.
+///
+/// The rules, in order (the first that applies decides):
+///
+/// 1. No find → [`FleetState::Unknown`], "No find yet".
+/// 2. The last find failed → Unknown, "Last find failed 2 hours ago".
+/// 3. The last find is older than `stale_after` (strictly) → [`FleetState::Stale`], whatever it
+///    found: "Last find 9 days ago, older than 7 days".
+/// 4. The last find may be partial (`complete` false) and found no mismatch → Unknown, "Last find
+///    2 hours ago may be partial (fetched before the find completed)".
+/// 5. It found no mismatch → [`FleetState::InSync`], "No mismatches found 3 days ago".
+/// 6. It found mismatches → [`FleetState::Drifted`], "12 mismatches found 3 days ago: 8 UPDATE,
+///    4 CREATE" ("At least 12 mismatches …, may be partial" when not complete). When a resync
+///    ended after that find, the state stays Drifted (only a find can show it in sync) and the
+///    reason adds what happened since: "; resynced since, verify to confirm", or "; resynced
+///    since, the verify after it failed" when a verify after the resync failed, or "; a resync
+///    since failed". A verify that ran after the resync passes its find as the last find, so
+///    with 0 mismatches it is rule 5 (in sync).
+pub fn assess(facts: &SubscriberFacts, now: DateTime<Utc>, stale_after: Duration) -> Assessment {
+    let Some(find) = &facts.last_find else {
+        return Assessment {
+            state: FleetState::Unknown,
+            reason: "No find yet".to_string(),
+            since: None,
+        };
+    };
+    let when = ago(find.at, now);
+    let found = |state: FleetState, reason: String| Assessment {
+        state,
+        reason,
+        since: Some(find.at),
+    };
+    if find.failed {
+        return found(FleetState::Unknown, format!("Last find failed {when}"));
+    }
+    if now - find.at > stale_after {
+        return found(
+            FleetState::Stale,
+            format!("Last find {when}, older than {}", span(stale_after)),
+        );
+    }
+    if find.mismatches == 0 {
+        return if find.complete {
+            found(FleetState::InSync, format!("No mismatches found {when}"))
+        } else {
+            found(
+                FleetState::Unknown,
+                format!("Last find {when} may be partial (fetched before the find completed)"),
+            )
+        };
+    }
+    let mut reason = format!(
+        "{}{} found {when}",
+        if find.complete { "" } else { "At least " },
+        count(find.mismatches, "mismatch", "mismatches"),
+    );
+    let actions: Vec<String> = find
+        .by_action
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(action, n)| format!("{n} {action}"))
+        .collect();
+    if !actions.is_empty() {
+        reason.push_str(": ");
+        reason.push_str(&actions.join(", "));
+    }
+    if !find.complete {
+        reason.push_str(" (may be partial)");
+    }
+    if let Some(resync) = facts.last_resync.filter(|r| r.at > find.at) {
+        let failed_verify = facts
+            .last_verify
+            .is_some_and(|v| v.at > resync.at && !v.succeeded);
+        reason.push_str(match (resync.succeeded, failed_verify) {
+            (false, _) => "; a resync since failed",
+            (true, true) => "; resynced since, the verify after it failed",
+            (true, false) => "; resynced since, verify to confirm",
+        });
+    }
+    Assessment {
+        state: FleetState::Drifted,
+        reason,
+        since: facts.drift_since.or(Some(find.at)),
+    }
+}
+
+/// The finds that "check stale" runs: every subscriber whose state is [`FleetState::Stale`] or
+/// [`FleetState::Unknown`] (no recent, complete find tells its state), grouped per publisher so
+/// that the finds go one publisher at a time. Publishers come in the order of their first entry,
+/// subscribers in the order given (each once); publishers with nothing to check are left out.
+pub fn stale_candidates(entries: &[(String, String, Assessment)]) -> Vec<(String, Vec<String>)> {
+    let mut queue: Vec<(String, Vec<String>)> = Vec::new();
+    for (publisher, subscriber, assessment) in entries {
+        if !matches!(assessment.state, FleetState::Stale | FleetState::Unknown) {
+            continue;
+        }
+        let index = match queue.iter().position(|(p, _)| p == publisher) {
+            Some(i) => i,
+            None => {
+                queue.push((publisher.clone(), Vec::new()));
+                queue.len() - 1
+            }
+        };
+        let subscribers = &mut queue[index].1;
+        if !subscribers.contains(subscriber) {
+            subscribers.push(subscriber.clone());
+        }
+    }
+    queue
+}
+
+/// "1 mismatch", "12 mismatches".
+fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// How long ago, in words: "just now", "5 minutes ago", "3 hours ago", "9 days ago". A time in
+/// the future (clock skew) is "just now".
+fn ago(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let d = now - at;
+    if d < Duration::minutes(1) {
+        "just now".to_string()
+    } else {
+        format!("{} ago", span(d))
+    }
+}
+
+/// A duration in its largest whole unit: "7 days", "1 hour", "30 minutes" (at least minutes).
+fn span(d: Duration) -> String {
+    if d.num_days() >= 1 {
+        count(d.num_days() as u64, "day", "days")
+    } else if d.num_hours() >= 1 {
+        count(d.num_hours() as u64, "hour", "hours")
+    } else {
+        count(d.num_minutes().max(0) as u64, "minute", "minutes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        "2024-03-10T12:00:00Z".parse().unwrap()
+    }
+
+    fn days_ago(d: i64) -> DateTime<Utc> {
+        now() - Duration::days(d)
+    }
+
+    fn week() -> Duration {
+        Duration::days(7)
+    }
+
+    fn find(at: DateTime<Utc>, mismatches: u64) -> FindFacts {
+        FindFacts {
+            at,
+            mismatches,
+            by_action: Vec::new(),
+            complete: true,
+            failed: false,
+        }
+    }
+
+    fn with_find(f: FindFacts) -> SubscriberFacts {
+        SubscriberFacts {
+            last_find: Some(f),
+            ..SubscriberFacts::default()
+        }
+    }
+
+    #[test]
+    fn no_find_is_unknown() {
+        let a = assess(&SubscriberFacts::default(), now(), week());
+        assert_eq!(a.state, FleetState::Unknown);
+        assert_eq!(a.reason, "No find yet");
+        assert_eq!(a.since, None);
+    }
+
+    #[test]
+    fn failed_find_is_unknown_even_when_old() {
+        let mut f = find(now() - Duration::hours(2), 0);
+        f.failed = true;
+        let a = assess(&with_find(f.clone()), now(), week());
+        assert_eq!(a.state, FleetState::Unknown);
+        assert_eq!(a.reason, "Last find failed 2 hours ago");
+        assert_eq!(a.since, Some(f.at));
+        f.at = days_ago(30);
+        let a = assess(&with_find(f), now(), week());
+        assert_eq!(a.state, FleetState::Unknown);
+        assert_eq!(a.reason, "Last find failed 30 days ago");
+    }
+
+    #[test]
+    fn old_find_is_stale_whatever_it_found() {
+        for mismatches in [0, 12] {
+            let a = assess(&with_find(find(days_ago(9), mismatches)), now(), week());
+            assert_eq!(a.state, FleetState::Stale);
+            assert_eq!(a.reason, "Last find 9 days ago, older than 7 days");
+            assert_eq!(a.since, Some(days_ago(9)));
+        }
+        // Exactly at the limit is not stale yet.
+        let a = assess(&with_find(find(days_ago(7), 0)), now(), week());
+        assert_eq!(a.state, FleetState::InSync);
+        let a = assess(&with_find(find(days_ago(2), 0)), now(), Duration::hours(12));
+        assert_eq!(a.reason, "Last find 2 days ago, older than 12 hours");
+    }
+
+    #[test]
+    fn zero_mismatches_is_in_sync() {
+        let a = assess(&with_find(find(days_ago(3), 0)), now(), week());
+        assert_eq!(a.state, FleetState::InSync);
+        assert_eq!(a.reason, "No mismatches found 3 days ago");
+        assert_eq!(a.since, Some(days_ago(3)));
+        let a = assess(
+            &with_find(find(now() - Duration::seconds(20), 0)),
+            now(),
+            week(),
+        );
+        assert_eq!(a.reason, "No mismatches found just now");
+    }
+
+    #[test]
+    fn mismatches_are_drifted_with_counts_by_action() {
+        let mut f = find(days_ago(3), 12);
+        f.by_action = vec![
+            ("UPDATE".to_string(), 8),
+            ("CREATE".to_string(), 4),
+            ("DELETE".to_string(), 0),
+        ];
+        let a = assess(&with_find(f), now(), week());
+        assert_eq!(a.state, FleetState::Drifted);
+        assert_eq!(
+            a.reason,
+            "12 mismatches found 3 days ago: 8 UPDATE, 4 CREATE"
+        );
+        assert_eq!(
+            a.since,
+            Some(days_ago(3)),
+            "without drift_since: the find's time"
+        );
+        let a = assess(
+            &with_find(find(now() - Duration::minutes(1), 1)),
+            now(),
+            week(),
+        );
+        assert_eq!(a.reason, "1 mismatch found 1 minute ago");
+    }
+
+    #[test]
+    fn drift_since_is_passed_through() {
+        let facts = SubscriberFacts {
+            drift_since: Some(days_ago(5)),
+            ..with_find(find(days_ago(1), 3))
+        };
+        let a = assess(&facts, now(), week());
+        assert_eq!(a.state, FleetState::Drifted);
+        assert_eq!(a.since, Some(days_ago(5)));
+    }
+
+    #[test]
+    fn incomplete_find() {
+        let mut f = find(now() - Duration::hours(2), 0);
+        f.complete = false;
+        let a = assess(&with_find(f.clone()), now(), week());
+        assert_eq!(a.state, FleetState::Unknown);
+        assert_eq!(
+            a.reason,
+            "Last find 2 hours ago may be partial (fetched before the find completed)"
+        );
+        f.mismatches = 12;
+        let a = assess(&with_find(f), now(), week());
+        assert_eq!(a.state, FleetState::Drifted);
+        assert_eq!(
+            a.reason,
+            "At least 12 mismatches found 2 hours ago (may be partial)"
+        );
+    }
+
+    #[test]
+    fn resync_after_the_find_stays_drifted_until_verified() {
+        let resync = RunFacts {
+            at: days_ago(2),
+            succeeded: true,
+        };
+        let facts = SubscriberFacts {
+            last_resync: Some(resync),
+            ..with_find(find(days_ago(3), 12))
+        };
+        let a = assess(&facts, now(), week());
+        assert_eq!(a.state, FleetState::Drifted);
+        assert_eq!(
+            a.reason,
+            "12 mismatches found 3 days ago; resynced since, verify to confirm"
+        );
+
+        // A failed verify after the resync.
+        let failed_verify = SubscriberFacts {
+            last_verify: Some(RunFacts {
+                at: days_ago(1),
+                succeeded: false,
+            }),
+            ..facts.clone()
+        };
+        assert_eq!(
+            assess(&failed_verify, now(), week()).reason,
+            "12 mismatches found 3 days ago; resynced since, the verify after it failed"
+        );
+
+        // A failed resync.
+        let failed_resync = SubscriberFacts {
+            last_resync: Some(RunFacts {
+                at: days_ago(2),
+                succeeded: false,
+            }),
+            ..facts.clone()
+        };
+        assert_eq!(
+            assess(&failed_resync, now(), week()).reason,
+            "12 mismatches found 3 days ago; a resync since failed"
+        );
+
+        // A resync before the find changes nothing.
+        let before = SubscriberFacts {
+            last_resync: Some(RunFacts {
+                at: days_ago(4),
+                succeeded: true,
+            }),
+            ..with_find(find(days_ago(3), 12))
+        };
+        assert_eq!(
+            assess(&before, now(), week()).reason,
+            "12 mismatches found 3 days ago"
+        );
+
+        // The verify's find after the resync found nothing: in sync.
+        let verified = SubscriberFacts {
+            last_verify: Some(RunFacts {
+                at: days_ago(1),
+                succeeded: true,
+            }),
+            ..SubscriberFacts {
+                last_find: Some(find(days_ago(1), 0)),
+                ..facts
+            }
+        };
+        let a = assess(&verified, now(), week());
+        assert_eq!(a.state, FleetState::InSync);
+        assert_eq!(a.reason, "No mismatches found 1 day ago");
+    }
+
+    #[test]
+    fn serde_and_labels() {
+        let a = assess(&with_find(find(days_ago(3), 0)), now(), week());
+        assert_eq!(
+            serde_json::to_value(&a).unwrap(),
+            serde_json::json!({
+                "state": "inSync",
+                "reason": "No mismatches found 3 days ago",
+                "since": "2024-03-07T12:00:00Z"
+            })
+        );
+        assert_eq!(FleetState::InSync.label(), "In sync");
+        assert_eq!(FleetState::Stale.label(), "Stale");
+    }
+
+    #[test]
+    fn stale_candidates_go_one_publisher_at_a_time() {
+        let of = |state: FleetState| Assessment {
+            state,
+            reason: String::new(),
+            since: None,
+        };
+        let e = |p: &str, s: &str, state| (p.to_string(), s.to_string(), of(state));
+        let entries = vec![
+            e("pub-b", "sub-1", FleetState::Stale),
+            e("pub-a", "sub-9", FleetState::InSync),
+            e("pub-a", "sub-2", FleetState::Unknown),
+            e("pub-b", "sub-3", FleetState::Drifted),
+            e("pub-b", "sub-4", FleetState::Stale),
+            e("pub-a", "sub-5", FleetState::Stale),
+            e("pub-b", "sub-1", FleetState::Stale),
+            e("pub-c", "sub-6", FleetState::InSync),
+        ];
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            stale_candidates(&entries),
+            vec![
+                ("pub-b".to_string(), s(&["sub-1", "sub-4"])),
+                ("pub-a".to_string(), s(&["sub-2", "sub-5"])),
+            ]
+        );
+        assert!(stale_candidates(&[]).is_empty());
+    }
+}

@@ -1,0 +1,455 @@
+//! The fleet at a glance: every subscriber of every saved publisher connection with its last
+//! find, resync and verify and its state in words (`dx-staging`'s [`assess`]), and a
+//! subscriber's drift over time from the report library.
+//!
+//! The facts come from what the app keeps: the library's reports (with their sidecars' counts,
+//! see [`dx_staging::report::summary_of`]) and the saved runs. Only a subscriber list is asked
+//! of DX, one publisher at a time and all publishers at once.
+
+use std::path::Path;
+
+use chrono::{DateTime, Duration, Utc};
+use dx_staging::fleet::{assess, Assessment, FindFacts, RunFacts, SubscriberFacts};
+use dx_staging::workflow::{Outcome, RunKind};
+use dx_staging::Profile;
+use mismatch_report::Summary;
+use serde::Serialize;
+use specta::Type;
+
+use crate::error::ErrorPayload;
+use crate::reports::dto::clamp;
+use crate::reports::library;
+use crate::runs::view::RunView;
+
+/// One report of a subscriber in the library: a point of its drift over time.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DriftPoint {
+    /// The report file.
+    pub path: String,
+    /// Its name.
+    pub file_name: String,
+    /// When it was fetched (ISO).
+    pub at: String,
+    /// Mismatches in it.
+    pub total: u32,
+    /// Mismatches per record action (DX's order).
+    pub by_action: Vec<(String, u32)>,
+    /// Mismatches per record type (DX's order).
+    pub by_type: Vec<(String, u32)>,
+    /// The report explains both environments and was fetched after the find completed.
+    pub complete: bool,
+}
+
+/// One subscriber in the fleet overview.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FleetSubscriber {
+    /// The subscriber's registration id.
+    pub subscriber_id: String,
+    /// Its target host, when the publisher said.
+    pub host: Option<String>,
+    /// What the app knows of it.
+    pub facts: SubscriberFacts,
+    /// Its state in words.
+    pub assessment: Assessment,
+}
+
+/// One publisher connection and its subscribers.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FleetPublisher {
+    /// The connection profile.
+    pub profile_id: String,
+    /// Its display name.
+    pub profile_name: String,
+    /// The DX host.
+    pub hostname: String,
+    /// Why the subscriber list could not be read (the rows then come from the app's history).
+    pub problem: Option<ErrorPayload>,
+    /// Its subscribers.
+    pub subscribers: Vec<FleetSubscriber>,
+}
+
+/// The fleet overview.
+#[derive(Debug, Clone, PartialEq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FleetOverview {
+    /// Every publisher connection (profiles linked as another's subscriber environment are not
+    /// publishers and are left out).
+    pub publishers: Vec<FleetPublisher>,
+    /// A find older than this many days makes a subscriber stale.
+    pub stale_after_days: u32,
+    /// When the overview was made (ISO).
+    pub at: String,
+}
+
+/// The publisher connections among `profiles`: those no other profile names as its subscriber
+/// environment, in the given order.
+pub fn publishers(profiles: &[Profile]) -> Vec<Profile> {
+    profiles
+        .iter()
+        .filter(|p| {
+            !profiles
+                .iter()
+                .any(|o| o.subscriber_profile_id.as_deref() == Some(p.id.as_str()))
+        })
+        .cloned()
+        .collect()
+}
+
+fn pairs(
+    summary: &Summary,
+    key: impl Fn(&mismatch_report::SummaryCell) -> String,
+) -> Vec<(String, u32)> {
+    let mut out: Vec<(String, u32)> = Vec::new();
+    for cell in &summary.cells {
+        let k = key(cell);
+        match out.iter_mut().find(|(name, _)| *name == k) {
+            Some((_, n)) => *n = n.saturating_add(clamp(cell.count)),
+            None => out.push((k, clamp(cell.count))),
+        }
+    }
+    out
+}
+
+/// Counts by action in the order an administrator reads them: CREATE, UPDATE, DELETE, then any
+/// other action DX may add, alphabetically.
+fn in_action_order(mut pairs: Vec<(String, u32)>) -> Vec<(String, u32)> {
+    let rank = |a: &str| match a {
+        "CREATE" => 0,
+        "UPDATE" => 1,
+        "DELETE" => 2,
+        _ => 3,
+    };
+    pairs.sort_by(|(a, _), (b, _)| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
+    pairs
+}
+
+/// The drift points of one subscriber: its current (not archived) reports in the library,
+/// oldest first. Archived copies repeat a report kept beside them and are left out.
+pub fn drift_history(root: &Path, profile_id: &str, subscriber_id: &str) -> Vec<DriftPoint> {
+    let mut points: Vec<DriftPoint> = library::list(root, profile_id)
+        .into_iter()
+        .filter(|e| !e.archived && e.subscriber_id.as_deref() == Some(subscriber_id))
+        .filter_map(|e| {
+            let path = Path::new(&e.path);
+            let meta = dx_staging::report::read_meta(path)?;
+            let summary = match dx_staging::report::summary_of(path) {
+                Ok(s) => s,
+                Err(err) => {
+                    tracing::warn!(error = %err, "a report of the library could not be counted");
+                    return None;
+                }
+            };
+            Some(DriftPoint {
+                path: e.path.clone(),
+                file_name: e.file_name.clone(),
+                at: meta.fetched_at.to_rfc3339(),
+                total: clamp(summary.total),
+                by_action: in_action_order(pairs(&summary, |c| {
+                    c.record_action.as_str().to_string()
+                })),
+                by_type: pairs(&summary, |c| c.record_type.as_str().to_string()),
+                complete: !meta.possibly_inaccurate
+                    && meta.complete != Some(false)
+                    && meta.possibly_partial.is_none(),
+            })
+        })
+        .collect();
+    points.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.file_name.cmp(&b.file_name)));
+    points
+}
+
+fn parse_time(iso: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(iso)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// When a saved run ended: its start plus the time it ran.
+fn ended_at(run: &RunView) -> Option<DateTime<Utc>> {
+    parse_time(&run.started_at).map(|t| t + Duration::seconds(i64::from(run.elapsed_secs)))
+}
+
+/// What the app knows of one subscriber: its newest report (the last find, with counts) or a
+/// later find that failed, its last resync and verify, and since when it drifts (the oldest
+/// report of the unbroken series of reports with mismatches up to the newest).
+pub fn facts(points: &[DriftPoint], runs: &[RunView], subscriber_id: &str) -> SubscriberFacts {
+    let mine = || {
+        runs.iter()
+            .filter(move |r| r.subscriber_id == subscriber_id && r.done)
+    };
+    let newest_report = points.last().and_then(|p| {
+        Some(FindFacts {
+            at: parse_time(&p.at)?,
+            mismatches: u64::from(p.total),
+            by_action: p
+                .by_action
+                .iter()
+                .map(|(a, n)| (a.clone(), u64::from(*n)))
+                .collect(),
+            complete: p.complete,
+            failed: false,
+        })
+    });
+    let failed_find = mine()
+        .filter(|r| matches!(r.kind, RunKind::Find | RunKind::Verify))
+        .filter(|r| {
+            matches!(
+                r.outcome,
+                Some(Outcome::FindFailed { .. } | Outcome::Stuck { .. } | Outcome::Error { .. })
+            )
+        })
+        .filter_map(ended_at)
+        .max();
+    let last_find = match (newest_report, failed_find) {
+        (Some(found), Some(failed)) if failed > found.at => Some(failed_facts(failed)),
+        (Some(found), _) => Some(found),
+        (None, Some(failed)) => Some(failed_facts(failed)),
+        (None, None) => None,
+    };
+    let newest_run = |kind: RunKind, ok: fn(&Outcome) -> Option<bool>| {
+        mine()
+            .filter(|r| r.kind == kind)
+            .filter_map(|r| {
+                let succeeded = ok(r.outcome.as_ref()?)?;
+                Some(RunFacts {
+                    at: ended_at(r)?,
+                    succeeded,
+                })
+            })
+            .max_by_key(|f| f.at)
+    };
+    let last_resync = newest_run(RunKind::Resync, |o| match o {
+        Outcome::ResyncDone {
+            operations_failed, ..
+        } => Some(*operations_failed == 0),
+        Outcome::ResyncFailed | Outcome::Stuck { .. } | Outcome::Error { .. } => Some(false),
+        // Refused: nothing was asked of DX.
+        _ => None,
+    });
+    let last_verify = newest_run(RunKind::Verify, |o| match o {
+        Outcome::Verified { .. } | Outcome::InSync => Some(true),
+        Outcome::Refused { .. } => None,
+        _ => Some(false),
+    });
+    let drift_since = points
+        .iter()
+        .rev()
+        .take_while(|p| p.total > 0)
+        .last()
+        .and_then(|p| parse_time(&p.at));
+    SubscriberFacts {
+        last_find,
+        last_resync,
+        last_verify,
+        drift_since,
+    }
+}
+
+fn failed_facts(at: DateTime<Utc>) -> FindFacts {
+    FindFacts {
+        at,
+        mismatches: 0,
+        by_action: Vec::new(),
+        complete: false,
+        failed: true,
+    }
+}
+
+/// One publisher's rows: each subscriber DX listed (with its host), then any the app has
+/// history of that DX did not list (`None` hosts: unregistered since, or the list failed).
+pub fn publisher_rows(
+    root: &Path,
+    profile_id: &str,
+    listed: &[(String, Option<String>)],
+    runs: &[RunView],
+    now: DateTime<Utc>,
+    stale_after: Duration,
+) -> Vec<FleetSubscriber> {
+    let mut ids: Vec<(String, Option<String>)> = listed.to_vec();
+    let known = library::list(root, profile_id)
+        .into_iter()
+        .filter(|e| !e.archived)
+        .filter_map(|e| e.subscriber_id)
+        .chain(
+            runs.iter()
+                .filter(|r| r.profile_id == profile_id)
+                .map(|r| r.subscriber_id.clone()),
+        );
+    for id in known {
+        if !ids.iter().any(|(i, _)| *i == id) {
+            ids.push((id, None));
+        }
+    }
+    let runs: Vec<RunView> = runs
+        .iter()
+        .filter(|r| r.profile_id == profile_id)
+        .cloned()
+        .collect();
+    ids.into_iter()
+        .map(|(subscriber_id, host)| {
+            let points = drift_history(root, profile_id, &subscriber_id);
+            let facts = facts(&points, &runs, &subscriber_id);
+            let assessment = assess(&facts, now, stale_after);
+            FleetSubscriber {
+                subscriber_id,
+                host,
+                facts,
+                assessment,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dx_staging::fleet::FleetState;
+    use dx_staging::report::{meta_path, ReportMeta, ReportRequest};
+    use mismatch_report::{MismatchRow, RecordAction, RecordType, ReportWriter, WriterOptions};
+
+    fn write_report(
+        root: &Path,
+        profile: &str,
+        sub: &str,
+        name: &str,
+        at: &str,
+        rows: &[(RecordType, RecordAction)],
+    ) {
+        let dir = library::profile_dir(root, profile);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        let mut w = ReportWriter::create(&path, WriterOptions::default()).unwrap();
+        for (i, (t, a)) in rows.iter().enumerate() {
+            w.write_row(&MismatchRow {
+                subscriber_id: sub.into(),
+                record_type: t.clone(),
+                record_action: a.clone(),
+                record_id: format!("r{i}"),
+                ..Default::default()
+            })
+            .unwrap();
+        }
+        w.finish().unwrap();
+        let meta = ReportMeta {
+            source: "https://dx.example.com/dx/api/dam/v1".into(),
+            request: ReportRequest {
+                subscriber_id: Some(sub.into()),
+                ..ReportRequest::default()
+            },
+            fetched_at: parse_time(at).unwrap(),
+            rows: rows.len() as u64,
+            possibly_inaccurate: false,
+            status_at_fetch: None,
+            complete: Some(true),
+            find_started_at: None,
+            possibly_partial: None,
+            summary: None,
+        };
+        std::fs::write(meta_path(&path), serde_json::to_vec(&meta).unwrap()).unwrap();
+    }
+
+    const C: (RecordType, RecordAction) = (RecordType::MediaItem, RecordAction::Create);
+    const D: (RecordType, RecordAction) = (RecordType::Rendition, RecordAction::Delete);
+
+    #[test]
+    fn the_history_of_a_subscriber_is_its_reports_oldest_first_with_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write_report(
+            root,
+            "p1",
+            "sub-1",
+            "b.csv",
+            "2026-11-02T02:00:00Z",
+            &[C, C, D],
+        );
+        write_report(root, "p1", "sub-1", "a.csv", "2026-11-01T02:00:00Z", &[C]);
+        write_report(root, "p1", "sub-2", "c.csv", "2026-11-03T02:00:00Z", &[D]);
+        let points = drift_history(root, "p1", "sub-1");
+        assert_eq!(
+            points
+                .iter()
+                .map(|p| p.file_name.as_str())
+                .collect::<Vec<_>>(),
+            ["a.csv", "b.csv"]
+        );
+        assert_eq!(points[1].total, 3);
+        assert_eq!(
+            points[1].by_action,
+            vec![("CREATE".to_string(), 2), ("DELETE".to_string(), 1)]
+        );
+        assert_eq!(
+            points[1].by_type,
+            vec![("MEDIA_ITEM".to_string(), 2), ("RENDITION".to_string(), 1)]
+        );
+        assert!(points[1].complete);
+        // The counts are kept in the sidecars for the next time.
+        assert!(dx_staging::report::read_meta(Path::new(&points[0].path))
+            .unwrap()
+            .summary
+            .is_some());
+    }
+
+    #[test]
+    fn a_subscribers_rows_say_its_state_and_since_when_it_drifts() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write_report(root, "p1", "sub-1", "a.csv", "2026-11-01T02:00:00Z", &[]);
+        write_report(root, "p1", "sub-1", "b.csv", "2026-11-02T02:00:00Z", &[C]);
+        write_report(
+            root,
+            "p1",
+            "sub-1",
+            "c.csv",
+            "2026-11-03T02:00:00Z",
+            &[C, D],
+        );
+        write_report(root, "p1", "sub-2", "d.csv", "2026-11-03T02:00:00Z", &[]);
+        write_report(root, "p1", "gone", "e.csv", "2026-10-01T02:00:00Z", &[C]);
+        let now = parse_time("2026-11-04T02:00:00Z").unwrap();
+        let listed = vec![
+            ("sub-1".to_string(), Some("sub1.example.com".to_string())),
+            ("sub-2".to_string(), Some("sub2.example.com".to_string())),
+            ("new".to_string(), Some("new.example.com".to_string())),
+        ];
+        let rows = publisher_rows(root, "p1", &listed, &[], now, Duration::days(7));
+        let state = |id: &str| {
+            rows.iter()
+                .find(|r| r.subscriber_id == id)
+                .map(|r| (r.assessment.state, r.host.clone()))
+                .unwrap()
+        };
+        assert_eq!(state("sub-1").0, FleetState::Drifted);
+        assert_eq!(state("sub-2").0, FleetState::InSync);
+        assert_eq!(state("new").0, FleetState::Unknown);
+        // Known from the library only: listed after the others, no host, stale.
+        assert_eq!(state("gone"), (FleetState::Stale, None));
+        assert_eq!(rows.last().unwrap().subscriber_id, "gone");
+        let sub1 = &rows[0];
+        assert_eq!(
+            sub1.facts.drift_since,
+            parse_time("2026-11-02T02:00:00Z"),
+            "the drift began with the first of the unbroken series of reports with mismatches"
+        );
+        assert_eq!(sub1.facts.last_find.as_ref().unwrap().mismatches, 2);
+    }
+
+    #[test]
+    fn profiles_named_as_a_subscriber_environment_are_not_publishers() {
+        let mut publisher = Profile::new("pub.example.com", "wpsadmin");
+        publisher.id = "pub".into();
+        publisher.subscriber_profile_id = Some("subenv".into());
+        let mut subenv = Profile::new("sub.example.com", "wpsadmin");
+        subenv.id = "subenv".into();
+        let mut other = Profile::new("other.example.com", "wpsadmin");
+        other.id = "other".into();
+        let ids: Vec<String> = publishers(&[publisher, subenv, other])
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(ids, ["pub", "other"]);
+    }
+}
