@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   MAX_SCROLL_PX, PAGE, ROW_HEIGHT, buildMatrix, canonicalFilter, chips, emptyFilter, firstRow, geometry, isEmptyFilter,
-  keepInView, matrixFilter, type Page, nextSort, pagesFor, queryKey, resyncPlan, fullyShown, rowOf, rowsFrom, rowsOf, scrollTopFor, toggle, toggleChip, trimPages,
+  keepInView, matrixFilter, type Page, nextSort, pageRuns, pagesFor, queryKey, resyncPlan, fullyShown, rowOf, rowsFrom, rowsOf, scrollTopFor, splitPages, toggle, toggleChip, trimPages,
 } from "./reportView";
 import type { Filter, RecordAction, SummaryDto } from "./bindings";
 
@@ -197,5 +197,19 @@ describe("virtual grid", () => {
     pages.set(0, page(0));
     expect(rowsFrom(pages, PAGE - 5, 1, 1000)[0]).not.toBe(before[0]);
     expect(rowsFrom(pages, PAGE - 5, 1, 1000)[0]).toEqual(before[0]);
+  });
+
+  it("fetches consecutive pages as one window and splits it into pages", () => {
+    expect(pageRuns([4, 2, 3, 7, 8, 3], 10)).toEqual([[2, 4], [7, 8]]);
+    expect(pageRuns([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5, 5]]);
+    expect(pageRuns([], 10)).toEqual([]);
+    const ids = Array.from({ length: PAGE + 30 }, (_, k) => 3 * PAGE + k);
+    const pages = splitPages({ indexes: ids, columns: [ids.map(String), ids.map((i) => `n${i}`)] }, 3);
+    expect([...pages.keys()]).toEqual([3, 4]);
+    expect(pages.get(3)!.indexes).toHaveLength(PAGE);
+    expect(pages.get(4)!.indexes).toEqual(ids.slice(PAGE));
+    expect(pages.get(4)!.columns[1]![0]).toBe(`n${4 * PAGE}`);
+    // The split pages read like pages fetched one by one.
+    expect(rowsFrom(pages, 4 * PAGE - 1, 2, 10_000).map((r) => r?.index)).toEqual([4 * PAGE - 1, 4 * PAGE]);
   });
 });

@@ -248,6 +248,30 @@ export function rowsFrom(pages: Map<number, Page>, first: number, count: number,
   return out;
 }
 
+/**
+ * Consecutive pages grouped into runs `[first, last]` of at most `maxPages` pages: each run is
+ * fetched as one window, so the rows of two pages cost one request, not two.
+ */
+export function pageRuns(pages: readonly number[], maxPages: number): [number, number][] {
+  const sorted = [...new Set(pages)].sort((a, b) => a - b);
+  const runs: [number, number][] = [];
+  for (const p of sorted) {
+    const last = runs[runs.length - 1];
+    if (last && p === last[1] + 1 && p - last[0] < maxPages) last[1] = p;
+    else runs.push([p, p]);
+  }
+  return runs;
+}
+
+/** A window of the pages `first`..`first + n - 1` split into its pages (the last may be short). */
+export function splitPages(w: Page, first: number): Map<number, Page> {
+  const out = new Map<number, Page>();
+  for (let k = 0; k < w.indexes.length; k += PAGE) {
+    out.set(first + k / PAGE, { indexes: w.indexes.slice(k, k + PAGE), columns: w.columns.map((c) => c.slice(k, k + PAGE)) });
+  }
+  return out;
+}
+
 /** Keeps at most `keep` pages, those nearest to `center`. */
 export function trimPages(pages: Map<number, unknown>, center: number, keep = 40): void {
   if (pages.size <= keep) return;
