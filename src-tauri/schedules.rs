@@ -89,13 +89,17 @@ fn now_local() -> DateTime<FixedOffset> {
 }
 
 impl Schedules {
-    /// The schedules kept in `<data_dir>/schedules.json` (none when the file is absent; a file
-    /// that cannot be read is logged and left in place, and the app starts without schedules).
+    /// The schedules kept in `<data_dir>/schedules.json` (none when the file is absent). A file
+    /// that is not a schedules file is moved aside (`schedules.json.corrupt-<time>`, logged), so
+    /// saving a schedule later never overwrites it, and the app starts without schedules.
     pub fn in_data_dir(data_dir: &Path) -> Self {
         let path = data_dir.join(SCHEDULES_FILE);
         let file = match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-                tracing::error!(path = %path.display(), error = %e, "the schedules file is not readable; no schedule runs until it is fixed or a schedule is saved");
+                match crate::store::move_aside(&path) {
+                    Ok(to) => tracing::error!(path = %path.display(), moved_to = %to.display(), error = %e, "the schedules file was not readable and was moved aside; no schedule runs until one is saved"),
+                    Err(io) => tracing::error!(path = %path.display(), error = %e, move_error = %io, "the schedules file is not readable and could not be moved aside"),
+                }
                 File::default()
             }),
             Err(_) => File::default(),
@@ -442,6 +446,25 @@ mod tests {
         assert_eq!(err.field().as_deref(), Some("hour"));
         assert!(!s.any());
         assert!(!dir.path().join(SCHEDULES_FILE).exists());
+    }
+
+    #[test]
+    fn a_damaged_schedules_file_is_moved_aside_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(SCHEDULES_FILE), "{not json").unwrap();
+        let s = Schedules::in_data_dir(dir.path());
+        assert!(!s.any());
+        let kept: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("schedules.json.corrupt-"))
+            .collect();
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        s.set("p1", Some(Schedule::Every { minutes: 5 }), Utc::now())
+            .unwrap();
+        let moved = std::fs::read_to_string(dir.path().join(&kept[0])).unwrap();
+        assert_eq!(moved, "{not json");
     }
 
     #[test]

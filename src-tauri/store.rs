@@ -199,7 +199,7 @@ fn settings_err(path: &Path, detail: impl Into<String>) -> AppError {
 
 /// Renames an unusable file to `<name>.corrupt-<UTC time>` (a free name: `-2`, `-3`... when
 /// taken) in its folder, then syncs the folder. Returns the new path.
-fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
+pub(crate) fn move_aside(path: &Path) -> std::io::Result<PathBuf> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()

@@ -235,13 +235,13 @@ impl Sim {
 }
 
 /// The built app under test.
-fn app_binary() -> PathBuf {
+pub fn app_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_dam-staging-console"))
 }
 
 /// Process ids of running copies of the app under test (Linux: `/proc/*/exe`; elsewhere none
 /// are found, and the real-window tests run on Linux only).
-fn app_pids() -> Vec<u32> {
+pub fn app_pids() -> Vec<u32> {
     let app = std::fs::canonicalize(app_binary()).unwrap_or_else(|_| app_binary());
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();

@@ -54,6 +54,8 @@ async fn fleet_drift_schedule_journal_and_excel_export() {
     let _one = one_session().await;
     let home = Home::new();
     let exports = home.path().join("Documents/store/outputFiles");
+    let data_dir = &home.path().join(".local/share").join(crate::IDENTIFIER);
+    let env = &home.env();
     let driver = Driver::start_with_env(&home, &[("DSC_SCHEDULER_TICK_SECS", "2")]);
     let axe = &screens::axe_source();
     let found = &std::sync::Mutex::new(Vec::new());
@@ -125,6 +127,39 @@ async fn fleet_drift_schedule_journal_and_excel_export() {
             Duration::from_secs(120),
         )
         .await;
+        // With a schedule set, closing the window keeps the app running, hidden, and says so
+        // once (remembered in schedules.json); starting the app again brings the window back.
+        let running = app_pids();
+        assert_eq!(running.len(), 1, "one copy of the app: {running:?}");
+        c.execute(
+            "window.__TAURI_INTERNALS__.invoke('plugin:window|close', { label: 'main' })",
+            vec![],
+        )
+        .await
+        .ok();
+        let schedules = data_dir.join("schedules.json");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !std::fs::read_to_string(&schedules)
+            .unwrap_or_default()
+            .contains("\"trayNoticeShown\": true")
+        {
+            assert!(Instant::now() < deadline, "closing the window did not tell the user");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert_eq!(app_pids(), running, "the app still runs with its window closed");
+        let mut again = std::process::Command::new(app_binary())
+            .envs(env.iter().cloned())
+            .spawn()
+            .expect("start the app again");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while again.try_wait().ok().flatten().is_none() {
+            assert!(Instant::now() < deadline, "a second copy of the app did not hand over");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert_eq!(app_pids(), running, "the second copy handed over and left");
+        // The window answers again (a WebDriver screenshot needs it shown).
+        screenshot_at(&c, &std::env::temp_dir().join("fleet-after-tray.png")).await;
+
         // Its find, triggered by the schedule.
         click(&c, "[data-testid=journal-action-find_triggered]").await;
         let deadline = Instant::now() + Duration::from_secs(120);
