@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use dx_staging::journal::{Journal, JournalEntry, JournalFilter, SkippedLine};
+use dx_staging::journal::{Journal, JournalEntry, JournalFilter, JournalRead, SkippedLine};
 use dx_staging::Profile;
 use serde::Serialize;
 use specta::Type;
@@ -77,10 +77,15 @@ impl AuditTrail {
         }
     }
 
+    /// Every entry of the journal (appends wait meanwhile).
+    fn read_all(&self) -> AppResult<JournalRead> {
+        let _appends_wait = lock(&self.journal);
+        dx_staging::journal::read_journal(&self.path).map_err(AppError::from)
+    }
+
     /// The entries matching `filter`, newest first, at most `limit` of them.
     pub fn read(&self, filter: &JournalFilter, limit: usize) -> AppResult<JournalPage> {
-        let _appends_wait = lock(&self.journal);
-        let read = dx_staging::journal::read_journal(&self.path).map_err(AppError::from)?;
+        let read = self.read_all()?;
         let matching = filter.apply(&read.entries);
         Ok(JournalPage {
             matched: clamp(matching.len() as u64),
@@ -94,10 +99,7 @@ impl AuditTrail {
 
     /// Writes the entries matching `filter` (newest first) as CSV to `path`; returns how many.
     pub fn export_csv(&self, filter: &JournalFilter, path: &Path) -> AppResult<u32> {
-        let read = {
-            let _appends_wait = lock(&self.journal);
-            dx_staging::journal::read_journal(&self.path).map_err(AppError::from)?
-        };
+        let read = self.read_all()?;
         let matching = filter.apply(&read.entries);
         dx_staging::journal::export_csv(matching.iter().copied(), path).map_err(AppError::from)?;
         Ok(clamp(matching.len() as u64))

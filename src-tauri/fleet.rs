@@ -18,7 +18,7 @@ use specta::Type;
 
 use crate::error::ErrorPayload;
 use crate::reports::dto::clamp;
-use crate::reports::library;
+use crate::reports::library::{self, LibraryEntry};
 use crate::runs::view::RunView;
 
 /// One report of a subscriber in the library: a point of its drift over time.
@@ -129,8 +129,13 @@ fn in_action_order(mut pairs: Vec<(String, u32)>) -> Vec<(String, u32)> {
 /// The drift points of one subscriber: its current (not archived) reports in the library,
 /// oldest first. Archived copies repeat a report kept beside them and are left out.
 pub fn drift_history(root: &Path, profile_id: &str, subscriber_id: &str) -> Vec<DriftPoint> {
-    let mut points: Vec<DriftPoint> = library::list(root, profile_id)
-        .into_iter()
+    drift_points(&library::list(root, profile_id), subscriber_id)
+}
+
+/// [`drift_history`] from a library listing already read.
+fn drift_points(entries: &[LibraryEntry], subscriber_id: &str) -> Vec<DriftPoint> {
+    let mut points: Vec<DriftPoint> = entries
+        .iter()
         .filter(|e| !e.archived && e.subscriber_id.as_deref() == Some(subscriber_id))
         .filter_map(|e| {
             let path = Path::new(&e.path);
@@ -269,10 +274,11 @@ pub fn publisher_rows(
     stale_after: Duration,
 ) -> Vec<FleetSubscriber> {
     let mut ids: Vec<(String, Option<String>)> = listed.to_vec();
-    let known = library::list(root, profile_id)
-        .into_iter()
+    let entries = library::list(root, profile_id);
+    let known = entries
+        .iter()
         .filter(|e| !e.archived)
-        .filter_map(|e| e.subscriber_id)
+        .filter_map(|e| e.subscriber_id.clone())
         .chain(
             runs.iter()
                 .filter(|r| r.profile_id == profile_id)
@@ -290,7 +296,7 @@ pub fn publisher_rows(
         .collect();
     ids.into_iter()
         .map(|(subscriber_id, host)| {
-            let points = drift_history(root, profile_id, &subscriber_id);
+            let points = drift_points(&entries, &subscriber_id);
             let facts = facts(&points, &runs, &subscriber_id);
             let assessment = assess(&facts, now, stale_after);
             FleetSubscriber {

@@ -294,16 +294,27 @@ pub async fn check_publisher<H: RunHost>(host: &H, runs: &Arc<RunManager>, check
         Ok::<_, AppError>(client.subscribers().list().await?)
     }
     .await;
+    let answer = match &listed {
+        Ok(list) => JournalAnswer::accepted(None).with_message(format!(
+            "{} {} to check",
+            list.len(),
+            if list.len() == 1 {
+                "subscriber"
+            } else {
+                "subscribers"
+            }
+        )),
+        Err(e) => e.journal_answer(),
+    };
+    let mut entry =
+        JournalEntry::new(JournalAction::ScheduleRun, asked, answer).with_profile(&profile);
+    if let Some(m) = missed {
+        entry = entry.with_detail(m);
+    }
+    runs.audit().record(entry);
     let subscribers = match listed {
         Ok(list) => list,
         Err(e) => {
-            let mut entry =
-                JournalEntry::new(JournalAction::ScheduleRun, asked, e.journal_answer())
-                    .with_profile(&profile);
-            if let Some(m) = missed {
-                entry = entry.with_detail(m);
-            }
-            runs.audit().record(entry);
             host.alert(
                 &format!("Scheduled check of {} failed", profile.name),
                 &e.to_string(),
@@ -311,21 +322,6 @@ pub async fn check_publisher<H: RunHost>(host: &H, runs: &Arc<RunManager>, check
             return;
         }
     };
-    let answer = JournalAnswer::accepted(None).with_message(format!(
-        "{} {} to check",
-        subscribers.len(),
-        if subscribers.len() == 1 {
-            "subscriber"
-        } else {
-            "subscribers"
-        }
-    ));
-    let mut entry =
-        JournalEntry::new(JournalAction::ScheduleRun, asked, answer).with_profile(&profile);
-    if let Some(m) = missed {
-        entry = entry.with_detail(m);
-    }
-    runs.audit().record(entry);
     for sub in subscribers {
         let name = sub
             .target_host

@@ -3,9 +3,9 @@
 //! and a run that ended refused or failed before or while asking DX. Pure: the driver passes
 //! the steps and appends what comes back.
 
-use dx_staging::journal::{JournalAction, JournalAnswer};
+use dx_staging::journal::{JournalAction, JournalAnswer, JournalEntry};
 use dx_staging::workflow::{Outcome, Phase, RunKind};
-use dx_staging::{ResyncStatus, TriggerKind};
+use dx_staging::{Profile, ResyncStatus, TriggerKind};
 
 /// One journal line a run step calls for: what was done, asked in words, and DX's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +16,16 @@ pub struct RunJournalLine {
     pub asked: String,
     /// What came back.
     pub answer: JournalAnswer,
+}
+
+impl RunJournalLine {
+    /// The journal entry of this line for the run `run_id` of `subscriber` on `publisher`.
+    pub fn entry(self, publisher: &Profile, subscriber: &str, run_id: &str) -> JournalEntry {
+        JournalEntry::new(self.action, self.asked, self.answer)
+            .with_profile(publisher)
+            .with_subscriber(subscriber)
+            .with_detail(format!("run {run_id}"))
+    }
 }
 
 fn trigger_action(job: TriggerKind) -> JournalAction {

@@ -13,7 +13,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use dx_staging::journal::JournalEntry;
 use dx_staging::workflow::{
     DriverOptions, Phase, PublisherTurns, RunConfig, RunKind, RunState, Runner, STUCK_LIMIT_SECS,
 };
@@ -455,12 +454,9 @@ async fn drive_inner<H: RunHost>(
                 &p.phase,
                 p.status.as_ref(),
             ) {
-                fwd_runs.audit.record(
-                    JournalEntry::new(line.action, line.asked, line.answer)
-                        .with_profile(&fwd_profile)
-                        .with_subscriber(fwd_subscriber.clone())
-                        .with_detail(format!("run {fwd_id}")),
-                );
+                fwd_runs
+                    .audit
+                    .record(line.entry(&fwd_profile, &fwd_subscriber, &fwd_id));
             }
             fwd_runs.update_live(&fwd_id, |l| {
                 l.message = Some(p.message.clone());
@@ -489,12 +485,8 @@ async fn drive_inner<H: RunHost>(
             .as_ref()
             .and_then(|o| journal::on_end(end.kind, &subscriber, o, end.triggers_sent));
         if let Some(line) = line {
-            runs.audit.record(
-                JournalEntry::new(line.action, line.asked, line.answer)
-                    .with_profile(&publisher_profile)
-                    .with_subscriber(subscriber)
-                    .with_detail(format!("run {run_id}")),
-            );
+            runs.audit
+                .record(line.entry(&publisher_profile, &subscriber, run_id));
         }
     }
     result.map(|_| ()).map_err(AppError::from)

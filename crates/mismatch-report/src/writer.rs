@@ -5,7 +5,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use tempfile::NamedTempFile;
+use tempfile::{NamedTempFile, TempPath};
 
 use crate::cell::needs_neutralising;
 use crate::error::ReportError;
@@ -75,7 +75,7 @@ impl<W: Write> Write for CountingWriter<W> {
 /// so a crash never leaves a half report that looks whole.
 pub struct ReportWriter {
     csv: csv::Writer<CountingWriter<BufWriter<File>>>,
-    temp_path: tempfile::TempPath,
+    temp_path: TempPath,
     path: PathBuf,
     options: WriterOptions,
     extra: Option<Vec<String>>,
@@ -97,19 +97,7 @@ impl ReportWriter {
     /// Starts a report at `path` (the file appears there only on [`finish`](Self::finish)).
     pub fn create(path: impl AsRef<Path>, options: WriterOptions) -> Result<Self, ReportError> {
         let path = path.as_ref().to_path_buf();
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "report.csv".into());
-        let temp: NamedTempFile = tempfile::Builder::new()
-            .prefix(&format!("{}.tmp-", temp_stem(&file_name)))
-            .tempfile_in(&dir)
-            .map_err(|e| ReportError::io("creating a temporary file in", &dir, e))?;
-        let (file, temp_path) = temp.into_parts();
+        let (file, temp_path) = temp_file_beside(&path, "report.csv")?;
         let mut counting = CountingWriter {
             inner: BufWriter::with_capacity(256 * 1024, file),
             bytes: 0,
@@ -293,13 +281,49 @@ impl ReportWriter {
             .map_err(|e| ReportError::io("writing", &path, e.into_error()))?;
         file.sync_all()
             .map_err(|e| ReportError::io("syncing", &path, e))?;
-        // Closed before the rename: Windows cannot rename a file that is open without sharing.
-        drop(file);
-        temp_path.persist(&path).map_err(|e| {
-            ReportError::io(persist_action(&e.error, cfg!(windows)), &path, e.error)
-        })?;
+        persist_onto(file, temp_path, &path)?;
         Ok(WriteSummary { path, rows, bytes })
     }
+}
+
+/// A new temporary file in the folder of `path` (the current folder for a bare name), named
+/// after it (`fallback_name` when `path` has no name), to be renamed onto it by
+/// [`persist_onto`]; deleted if dropped before.
+pub(crate) fn temp_file_beside(
+    path: &Path,
+    fallback_name: &str,
+) -> Result<(File, TempPath), ReportError> {
+    let dir = folder_of(path);
+    let file_name = path.file_name().map_or_else(
+        || fallback_name.to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let temp: NamedTempFile = tempfile::Builder::new()
+        .prefix(&format!("{}.tmp-", temp_stem(&file_name)))
+        .tempfile_in(&dir)
+        .map_err(|e| ReportError::io("creating a temporary file in", &dir, e))?;
+    Ok(temp.into_parts())
+}
+
+/// The folder a file at `path` goes in (the current folder for a bare name).
+pub(crate) fn folder_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Closes the (synced) temporary file and renames it onto `path`.
+pub(crate) fn persist_onto(
+    file: File,
+    temp_path: TempPath,
+    path: &Path,
+) -> Result<(), ReportError> {
+    // Closed before the rename: Windows cannot rename a file that is open without sharing.
+    drop(file);
+    temp_path
+        .persist(path)
+        .map_err(|e| ReportError::io(persist_action(&e.error, cfg!(windows)), path, e.error))
 }
 
 /// Longest part of the target's name used in the temporary file's name: with `.tmp-` and six
@@ -307,7 +331,7 @@ impl ReportWriter {
 const MAX_TEMP_STEM_BYTES: usize = 200;
 
 /// The target's name shortened (on a character boundary) for the temporary file's name.
-pub(crate) fn temp_stem(file_name: &str) -> &str {
+fn temp_stem(file_name: &str) -> &str {
     let mut end = file_name.len().min(MAX_TEMP_STEM_BYTES);
     while !file_name.is_char_boundary(end) {
         end -= 1;
@@ -318,7 +342,7 @@ pub(crate) fn temp_stem(file_name: &str) -> &str {
 /// What the rename onto the target was, for the error message. On Windows replacing a file
 /// fails with "access denied" (5) or a sharing violation (32, 33) while another program, such as
 /// a spreadsheet, has it open; the message says so.
-pub(crate) fn persist_action(e: &io::Error, windows: bool) -> &'static str {
+fn persist_action(e: &io::Error, windows: bool) -> &'static str {
     let in_use = windows
         && (e.kind() == io::ErrorKind::PermissionDenied
             || matches!(e.raw_os_error(), Some(5 | 32 | 33)));

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ReportError;
 use crate::header::Column;
 use crate::model::{RecordAction, RecordType, CANONICAL_HEADER};
-use crate::writer::{persist_action, temp_stem};
+use crate::writer::{folder_of, persist_onto, temp_file_beside};
 
 use super::query::{Direction, Filter};
 use super::summary::Summary;
@@ -154,19 +154,9 @@ impl ReportStore {
             });
         }
         let rows = self.ordered(filter, sort)?;
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "report.xlsx".into());
-        let temp = tempfile::Builder::new()
-            .prefix(&format!("{}.tmp-", temp_stem(&file_name)))
-            .tempfile_in(&dir)
-            .map_err(|e| ReportError::io("creating a temporary file in", &dir, e))?;
-        let (file, temp_path) = temp.into_parts();
+        let (file, temp_path) = temp_file_beside(path, "report.xlsx")?;
+        // rust_xlsxwriter's constant-memory scratch files go beside the workbook too.
+        let dir = folder_of(path);
         let mut out = BufWriter::with_capacity(256 * 1024, file);
 
         let about_rows = AboutRows {
@@ -212,11 +202,7 @@ impl ReportStore {
             .metadata()
             .map_err(|e| ReportError::io("writing", path, e))?
             .len();
-        // Closed before the rename: Windows cannot rename a file that is open without sharing.
-        drop(file);
-        temp_path
-            .persist(path)
-            .map_err(|e| ReportError::io(persist_action(&e.error, cfg!(windows)), path, e.error))?;
+        persist_onto(file, temp_path, path)?;
         Ok(XlsxSummary {
             path: path.to_path_buf(),
             rows: rows.len() as u64,
