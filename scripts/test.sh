@@ -49,6 +49,8 @@ scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1920x1080x24" \
   cargo test --workspace --locked --tests -- --ignored --test-threads=1 --nocapture 2>&1 | tee -a "$RESULTS"
 
 phase "done"
+# Disk use of the build, for the next time a machine runs short (a clean run once ran out while linking).
+echo "== disk: target/ $(du -sh target 2>/dev/null | cut -f1), free $(df -h --output=avail . | tail -1 | tr -d ' ')"
 echo "== time by phase: ${PHASES[*]}; total $((SECONDS - START))s"
 # One closing line for everything cargo ran (the UI's vitest prints its own above).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
