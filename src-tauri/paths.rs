@@ -8,10 +8,11 @@
 
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
 use crate::error::{AppError, AppResult};
 use crate::reports::dto::ExportFormat;
+use crate::sync::lock;
 
 /// What a command does with a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -28,10 +29,6 @@ pub struct PathGuard {
     read_roots: Vec<PathBuf>,
     write_roots: Vec<PathBuf>,
     approved: Mutex<HashSet<(Access, PathBuf)>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// `path` in canonical form: absolute, links resolved for the part that exists, and the rest

@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use dx_staging::Secret;
 
 use crate::error::{AppError, AppResult};
+use crate::sync::lock;
 
 /// Where a password ended up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, specta::Type)]
@@ -209,10 +210,6 @@ impl Secrets {
             },
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ pub mod library;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use mismatch_report::{
@@ -17,6 +17,7 @@ use mismatch_report::{
 };
 
 use crate::error::{AppError, AppResult};
+use crate::sync::lock;
 use dto::{
     clamp, columns, ComparisonDto, ExportResult, FieldDto, GridWindow, LoadProgressDto,
     ReportInfoDto, ReportMetaDto, RowDetail, SummaryDto, ViewSort, WindowRequest, MAX_WINDOW,
@@ -41,10 +42,6 @@ pub struct ReportRegistry {
     open: Mutex<HashMap<String, Arc<OpenReport>>>,
     loads: Mutex<HashMap<String, Arc<AtomicBool>>>,
     clock: AtomicU64,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A report error about the file at `path`, keeping where in the file it is.
