@@ -313,22 +313,29 @@ fn describe_filter(filter: &Filter) -> Option<String> {
     if filter.is_empty() {
         return None;
     }
+    // Every field by name, no `..`: a new filter field does not compile until it is described.
+    let Filter {
+        types,
+        actions,
+        subscribers,
+        text,
+    } = filter;
     let mut parts = Vec::new();
     let list = |v: Vec<&str>| v.join(", ");
-    if !filter.types.is_empty() {
-        let v = filter.types.iter().map(RecordType::as_str).collect();
+    if !types.is_empty() {
+        let v = types.iter().map(RecordType::as_str).collect();
         parts.push(format!("record types {}", list(v)));
     }
-    if !filter.actions.is_empty() {
-        let v = filter.actions.iter().map(RecordAction::as_str).collect();
+    if !actions.is_empty() {
+        let v = actions.iter().map(RecordAction::as_str).collect();
         parts.push(format!("record actions {}", list(v)));
     }
-    if !filter.subscribers.is_empty() {
-        let v = filter.subscribers.iter().map(String::as_str).collect();
+    if !subscribers.is_empty() {
+        let v = subscribers.iter().map(String::as_str).collect();
         parts.push(format!("subscribers {}", list(v)));
     }
-    if !filter.text.trim().is_empty() {
-        parts.push(format!("text \"{}\"", filter.text.trim()));
+    if !text.trim().is_empty() {
+        parts.push(format!("text \"{}\"", text.trim()));
     }
     Some(parts.join("; "))
 }
