@@ -43,11 +43,15 @@ impl RunHost for Recorder {
 
 async fn fixture() -> (tempfile::TempDir, Recorder) {
     let dir = tempfile::tempdir().unwrap();
-    let runs = RunManager::in_data_dir(&dir.path().join("data")).with_options(DriverOptions {
-        poll_min: Duration::from_millis(50),
-        poll_max: Duration::from_millis(250),
-        ..DriverOptions::default()
-    });
+    let runs = RunManager::with_options(
+        dir.path().join("data/runs"),
+        dir.path().join("data/reports"),
+        DriverOptions {
+            poll_min: Duration::from_millis(50),
+            poll_max: Duration::from_millis(250),
+            ..DriverOptions::default()
+        },
+    );
     let state = Arc::new(headless::app_state_with_runs(dir.path(), runs));
     demo::ensure_started(&state.connections)
         .await

@@ -271,11 +271,15 @@ async fn a_full_cycle_with_faults_leaves_no_secret_on_disk() {
     )
     .expect("logging starts");
 
-    let runs = RunManager::in_data_dir(&data).with_options(DriverOptions {
-        poll_min: Duration::from_millis(50),
-        poll_max: Duration::from_millis(250),
-        ..DriverOptions::default()
-    });
+    let runs = RunManager::with_options(
+        data.join("runs"),
+        data.join("reports"),
+        DriverOptions {
+            poll_min: Duration::from_millis(50),
+            poll_max: Duration::from_millis(250),
+            ..DriverOptions::default()
+        },
+    );
     let state = Arc::new(headless::app_state_with_runs(dir.path(), runs));
     demo::ensure_started(&state.connections)
         .await

@@ -82,7 +82,21 @@ fn file_err(path: &Path, e: impl std::fmt::Display) -> AppError {
 impl RunManager {
     /// Runs saved in `dir`; reports go to the library under `library`; the audit journal is
     /// beside `dir` (in its parent folder, the app's data folder).
+    /// The app polls a run's job every 1 to 5 seconds.
     pub fn new(dir: PathBuf, library: PathBuf) -> Self {
+        Self::with_options(
+            dir,
+            library,
+            DriverOptions {
+                poll_min: Duration::from_secs(1),
+                poll_max: Duration::from_secs(5),
+                ..DriverOptions::default()
+            },
+        )
+    }
+
+    /// As [`new`](Self::new), driving runs with `options` (how often to poll, the retries).
+    pub fn with_options(dir: PathBuf, library: PathBuf, options: DriverOptions) -> Self {
         let audit = Arc::new(AuditTrail::in_data_dir(dir.parent().unwrap_or(&dir)));
         RunManager {
             audit,
@@ -91,23 +105,13 @@ impl RunManager {
             live: Mutex::new(HashMap::new()),
             tokens: Mutex::new(HashMap::new()),
             turns: PublisherTurns::shared(),
-            options: DriverOptions {
-                poll_min: Duration::from_secs(1),
-                poll_max: Duration::from_secs(5),
-                ..DriverOptions::default()
-            },
+            options,
         }
     }
 
     /// Runs in `<data_dir>/runs`, their reports in the library `<data_dir>/reports`.
     pub fn in_data_dir(data_dir: &Path) -> Self {
         Self::new(data_dir.join("runs"), data_dir.join("reports"))
-    }
-
-    /// Shorter polls (tests).
-    pub fn with_options(mut self, options: DriverOptions) -> Self {
-        self.options = options;
-        self
     }
 
     /// The library root.
