@@ -722,6 +722,83 @@ mod tests {
     }
 
     #[test]
+    fn an_invalid_schedule_names_its_field() {
+        let e = AppError::InvalidSchedule {
+            field: "minute".into(),
+            message: "The minute must be 0 to 59, not 60.".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            json!({
+                "code": "invalid_schedule",
+                "message": "the schedule's minute is not valid: The minute must be 0 to 59, not 60.",
+                "field": "minute",
+                "location": null
+            })
+        );
+    }
+
+    /// Every [`AppCode`], one after the other. The match has no wildcard: a new code does not
+    /// compile until it has its arm here, and so its place in the list.
+    fn next_code(c: Option<AppCode>) -> Option<AppCode> {
+        match c {
+            None => Some(AppCode::KeyringUnavailable),
+            Some(AppCode::KeyringUnavailable) => Some(AppCode::Keyring),
+            Some(AppCode::Keyring) => Some(AppCode::PasswordNeeded),
+            Some(AppCode::PasswordNeeded) => Some(AppCode::UnknownProfile),
+            Some(AppCode::UnknownProfile) => Some(AppCode::NoLinkedProfile),
+            Some(AppCode::NoLinkedProfile) => Some(AppCode::Settings),
+            Some(AppCode::Settings) => Some(AppCode::Demo),
+            Some(AppCode::Demo) => Some(AppCode::NotARunId),
+            Some(AppCode::NotARunId) => Some(AppCode::RunBeingWatched),
+            Some(AppCode::RunBeingWatched) => Some(AppCode::NoSubscriberChosen),
+            Some(AppCode::NoSubscriberChosen) => Some(AppCode::OpenFolderFailed),
+            Some(AppCode::OpenFolderFailed) => Some(AppCode::ReportFile),
+            Some(AppCode::ReportFile) => Some(AppCode::ReportRows),
+            Some(AppCode::ReportRows) => Some(AppCode::UnknownColumn),
+            Some(AppCode::UnknownColumn) => Some(AppCode::NoSuchRow),
+            Some(AppCode::NoSuchRow) => Some(AppCode::ReportClosed),
+            Some(AppCode::ReportClosed) => Some(AppCode::TaskFailed),
+            Some(AppCode::TaskFailed) => Some(AppCode::RunFile),
+            Some(AppCode::RunFile) => Some(AppCode::FileSystem),
+            Some(AppCode::FileSystem) => Some(AppCode::ExportPathMissing),
+            Some(AppCode::ExportPathMissing) => Some(AppCode::Cancelled),
+            Some(AppCode::Cancelled) => Some(AppCode::PathNotAllowed),
+            Some(AppCode::PathNotAllowed) => Some(AppCode::ExportUnknownFormat),
+            Some(AppCode::ExportUnknownFormat) => Some(AppCode::ExportExists),
+            Some(AppCode::ExportExists) => Some(AppCode::InvalidSchedule),
+            Some(AppCode::InvalidSchedule) => None,
+        }
+    }
+
+    #[test]
+    fn every_app_code_is_its_own_snake_case_text() {
+        let codes: Vec<AppCode> =
+            std::iter::successors(next_code(None), |c| next_code(Some(*c))).collect();
+        let mut seen = std::collections::HashSet::new();
+        for c in &codes {
+            let text = c.as_str();
+            let snake = text.split('_').all(|w| {
+                !w.is_empty()
+                    && w.chars()
+                        .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit())
+            });
+            assert!(
+                snake && text.starts_with(|ch: char| ch.is_ascii_lowercase()),
+                "{c:?}: {text:?}"
+            );
+            assert_eq!(
+                serde_json::to_value(c).unwrap(),
+                text,
+                "{c:?} crosses as its text"
+            );
+            assert_eq!(serde_json::from_value::<AppCode>(text.into()).unwrap(), *c);
+            assert!(seen.insert(text), "{text} is the code of two variants");
+        }
+        assert_eq!(codes.len(), 25);
+    }
+
+    #[test]
     fn every_code_reads_back_as_the_same_code() {
         let dx = dx_staging::Error::Timeout { host: "h:1".into() };
         for e in [
