@@ -102,8 +102,9 @@ mod tests {
     }
 
     /// Field names whose values are a closed set in the domain (run kinds, phases, outcomes,
-    /// rules, error codes, DX statuses, record types and actions, ...): in the generated file each
-    /// must have a union type, never a bare `string`.
+    /// rules, error codes, DX statuses, record types and actions, protocols, counts keyed by
+    /// action or type, ...): in the generated file each must have a union type, never a bare
+    /// `string`.
     const CLOSED_SETS: &[&str] = &[
         "kind",
         "phase",
@@ -123,6 +124,9 @@ mod tests {
         "environment",
         "warning",
         "during",
+        "dxProtocol",
+        "byAction",
+        "byType",
     ];
 
     #[test]
@@ -134,6 +138,12 @@ mod tests {
         let mut found = Vec::new();
         for line in text.lines() {
             let line = line.trim().trim_start_matches('{').trim();
+            // Whatever the field's name: pairs keyed by a bare string (counts per action, per
+            // type, ...) are keyed by a domain type instead.
+            if line.contains("[string, ") {
+                found.push(line.to_string());
+                continue;
+            }
             for name in CLOSED_SETS {
                 for sep in [": ", "?: "] {
                     let Some(rest) = line.strip_prefix(&format!("{name}{sep}")) else {
@@ -158,6 +168,14 @@ mod tests {
         assert!(
             text.contains("code: AppErrorCode"),
             "errors carry an AppErrorCode"
+        );
+        assert!(
+            text.contains("dxProtocol: Protocol"),
+            "profiles carry a Protocol"
+        );
+        assert!(
+            text.contains("byAction: ([RecordAction, number])[]"),
+            "counts by action are keyed by RecordAction"
         );
     }
 

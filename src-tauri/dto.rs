@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use dx_staging::{Profile, Timeouts, TlsMode};
+use dx_staging::{Profile, Protocol, Timeouts, TlsMode};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
@@ -48,7 +48,7 @@ pub struct ProfileDto {
     pub name: String,
     /// `https` or `http`.
     #[serde(rename = "dxProtocol")]
-    pub dx_protocol: String,
+    pub dx_protocol: Protocol,
     /// Host name only (no scheme, no path).
     pub hostname: String,
     /// DX port.
@@ -83,7 +83,9 @@ impl From<&Profile> for ProfileDto {
         ProfileDto {
             id: p.id.clone(),
             name: p.name.clone(),
-            dx_protocol: p.dx_protocol.clone(),
+            // A saved profile was validated, so its protocol reads; one that does not (edited
+            // by hand) shows as the default, https.
+            dx_protocol: p.protocol().unwrap_or_default(),
             hostname: p.hostname.clone(),
             dx_port: p.dx_port,
             ring_api_port: p.ring_api_port,
@@ -116,7 +118,7 @@ impl From<ProfileDto> for Profile {
         Profile {
             id: d.id,
             name: d.name.trim().to_string(),
-            dx_protocol: d.dx_protocol.trim().to_string(),
+            dx_protocol: d.dx_protocol.as_str().to_string(),
             hostname: d.hostname.trim().to_string(),
             dx_port: d.dx_port,
             ring_api_port: d.ring_api_port,

@@ -165,7 +165,7 @@ pub enum AppError {
     #[error("the schedule's {field} is not valid: {message}")]
     InvalidSchedule {
         /// The field: `hour`, `minute` or `minutes`.
-        field: String,
+        field: dx_staging::ScheduleField,
         /// What is wrong with it.
         message: String,
     },
@@ -326,7 +326,7 @@ impl AppError {
         match self {
             AppError::Dx(dx_staging::Error::InvalidProfile { field, .. }) => Some(field.clone()),
             AppError::PasswordNeeded { .. } => Some("dxPassword".into()),
-            AppError::InvalidSchedule { field, .. } => Some(field.clone()),
+            AppError::InvalidSchedule { field, .. } => Some(field.as_str().to_string()),
             _ => None,
         }
     }
@@ -724,7 +724,7 @@ mod tests {
     #[test]
     fn an_invalid_schedule_names_its_field() {
         let e = AppError::InvalidSchedule {
-            field: "minute".into(),
+            field: dx_staging::ScheduleField::Minute,
             message: "The minute must be 0 to 59, not 60.".into(),
         };
         assert_eq!(

@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use dx_staging::fleet::{assess, Assessment, FindFacts, RunFacts, SubscriberFacts};
 use dx_staging::workflow::{Outcome, RunKind};
 use dx_staging::Profile;
-use mismatch_report::Summary;
+use mismatch_report::{RecordAction, RecordType, Summary, SummaryCell};
 use serde::Serialize;
 use specta::Type;
 
@@ -34,9 +34,9 @@ pub struct DriftPoint {
     /// Mismatches in it.
     pub total: u32,
     /// Mismatches per record action (DX's order).
-    pub by_action: Vec<(String, u32)>,
+    pub by_action: Vec<(RecordAction, u32)>,
     /// Mismatches per record type (DX's order).
-    pub by_type: Vec<(String, u32)>,
+    pub by_type: Vec<(RecordType, u32)>,
     /// The report explains both environments and was fetched after the find completed.
     pub complete: bool,
 }
@@ -98,11 +98,8 @@ pub fn publishers(profiles: &[Profile]) -> Vec<Profile> {
         .collect()
 }
 
-fn pairs(
-    summary: &Summary,
-    key: impl Fn(&mismatch_report::SummaryCell) -> String,
-) -> Vec<(String, u32)> {
-    let mut out: Vec<(String, u32)> = Vec::new();
+fn pairs<K: PartialEq>(summary: &Summary, key: impl Fn(&SummaryCell) -> K) -> Vec<(K, u32)> {
+    let mut out: Vec<(K, u32)> = Vec::new();
     for cell in &summary.cells {
         let k = key(cell);
         match out.iter_mut().find(|(name, _)| *name == k) {
@@ -113,16 +110,11 @@ fn pairs(
     out
 }
 
-/// Counts by action in the order an administrator reads them: CREATE, UPDATE, DELETE, then any
+/// Counts by action in the order an administrator reads them: `RecordAction`'s own order, that
+/// is DX's documented actions as in [`RecordAction::KNOWN`] (CREATE, UPDATE, DELETE), then any
 /// other action DX may add, alphabetically.
-fn in_action_order(mut pairs: Vec<(String, u32)>) -> Vec<(String, u32)> {
-    let rank = |a: &str| match a {
-        "CREATE" => 0,
-        "UPDATE" => 1,
-        "DELETE" => 2,
-        _ => 3,
-    };
-    pairs.sort_by(|(a, _), (b, _)| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
+fn in_action_order(mut pairs: Vec<(RecordAction, u32)>) -> Vec<(RecordAction, u32)> {
+    pairs.sort_by(|(a, _), (b, _)| a.cmp(b));
     pairs
 }
 
@@ -152,10 +144,8 @@ fn drift_points(entries: &[LibraryEntry], subscriber_id: &str) -> Vec<DriftPoint
                 file_name: e.file_name.clone(),
                 at: meta.fetched_at.to_rfc3339(),
                 total: clamp(summary.total),
-                by_action: in_action_order(pairs(&summary, |c| {
-                    c.record_action.as_str().to_string()
-                })),
-                by_type: pairs(&summary, |c| c.record_type.as_str().to_string()),
+                by_action: in_action_order(pairs(&summary, |c| c.record_action.clone())),
+                by_type: pairs(&summary, |c| c.record_type.clone()),
                 complete: !meta.possibly_inaccurate
                     && meta.complete != Some(false)
                     && meta.possibly_partial.is_none(),
@@ -361,6 +351,20 @@ mod tests {
     const D: (RecordType, RecordAction) = (RecordType::Rendition, RecordAction::Delete);
 
     #[test]
+    fn actions_come_in_dx_order_then_unknown_ones_alphabetically() {
+        let other = |s: &str| RecordAction::Other(s.into());
+        let sorted = in_action_order(vec![
+            (other("MOVE"), 1),
+            (RecordAction::Delete, 2),
+            (other("ARCHIVE"), 3),
+            (RecordAction::Update, 4),
+            (RecordAction::Create, 5),
+        ]);
+        let order: Vec<&str> = sorted.iter().map(|(a, _)| a.as_str()).collect();
+        assert_eq!(order, ["CREATE", "UPDATE", "DELETE", "ARCHIVE", "MOVE"]);
+    }
+
+    #[test]
     fn the_history_of_a_subscriber_is_its_reports_oldest_first_with_counts() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
@@ -385,11 +389,11 @@ mod tests {
         assert_eq!(points[1].total, 3);
         assert_eq!(
             points[1].by_action,
-            vec![("CREATE".to_string(), 2), ("DELETE".to_string(), 1)]
+            vec![(RecordAction::Create, 2), (RecordAction::Delete, 1)]
         );
         assert_eq!(
             points[1].by_type,
-            vec![("MEDIA_ITEM".to_string(), 2), ("RENDITION".to_string(), 1)]
+            vec![(RecordType::MediaItem, 2), (RecordType::Rendition, 1)]
         );
         assert!(points[1].complete);
         // The counts are kept in the sidecars for the next time.

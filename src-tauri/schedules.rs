@@ -136,7 +136,7 @@ impl Schedules {
     ) -> AppResult<()> {
         if let Some(s) = &schedule {
             s.validate().map_err(|e| AppError::InvalidSchedule {
-                field: e.field().to_string(),
+                field: e.field(),
                 message: e.to_string(),
             })?;
         }

@@ -770,7 +770,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let state = state(dir.path());
         let mut d = draft("C", TlsDto::Verify);
-        d.dx_protocol = "http".into();
+        d.dx_protocol = dx_staging::Protocol::Http;
         let view = save(&state, d.clone(), Some("pw".into()), None, false)
             .await
             .unwrap();

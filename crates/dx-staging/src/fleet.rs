@@ -6,6 +6,7 @@
 //! saved runs and reports.
 
 use chrono::{DateTime, Duration, Utc};
+use mismatch_report::RecordAction;
 use serde::{Deserialize, Serialize};
 
 /// What the last find of a subscriber found. A verify's find counts as a find here: the caller
@@ -20,8 +21,8 @@ pub struct FindFacts {
     #[specta(type = u32)]
     pub mismatches: u64,
     /// Mismatches per action (`CREATE`, `UPDATE`, `DELETE`, …), in the order to show them.
-    #[specta(type = Vec<(String, u32)>)]
-    pub by_action: Vec<(String, u64)>,
+    #[specta(type = Vec<(RecordAction, u32)>)]
+    pub by_action: Vec<(RecordAction, u64)>,
     /// False when the report was fetched before DX said the find completed, or is otherwise
     /// possibly partial.
     pub complete: bool,
@@ -322,9 +323,9 @@ mod tests {
     fn mismatches_are_drifted_with_counts_by_action() {
         let mut f = find(days_ago(3), 12);
         f.by_action = vec![
-            ("UPDATE".to_string(), 8),
-            ("CREATE".to_string(), 4),
-            ("DELETE".to_string(), 0),
+            (RecordAction::Update, 8),
+            (RecordAction::Create, 4),
+            (RecordAction::Delete, 0),
         ];
         let a = assess(&with_find(f), now(), week());
         assert_eq!(a.state, FleetState::Drifted);

@@ -37,9 +37,9 @@ pub use journal::{
 };
 pub use keep_then_delete::archive_then_delete_logs;
 pub use model::{Operation, OperationStatus, ResyncStatus, Subscriber};
-pub use profile::{Profile, Timeouts, TlsMode};
+pub use profile::{Profile, Protocol, Timeouts, TlsMode};
 pub use report::{fetch_report, FetchOptions, ReportMeta, ReportRequest};
-pub use schedule::{Due, Schedule, ScheduleError};
+pub use schedule::{Due, Schedule, ScheduleError, ScheduleField};
 pub use secret::Secret;
 pub use workflow::{Outcome, Phase, Progress, RunConfig, RunKind, RunState, Runner, Warning};
 

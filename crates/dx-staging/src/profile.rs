@@ -67,6 +67,36 @@ impl Default for Timeouts {
     }
 }
 
+/// How DX is reached (DXClient `-dxProtocol`): lower case on the wire.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, specta::Type,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// Plain `http://` (flagged unless the host is this machine).
+    Http,
+    /// `https://` (the default).
+    #[default]
+    Https,
+}
+
+impl Protocol {
+    /// The scheme as DXClient spells it (`http`, `https`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Http => "http",
+            Protocol::Https => "https",
+        }
+    }
+
+    /// `text` as a protocol, in any case (`HTTPS`); `None` for anything else.
+    pub fn parse(text: &str) -> Option<Protocol> {
+        [Protocol::Http, Protocol::Https]
+            .into_iter()
+            .find(|p| text.eq_ignore_ascii_case(p.as_str()))
+    }
+}
+
 /// A saved connection to one DX environment, with DXClient's setting names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
@@ -158,8 +188,7 @@ impl Profile {
     /// Every problem of this profile, each naming its field. Empty when the profile is usable.
     pub fn problems(&self) -> Vec<Error> {
         let mut out = Vec::new();
-        let proto = self.dx_protocol.to_ascii_lowercase();
-        if proto != "http" && proto != "https" {
+        if self.protocol().is_none() {
             out.push(Error::invalid(
                 "dxProtocol",
                 format!("must be https or http, not {:?}", self.dx_protocol),
@@ -220,7 +249,13 @@ impl Profile {
     /// `localhost`, 127.0.0.0/8 or `::1`): the password and the session cookie then cross the
     /// network unencrypted. Flagged like [`TlsMode::is_insecure`] wherever the profile is used.
     pub fn is_plaintext_remote(&self) -> bool {
-        self.dx_protocol.trim().eq_ignore_ascii_case("http") && !is_loopback_host(&self.hostname)
+        self.protocol() == Some(Protocol::Http) && !is_loopback_host(&self.hostname)
+    }
+
+    /// [`dx_protocol`](Self::dx_protocol) as a [`Protocol`]; `None` when it is neither `http`
+    /// nor `https` (a problem of [`problems`](Self::problems)).
+    pub fn protocol(&self) -> Option<Protocol> {
+        Protocol::parse(&self.dx_protocol)
     }
 
     fn host_for_url(&self) -> String {
@@ -493,6 +528,22 @@ mod tests {
         };
         assert_eq!(field_of(&p.validate().unwrap_err()), "dxProtocol");
         assert!(is_api_version("v2") && is_api_version("v10") && !is_api_version("vx"));
+    }
+
+    #[test]
+    fn the_protocol_reads_in_any_case_and_crosses_in_lower_case() {
+        assert_eq!(Protocol::parse("HTTPS"), Some(Protocol::Https));
+        assert_eq!(Protocol::parse("http"), Some(Protocol::Http));
+        assert_eq!(Protocol::parse("ftp"), None);
+        let p = Profile {
+            dx_protocol: "HTTP".into(),
+            ..good()
+        };
+        assert_eq!(p.protocol(), Some(Protocol::Http));
+        assert_eq!(Profile::default().protocol(), Some(Protocol::default()));
+        assert_eq!(serde_json::to_value(Protocol::Https).unwrap(), "https");
+        let back: Protocol = serde_json::from_value("http".into()).unwrap();
+        assert_eq!(back, Protocol::Http);
     }
 
     #[test]

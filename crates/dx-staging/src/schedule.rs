@@ -65,13 +65,42 @@ pub enum ScheduleError {
 }
 
 impl ScheduleError {
-    /// The field concerned, as serialised: `hour`, `minute` or `minutes`.
-    pub fn field(&self) -> &'static str {
+    /// The field concerned.
+    pub fn field(&self) -> ScheduleField {
         match self {
-            ScheduleError::Hour(_) => "hour",
-            ScheduleError::Minute(_) => "minute",
-            ScheduleError::Minutes(_) => "minutes",
+            ScheduleError::Hour(_) => ScheduleField::Hour,
+            ScheduleError::Minute(_) => ScheduleField::Minute,
+            ScheduleError::Minutes(_) => ScheduleField::Minutes,
         }
+    }
+}
+
+/// A field of a [`Schedule`], as serialised: `hour`, `minute` or `minutes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "lowercase")]
+pub enum ScheduleField {
+    /// `hour` of [`Schedule::Daily`].
+    Hour,
+    /// `minute` of [`Schedule::Daily`].
+    Minute,
+    /// `minutes` of [`Schedule::Every`].
+    Minutes,
+}
+
+impl ScheduleField {
+    /// The field's name as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScheduleField::Hour => "hour",
+            ScheduleField::Minute => "minute",
+            ScheduleField::Minutes => "minutes",
+        }
+    }
+}
+
+impl std::fmt::Display for ScheduleField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -329,16 +358,32 @@ mod tests {
         }
         .validate()
         .unwrap_err();
-        assert_eq!((e, e.field()), (ScheduleError::Hour(24), "hour"));
+        assert_eq!(
+            (e, e.field()),
+            (ScheduleError::Hour(24), ScheduleField::Hour)
+        );
         let e = Schedule::Daily {
             hour: 0,
             minute: 60,
         }
         .validate()
         .unwrap_err();
-        assert_eq!((e, e.field()), (ScheduleError::Minute(60), "minute"));
+        assert_eq!(
+            (e, e.field()),
+            (ScheduleError::Minute(60), ScheduleField::Minute)
+        );
         let e = Schedule::Every { minutes: 0 }.validate().unwrap_err();
-        assert_eq!((e, e.field()), (ScheduleError::Minutes(0), "minutes"));
+        assert_eq!(
+            (e, e.field()),
+            (ScheduleError::Minutes(0), ScheduleField::Minutes)
+        );
+        for f in [
+            ScheduleField::Hour,
+            ScheduleField::Minute,
+            ScheduleField::Minutes,
+        ] {
+            assert_eq!(serde_json::to_value(f).unwrap(), f.as_str());
+        }
         assert!(Schedule::Every { minutes: 10081 }.validate().is_err());
         assert_eq!(Schedule::Every { minutes: 1 }.validate(), Ok(()));
         assert_eq!(Schedule::Every { minutes: 10080 }.validate(), Ok(()));

@@ -371,9 +371,9 @@ export type DriftPoint = {
 	/**  Mismatches in it. */
 	total: number,
 	/**  Mismatches per record action (DX's order). */
-	byAction: ([string, number])[],
+	byAction: ([RecordAction, number])[],
 	/**  Mismatches per record type (DX's order). */
-	byType: ([string, number])[],
+	byType: ([RecordType, number])[],
 	/**  The report explains both environments and was fetched after the find completed. */
 	complete: boolean,
 };
@@ -523,7 +523,7 @@ export type FindFacts = {
 	/**  Mismatches in its report. */
 	mismatches: number,
 	/**  Mismatches per action (`CREATE`, `UPDATE`, `DELETE`, …), in the order to show them. */
-	byAction: ([string, number])[],
+	byAction: ([RecordAction, number])[],
 	/**
 	 *  False when the report was fetched before DX said the find completed, or is otherwise
 	 *  possibly partial.
@@ -886,7 +886,7 @@ export type ProfileDto = {
 	/**  Name shown in the switcher. */
 	name: string,
 	/**  `https` or `http`. */
-	dxProtocol: string,
+	dxProtocol: Protocol,
 	/**  Host name only (no scheme, no path). */
 	hostname: string,
 	/**  DX port. */
@@ -925,6 +925,13 @@ export type ProfileView = {
 	 */
 	plaintextRemote: boolean,
 };
+
+/**  How DX is reached (DXClient `-dxProtocol`): lower case on the wire. */
+export type Protocol = 
+/**  Plain `http://` (flagged unless the host is this machine). */
+"http" | 
+/**  `https://` (the default). */
+"https";
 
 export type RecordAction = "CREATE" | "UPDATE" | "DELETE";
 

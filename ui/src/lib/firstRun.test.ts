@@ -19,7 +19,7 @@ function view(id: string, hostname: string, port = 443, link: string | null = nu
   return viewFixture({ ...emptyProfile(), id, name: id, hostname, dxPort: port, subscriberProfileId: link }, demo);
 }
 
-const publisher = { ...emptyProfile(), id: "pub", name: "prod-author", hostname: "author.example.com", dxUsername: "wpsadmin", dxProtocol: "http" };
+const publisher = { ...emptyProfile(), id: "pub", name: "prod-author", hostname: "author.example.com", dxUsername: "wpsadmin", dxProtocol: "http" as const };
 
 describe("the first-run guide", () => {
   it("reads a target host with or without scheme and port", () => {
@@ -27,6 +27,7 @@ describe("the first-run guide", () => {
     expect(parseTargetHost("render.example.com", "https")).toEqual({ protocol: "https", hostname: "render.example.com", port: null });
     expect(parseTargetHost(" https://render.example.com:8443/dx/api ", "http")).toEqual({ protocol: "https", hostname: "render.example.com", port: 8443 });
     expect(parseTargetHost("HTTP://[::1]:80", "https")).toEqual({ protocol: "http", hostname: "[::1]", port: 80 });
+    expect(parseTargetHost("ftp://files.example.com", "https").protocol).toBe("https");
   });
 
   it("names an environment by its host's first label, or its address", () => {

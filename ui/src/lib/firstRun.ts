@@ -1,7 +1,7 @@
 // The Getting started guide: its steps, and the subscriber environment's connection prefilled
 // from the subscriber's registration on the publisher.
 
-import type { ProfileDto, ProfileView, SubscriberDto } from "./bindings";
+import type { ProfileDto, ProfileView, Protocol, SubscriberDto } from "./bindings";
 import { copyProfile, emptyProfile } from "./profileDraft";
 
 /** Why the guide asks for the subscriber environment's connection (shown as is). */
@@ -12,18 +12,20 @@ export type StepState = "done" | "current" | "todo";
 export type GuideStep = { id: "publisher" | "subscribers" | "environments"; title: string; state: StepState };
 
 /** Where a `targetHost` points: `host[:port]` or a URL. */
-export type Target = { protocol: string; hostname: string; port: number | null };
+export type Target = { protocol: Protocol; hostname: string; port: number | null };
 
 /**
  * Reads a subscriber's `targetHost` (`render.example.com`, `127.0.0.1:10040`,
- * `https://render.example.com:443/`). Without a scheme, the publisher's protocol is assumed.
+ * `https://render.example.com:443/`). Without a scheme, or with one that is neither `http` nor
+ * `https`, the publisher's protocol is assumed.
  */
-export function parseTargetHost(targetHost: string, fallbackProtocol: string): Target {
+export function parseTargetHost(targetHost: string, fallbackProtocol: Protocol): Target {
   let rest = targetHost.trim();
   let protocol = fallbackProtocol;
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(rest);
   if (scheme) {
-    protocol = scheme[1].toLowerCase();
+    const s = scheme[1].toLowerCase();
+    if (s === "http" || s === "https") protocol = s;
     rest = rest.slice(scheme[0].length);
   }
   rest = rest.split(/[/?#]/)[0];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { DriftPoint, FleetOverview, FleetState, FleetSubscriber } from "./bindings";
+import type { DriftPoint, FleetOverview, FleetState, FleetSubscriber, RecordAction, RecordType } from "./bindings";
 import { byActionText, consecutivePairs, driftSeries, findBatches, rowKey, scheduleDraft, scheduleOf, seriesColour, stateCounts } from "./fleetView";
 
 const sub = (id: string, state: FleetState): FleetSubscriber => ({
@@ -19,7 +19,7 @@ const overview: FleetOverview = {
   ],
 };
 
-const point = (at: string, byAction: [string, number][], byType: [string, number][] = []): DriftPoint => ({
+const point = (at: string, byAction: [RecordAction, number][], byType: [RecordType, number][] = []): DriftPoint => ({
   path: `/r/${at}.csv`, fileName: `${at}.csv`, at, total: byAction.reduce((s, [, n]) => s + n, 0), byAction, byType, complete: true,
 });
 
@@ -46,7 +46,7 @@ describe("fleet view", () => {
   });
 
   it("stacks the chart by action in DX's order, zero where a report has none", () => {
-    const points = [point("2026-11-01", [["DELETE", 2]]), point("2026-11-02", [["CREATE", 3], ["UPDATE", 1], ["X", 1]])];
+    const points = [point("2026-11-01", [["DELETE", 2]]), point("2026-11-02", [["CREATE", 3], ["UPDATE", 1], ["X" as RecordAction, 1]])]; // "X": an action of a later DX, verbatim
     expect(driftSeries(points, "action")).toEqual([
       { label: "CREATE", data: [0, 3] },
       { label: "UPDATE", data: [0, 1] },

@@ -2,7 +2,7 @@
 // (one publisher at a time, in the screen's order), and the drift chart's series.
 // No Svelte, no Tauri: tested with Vitest.
 
-import type { DriftPoint, FindBatch, FleetOverview, FleetState, FleetSubscriber, Schedule } from "./bindings";
+import type { DriftPoint, FindBatch, FleetOverview, FleetState, FleetSubscriber, RecordAction, Schedule } from "./bindings";
 import type { Tone } from "./status";
 
 /** A state in words, its tone and what it means. */
@@ -14,7 +14,7 @@ export const FLEET_STATES: Record<FleetState, { words: string; tone: Tone; meani
 };
 
 /** Counts by action in words: "8 UPDATE · 4 CREATE". */
-export function byActionText(pairs: readonly (readonly [string, number])[]): string {
+export function byActionText(pairs: readonly (readonly [RecordAction, number])[]): string {
   return pairs.filter(([, n]) => n > 0).map(([a, n]) => `${n.toLocaleString("en-US")} ${a}`).join(" · ");
 }
 
@@ -60,7 +60,7 @@ export interface Series {
   data: number[];
 }
 
-const ACTION_ORDER = ["CREATE", "UPDATE", "DELETE"];
+const ACTION_ORDER: readonly string[] = ["CREATE", "UPDATE", "DELETE"] satisfies RecordAction[];
 
 /**
  * The chart's series: one per action (CREATE, UPDATE, DELETE, then any other) or per type (by

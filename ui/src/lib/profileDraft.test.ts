@@ -22,7 +22,6 @@ describe("profile drafts", () => {
     const http = (hostname: string) => isPlaintextRemote({ dxProtocol: "http", hostname });
     for (const remote of ["dx.example.com", "10.0.0.5", "[2001:db8::1]", "localhost.example.com", "128.0.0.1"]) expect(http(remote), remote).toBe(true);
     for (const local of ["localhost", "LOCALHOST", "localhost.", "127.0.0.1", "127.5.6.7", "[::1]", "::1", "[::ffff:127.0.0.1]"]) expect(http(local), local).toBe(false);
-    expect(isPlaintextRemote({ dxProtocol: "HTTP", hostname: "dx.example.com" })).toBe(true);
     expect(isPlaintextRemote({ dxProtocol: "https", hostname: "dx.example.com" })).toBe(false);
   });
   it("names a file of a path", () => {

@@ -45,7 +45,7 @@ export function portValue(text: string): number {
  * Rust, which decides the header's flag; this one follows the form as it is typed.
  */
 export function isPlaintextRemote(p: Pick<ProfileDto, "dxProtocol" | "hostname">): boolean {
-  if (p.dxProtocol.trim().toLowerCase() !== "http") return false;
+  if (p.dxProtocol !== "http") return false;
   let h = p.hostname.trim().toLowerCase();
   if (h.endsWith(".")) h = h.slice(0, -1);
   if (h === "") return false;

@@ -20,8 +20,8 @@ import { subscriberFixture, viewFixture } from "../lib/fixtures";
 
 const view = (p: ProfileDto) => viewFixture(p);
 
-const pub = { ...emptyProfile(), id: "pub", name: "prod-author", dxProtocol: "http", hostname: "127.0.0.1", dxPort: 4000, ringAPIPort: 4000, damAPIPort: 4000, dxUsername: "wpsadmin" };
-const env = { ...emptyProfile(), id: "env", name: "127.0.0.1:4001", dxProtocol: "http", hostname: "127.0.0.1", dxPort: 4001, ringAPIPort: 4001, damAPIPort: 4001, dxUsername: "wpsadmin" };
+const pub = { ...emptyProfile(), id: "pub", name: "prod-author", dxProtocol: "http" as const, hostname: "127.0.0.1", dxPort: 4000, ringAPIPort: 4000, damAPIPort: 4000, dxUsername: "wpsadmin" };
+const env = { ...emptyProfile(), id: "env", name: "127.0.0.1:4001", dxProtocol: "http" as const, hostname: "127.0.0.1", dxPort: 4001, ringAPIPort: 4001, damAPIPort: 4001, dxUsername: "wpsadmin" };
 const subscriber = subscriberFixture("127.0.0.1:4001", "sub-1");
 
 describe("Getting started", () => {
