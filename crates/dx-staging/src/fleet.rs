@@ -157,7 +157,7 @@ pub fn assess(facts: &SubscriberFacts, now: DateTime<Utc>, stale_after: Duration
         .by_action
         .iter()
         .filter(|(_, n)| *n > 0)
-        .map(|(action, n)| format!("{n} {action}"))
+        .map(|(action, n)| format!("{} {action}", grouped(*n)))
         .collect();
     if !actions.is_empty() {
         reason.push_str(": ");
@@ -208,9 +208,23 @@ pub fn stale_candidates(entries: &[(String, String, Assessment)]) -> Vec<(String
     queue
 }
 
-/// "1 mismatch", "12 mismatches".
+/// "1 mismatch", "12,345 mismatches".
 fn count(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+    format!("{} {}", grouped(n), if n == 1 { one } else { many })
+}
+
+/// `n` with its thousands grouped by commas, as the app's English text writes counts:
+/// "12,345", "1,000,000", "999".
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// How long ago, in words: "just now", "5 minutes ago", "3 hours ago", "9 days ago". A time in
@@ -344,6 +358,27 @@ mod tests {
             week(),
         );
         assert_eq!(a.reason, "1 mismatch found 1 minute ago");
+    }
+
+    #[test]
+    fn large_counts_group_their_thousands() {
+        let mut f = find(days_ago(2), 12_345);
+        f.by_action = vec![(RecordAction::Create, 12_000), (RecordAction::Delete, 345)];
+        let a = assess(&with_find(f), now(), week());
+        assert_eq!(
+            a.reason,
+            "12,345 mismatches found 2 days ago: 12,000 CREATE, 345 DELETE"
+        );
+        for (n, text) in [
+            (0, "0"),
+            (999, "999"),
+            (1_000, "1,000"),
+            (100_000, "100,000"),
+            (1_234_567, "1,234,567"),
+            (u64::MAX, "18,446,744,073,709,551,615"),
+        ] {
+            assert_eq!(grouped(n), text);
+        }
     }
 
     #[test]

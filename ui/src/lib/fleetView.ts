@@ -3,6 +3,7 @@
 // No Svelte, no Tauri: tested with Vitest.
 
 import type { DriftPoint, FindBatch, FleetOverview, FleetState, FleetSubscriber, RecordAction, Schedule } from "./bindings";
+import { formatCount } from "./format";
 import type { Tone } from "./status";
 
 /** A state in words, its tone and what it means. */
@@ -13,9 +14,9 @@ export const FLEET_STATES: Record<FleetState, { words: string; tone: Tone; meani
   stale: { words: "Stale", tone: "warn", meaning: "The last find is older than the chosen age" },
 };
 
-/** Counts by action in words: "8 UPDATE · 4 CREATE". */
+/** Counts by action in words: "8 UPDATE · 1,200 CREATE". */
 export function byActionText(pairs: readonly (readonly [RecordAction, number])[]): string {
-  return pairs.filter(([, n]) => n > 0).map(([a, n]) => `${n.toLocaleString("en-US")} ${a}`).join(" · ");
+  return pairs.filter(([, n]) => n > 0).map(([a, n]) => `${formatCount(n)} ${a}`).join(" · ");
 }
 
 /** A subscriber's key on the screen (selection): publisher and subscriber ids. */
