@@ -15,7 +15,7 @@ use std::path::Path;
 use mismatch_report::{ReaderOptions, RecordAction, RecordType, ReportReader};
 
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// One record type whose counts the report does not explain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,11 +44,10 @@ impl std::fmt::Display for Unexplained {
 
 /// Counts `(CREATE, DELETE)` logs per record type in a report file.
 pub fn count_creates_and_deletes(report: &Path) -> Result<HashMap<RecordType, (u64, u64)>> {
-    let reader = ReportReader::open(report, ReaderOptions::default())
-        .map_err(|e| Error::Report(e.to_string()))?;
+    let reader = ReportReader::open(report, ReaderOptions::default())?;
     let mut counts: HashMap<RecordType, (u64, u64)> = HashMap::new();
     for row in reader {
-        let row = row.map_err(|e| Error::Report(e.to_string()))?;
+        let row = row?;
         let entry = counts.entry(row.record_type.clone()).or_default();
         match row.record_action {
             RecordAction::Create => entry.0 += 1,

@@ -251,9 +251,14 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
-    /// The report writer failed.
+    /// The report writer or counter stopped (its task ended or panicked).
     #[error("report: {0}")]
     Report(String),
+    /// A report file could not be read or written. The report error is kept as it is (its
+    /// [`source`](std::error::Error::source)), with the line, column and record of a CSV error;
+    /// the code is the same `report`.
+    #[error("report: {0}")]
+    ReportFile(#[from] mismatch_report::ReportError),
     /// The caller cancelled.
     #[error("cancelled")]
     Cancelled,
@@ -281,7 +286,7 @@ impl Error {
             Error::PagingBroken { .. } => ErrorCode::PagingBroken,
             Error::Refused { .. } => ErrorCode::Refused,
             Error::File { .. } => ErrorCode::File,
-            Error::Report(_) => ErrorCode::Report,
+            Error::Report(_) | Error::ReportFile(_) => ErrorCode::Report,
             Error::Cancelled => ErrorCode::Cancelled,
         }
     }
@@ -390,6 +395,22 @@ mod tests {
         };
         assert!(!s501.is_transient() && !s501.is_unclear_outcome());
         assert!(!Error::NotAdmin { message: "".into() }.is_transient());
+    }
+
+    #[test]
+    fn a_report_file_error_keeps_its_place_in_the_file() {
+        let e = Error::from(mismatch_report::ReportError::NotUtf8 {
+            line: 12,
+            column: "recordType".into(),
+        });
+        assert_eq!(e.code(), "report");
+        assert!(e.to_string().starts_with("report: line 12"), "{e}");
+        let source = std::error::Error::source(&e)
+            .and_then(|s| s.downcast_ref::<mismatch_report::ReportError>());
+        assert!(
+            matches!(source, Some(mismatch_report::ReportError::NotUtf8 { line: 12, column }) if column == "recordType"),
+            "{source:?}"
+        );
     }
 
     #[test]

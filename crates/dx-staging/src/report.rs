@@ -210,7 +210,7 @@ fn writer_thread(
     bom: bool,
     mut rx: tokio::sync::mpsc::Receiver<ToWriter>,
 ) -> Result<(u64, Summary)> {
-    let report_err = |e: mismatch_report::ReportError| Error::Report(e.to_string());
+    let report_err = Error::ReportFile;
     let open = |extra: Vec<String>| {
         ReportWriter::create(
             &path,
@@ -300,7 +300,7 @@ impl LateFields {
 
     /// Rewrites the finished report at `path` with the late columns added after the header's.
     fn rewrite(mut self, path: &Path, bom: bool, mut columns: Vec<String>) -> Result<()> {
-        let report_err = |e: mismatch_report::ReportError| Error::Report(e.to_string());
+        let report_err = Error::ReportFile;
         tracing::info!(
             columns = ?self.names,
             "fields first seen on a later page: rewriting the report with them"
