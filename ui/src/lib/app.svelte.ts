@@ -73,13 +73,29 @@ export function keyringDown(): boolean {
   return ui.keyring !== null && !ui.keyring.available;
 }
 
+/** Screens that ask the selected connection's server as they refresh (their answers set the header). */
+const ASKS_ITS_SERVER: ReadonlySet<Screen> = new Set(["subscribers", "runs", "operations"]);
+
 export async function selectProfile(id: string): Promise<void> {
   ui.selectedId = id;
   ui.connection = { state: "unknown", ms: 0, message: "" };
+  // On a screen that works from the library or the journal, the header still says whether the
+  // newly selected connection answers.
+  if (!ASKS_ITS_SERVER.has(ui.screen)) void checkConnection(id);
   try {
     await api.selectProfile(id);
   } catch {
     // Remembering the choice is a convenience; the selection works without it.
+  }
+}
+
+/** Signs in to connection `id`'s server once and shows the answer in the header (if still selected). */
+export async function checkConnection(id: string): Promise<void> {
+  try {
+    const report = await api.testConnection(id, null);
+    if (ui.selectedId === id) noteConnection(true, report.roundTripMs);
+  } catch (e) {
+    if (ui.selectedId === id) noteConnection(false, 0, asAppError(e).message);
   }
 }
 

@@ -21,4 +21,11 @@ describe("gridCells", () => {
     expect(collectionNameIndex(cols.slice(0, 2))).toBe(-1);
     expect(cellView("name", ["a.jpg"], 0)).toEqual({ text: "a.jpg", title: "a.jpg" });
   });
+  it("names a subscriber by its host when known, the id in the tooltip", () => {
+    const hosts: Record<string, string> = { [id]: "render-eu.example.com" };
+    const hostOf = (s: string) => hosts[s] ?? null;
+    expect(cellView("subscriberId", [id], 0, -1, hostOf)).toEqual({ text: "render-eu.example.com", title: `render-eu.example.com\n${id}` });
+    const other = "00000000-0000-0000-0000-000000000099";
+    expect(cellView("subscriberId", [other], 0, -1, hostOf)).toEqual({ text: "0000…000099", title: other });
+  });
 });

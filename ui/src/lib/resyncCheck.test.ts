@@ -20,5 +20,9 @@ describe("resync confirmation", () => {
     const v = preflightOf([op, op], "render-eu");
     expect(v.state).toBe("refused");
     if (v.state === "refused") expect(v.reason).toBe("2 FAILED sync operations on render-eu: DX's pre-flight refuses the resync until they are gone.");
+    // Counted over every page, not the first page shown.
+    const many = preflightOf([op, op], "render-eu", 1234);
+    if (many.state === "refused") expect(many.reason).toBe("1,234 FAILED sync operations on render-eu: DX's pre-flight refuses the resync until they are gone.");
+    else expect.fail("refused");
   });
 });

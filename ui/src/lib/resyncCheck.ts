@@ -42,9 +42,10 @@ export type PreflightView =
   | { state: "refused"; failed: OperationDto[]; reason: string };
 
 /** The pre-flight as the run will see it: FAILED `sync*` operations refuse the resync. */
-export function preflightOf(failed: OperationDto[], host: string): PreflightView {
-  if (failed.length === 0) return { state: "clear" };
-  const n = failed.length;
+export function preflightOf(failed: OperationDto[], host: string, total: number = failed.length): PreflightView {
+  // `failed` is the first page (a few to show); `total` counts them all.
+  const n = Math.max(total, failed.length);
+  if (n === 0) return { state: "clear" };
   return {
     state: "refused",
     failed,
