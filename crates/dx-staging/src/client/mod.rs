@@ -2,6 +2,9 @@
 //!
 //! One handler per resource, like octocrab: [`Client::subscribers`], [`Client::mismatches`],
 //! [`Client::operations`], [`Client::records`].
+//!
+//! Changing a DX path or parameter: ARCHITECTURE.md, "Where to change things → A DX API path or
+//! parameter".
 
 mod http;
 mod mismatches;

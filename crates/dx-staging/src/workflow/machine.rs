@@ -1,5 +1,8 @@
 //! The pure state machine of a run: `step(state, event) -> (state, actions)`. No I/O, no clock:
 //! times arrive inside events.
+//!
+//! Changing a polling rule (the 30-minute stuck rule, the pre-flights): ARCHITECTURE.md, "Where
+//! to change things → A polling rule".
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

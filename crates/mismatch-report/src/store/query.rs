@@ -1,4 +1,6 @@
 //! Filters, sorted windows and the cache that lets repeated queries reuse work.
+//!
+//! Adding a report filter: ARCHITECTURE.md, "Where to change things → A report filter".
 
 use std::sync::Arc;
 
