@@ -1,17 +1,16 @@
 //! The fleet at a glance: every subscriber of every saved publisher connection with its last
-//! find, resync and verify and its state in words (`dx-staging`'s [`assess`]), and a
-//! subscriber's drift over time from the report library.
+//! find, resync and verify and its state in words, and a subscriber's drift over time from the
+//! report library.
 //!
-//! The facts come from what the app keeps: the library's reports (with their sidecars' counts,
-//! see [`dx_staging::report::summary_of`]) and the saved runs. Only a subscriber list is asked
+//! This module only gathers: the library's reports (with their sidecars' counts, see
+//! [`dx_staging::report::summary_of`]) and the saved runs, handed to `dx-staging`'s fleet rules
+//! ([`facts`], [`assess`]) as [`ReportPoint`]s and [`RunEnd`]s. Only a subscriber list is asked
 //! of DX, one publisher at a time and all publishers at once.
 
 use std::path::Path;
 
 use chrono::{DateTime, Duration, Utc};
-use dx_staging::fleet::{assess, Assessment, FindFacts, RunFacts, SubscriberFacts};
-use dx_staging::workflow::{Outcome, RunKind};
-use dx_staging::Profile;
+use dx_staging::fleet::{assess, facts, Assessment, ReportPoint, RunEnd, SubscriberFacts};
 use mismatch_report::{RecordAction, RecordType, Summary, SummaryCell};
 use serde::Serialize;
 use specta::Type;
@@ -84,20 +83,6 @@ pub struct FleetOverview {
     pub at: String,
 }
 
-/// The publisher connections among `profiles`: those no other profile names as its subscriber
-/// environment, in the given order.
-pub fn publishers(profiles: &[Profile]) -> Vec<Profile> {
-    profiles
-        .iter()
-        .filter(|p| {
-            !profiles
-                .iter()
-                .any(|o| o.subscriber_profile_id.as_deref() == Some(p.id.as_str()))
-        })
-        .cloned()
-        .collect()
-}
-
 fn pairs<K: PartialEq>(summary: &Summary, key: impl Fn(&SummaryCell) -> K) -> Vec<(K, u32)> {
     let mut out: Vec<(K, u32)> = Vec::new();
     for cell in &summary.cells {
@@ -146,9 +131,7 @@ fn drift_points(entries: &[LibraryEntry], subscriber_id: &str) -> Vec<DriftPoint
                 total: clamp(summary.total),
                 by_action: in_action_order(pairs(&summary, |c| c.record_action.clone())),
                 by_type: pairs(&summary, |c| c.record_type.clone()),
-                complete: !meta.possibly_inaccurate
-                    && meta.complete != Some(false)
-                    && meta.possibly_partial.is_none(),
+                complete: meta.is_complete(),
             })
         })
         .collect();
@@ -162,95 +145,41 @@ fn parse_time(iso: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// When a saved run ended: its start plus the time it ran.
-fn ended_at(run: &RunView) -> Option<DateTime<Utc>> {
-    parse_time(&run.started_at).map(|t| t + Duration::seconds(i64::from(run.elapsed_secs)))
-}
-
-/// What the app knows of one subscriber: its newest report (the last find, with counts) or a
-/// later find that failed, its last resync and verify, and since when it drifts (the oldest
-/// report of the unbroken series of reports with mismatches up to the newest).
-pub fn facts(points: &[DriftPoint], runs: &[RunView], subscriber_id: &str) -> SubscriberFacts {
-    let mine = || {
-        runs.iter()
-            .filter(move |r| r.subscriber_id == subscriber_id && r.done)
-    };
-    let newest_report = points.last().and_then(|p| {
-        Some(FindFacts {
-            at: parse_time(&p.at)?,
-            mismatches: u64::from(p.total),
-            by_action: p
-                .by_action
-                .iter()
-                .map(|(a, n)| (a.clone(), u64::from(*n)))
-                .collect(),
-            complete: p.complete,
-            failed: false,
-        })
-    });
-    let failed_find = mine()
-        .filter(|r| matches!(r.kind, RunKind::Find | RunKind::Verify))
-        .filter(|r| {
-            matches!(
-                r.outcome,
-                Some(Outcome::FindFailed { .. } | Outcome::Stuck { .. } | Outcome::Error { .. })
-            )
-        })
-        .filter_map(ended_at)
-        .max();
-    let last_find = match (newest_report, failed_find) {
-        (Some(found), Some(failed)) if failed > found.at => Some(failed_facts(failed)),
-        (Some(found), _) => Some(found),
-        (None, Some(failed)) => Some(failed_facts(failed)),
-        (None, None) => None,
-    };
-    let newest_run = |kind: RunKind, ok: fn(&Outcome) -> Option<bool>| {
-        mine()
-            .filter(|r| r.kind == kind)
-            .filter_map(|r| {
-                let succeeded = ok(r.outcome.as_ref()?)?;
-                Some(RunFacts {
-                    at: ended_at(r)?,
-                    succeeded,
-                })
-            })
-            .max_by_key(|f| f.at)
-    };
-    let last_resync = newest_run(RunKind::Resync, |o| match o {
-        Outcome::ResyncDone {
-            operations_failed, ..
-        } => Some(*operations_failed == 0),
-        Outcome::ResyncFailed | Outcome::Stuck { .. } | Outcome::Error { .. } => Some(false),
-        // Refused: nothing was asked of DX.
-        _ => None,
-    });
-    let last_verify = newest_run(RunKind::Verify, |o| match o {
-        Outcome::Verified { .. } | Outcome::InSync => Some(true),
-        Outcome::Refused { .. } => None,
-        _ => Some(false),
-    });
-    let drift_since = points
+/// What the app knows of one subscriber (`dx-staging`'s [`facts`]): its drift points and its
+/// finished runs among `runs`, as the core reads them.
+fn subscriber_facts(
+    points: &[DriftPoint],
+    runs: &[RunView],
+    subscriber_id: &str,
+) -> SubscriberFacts {
+    let reports: Vec<ReportPoint> = points
         .iter()
-        .rev()
-        .take_while(|p| p.total > 0)
-        .last()
-        .and_then(|p| parse_time(&p.at));
-    SubscriberFacts {
-        last_find,
-        last_resync,
-        last_verify,
-        drift_since,
-    }
-}
-
-fn failed_facts(at: DateTime<Utc>) -> FindFacts {
-    FindFacts {
-        at,
-        mismatches: 0,
-        by_action: Vec::new(),
-        complete: false,
-        failed: true,
-    }
+        .filter_map(|p| {
+            Some(ReportPoint {
+                at: parse_time(&p.at)?,
+                total: u64::from(p.total),
+                by_action: p
+                    .by_action
+                    .iter()
+                    .map(|(a, n)| (a.clone(), u64::from(*n)))
+                    .collect(),
+                complete: p.complete,
+            })
+        })
+        .collect();
+    let ended: Vec<RunEnd> = runs
+        .iter()
+        .filter(|r| r.subscriber_id == subscriber_id && r.done)
+        .filter_map(|r| {
+            Some(RunEnd::after(
+                r.kind,
+                r.outcome.clone()?,
+                parse_time(&r.started_at)?,
+                u64::from(r.elapsed_secs),
+            ))
+        })
+        .collect();
+    facts(&reports, &ended)
 }
 
 /// One publisher's rows: each subscriber DX listed (with its host), then any the app has
@@ -287,7 +216,7 @@ pub fn publisher_rows(
     ids.into_iter()
         .map(|(subscriber_id, host)| {
             let points = drift_points(&entries, &subscriber_id);
-            let facts = facts(&points, &runs, &subscriber_id);
+            let facts = subscriber_facts(&points, &runs, &subscriber_id);
             let assessment = assess(&facts, now, stale_after);
             FleetSubscriber {
                 subscriber_id,
@@ -302,8 +231,10 @@ pub fn publisher_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runs::view::{view_of, Live, RunOwner};
     use dx_staging::fleet::FleetState;
     use dx_staging::report::{meta_path, ReportMeta, ReportRequest};
+    use dx_staging::workflow::{Outcome, Phase, RunConfig, RunKind, RunState};
     use mismatch_report::{MismatchRow, RecordAction, RecordType, ReportWriter, WriterOptions};
 
     fn write_report(
@@ -447,19 +378,67 @@ mod tests {
         assert_eq!(sub1.facts.last_find.as_ref().unwrap().mismatches, 2);
     }
 
+    /// A saved run of `kind` on `sub`, started at `at` and run for `secs`, ended with `outcome`
+    /// when given (else still going).
+    fn run(kind: RunKind, sub: &str, at: &str, secs: u64, outcome: Option<Outcome>) -> RunView {
+        let mut s = RunState::new(kind, sub, RunConfig::default(), parse_time(at).unwrap());
+        s.elapsed_secs = secs;
+        if let Some(o) = outcome {
+            s.phase = Phase::Done;
+            s.outcome = Some(o);
+        }
+        let owner = RunOwner {
+            profile_id: "p1".into(),
+            journey_id: s.run_id.clone(),
+        };
+        view_of(&s, &owner, &Live::default())
+    }
+
     #[test]
-    fn profiles_named_as_a_subscriber_environment_are_not_publishers() {
-        let mut publisher = Profile::new("pub.example.com", "wpsadmin");
-        publisher.id = "pub".into();
-        publisher.subscriber_profile_id = Some("subenv".into());
-        let mut subenv = Profile::new("sub.example.com", "wpsadmin");
-        subenv.id = "subenv".into();
-        let mut other = Profile::new("other.example.com", "wpsadmin");
-        other.id = "other".into();
-        let ids: Vec<String> = publishers(&[publisher, subenv, other])
-            .into_iter()
-            .map(|p| p.id)
-            .collect();
-        assert_eq!(ids, ["pub", "other"]);
+    fn a_subscribers_facts_take_its_finished_runs_ending_their_elapsed_time_after_their_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write_report(root, "p1", "sub-1", "a.csv", "2026-11-01T02:00:00Z", &[C]);
+        let failed = || {
+            Some(Outcome::Error {
+                code: dx_staging::ErrorCode::Network,
+                message: "network".into(),
+                during: None,
+            })
+        };
+        let now = parse_time("2026-11-04T02:00:00Z").unwrap();
+        let listed = [("sub-1".to_string(), None)];
+        let state = |runs: &[RunView]| {
+            let rows = publisher_rows(root, "p1", &listed, runs, now, Duration::days(7));
+            rows[0].facts.clone()
+        };
+        // Another subscriber's failed find, and one of sub-1 not finished: the report stands.
+        let others = [
+            run(RunKind::Find, "sub-2", "2026-11-02T02:00:00Z", 60, failed()),
+            run(RunKind::Find, "sub-1", "2026-11-02T02:00:00Z", 60, None),
+        ];
+        assert!(!state(&others).last_find.unwrap().failed);
+        // sub-1's failed find ends 90 s after its start, after the report.
+        let mine = [run(
+            RunKind::Find,
+            "sub-1",
+            "2026-11-02T02:00:00Z",
+            90,
+            failed(),
+        )];
+        let find = state(&mine).last_find.unwrap();
+        assert!(find.failed);
+        assert_eq!(find.at, parse_time("2026-11-02T02:01:30Z").unwrap());
+        let resync = [run(
+            RunKind::Resync,
+            "sub-1",
+            "2026-11-02T02:00:00Z",
+            30,
+            Some(Outcome::ResyncFailed),
+        )];
+        assert_eq!(
+            state(&resync).last_resync.map(|r| (r.at, r.succeeded)),
+            Some((parse_time("2026-11-02T02:00:30Z").unwrap(), false))
+        );
     }
 }

@@ -89,8 +89,8 @@ async fn the_fleet_says_unknown_then_drifted_after_queued_finds() {
         profile_id: DEMO_PUBLISHER_ID.into(),
         subscriber_ids: vec![sub.subscriber_id.clone(), sub.subscriber_id.clone()],
     };
-    let batches = fleet::checked(&state, vec![batch]).unwrap();
-    fleet::find_in_turn(host.clone(), state.runs.clone(), batches).await;
+    let queue = fleet::checked(&state, vec![batch]).unwrap();
+    state.runs.clone().find_in_turn(host.clone(), queue).await;
     let after = fleet::overview(&state, 7).await.unwrap();
     let sub = &after.publishers[0].subscribers[0];
     assert_eq!(sub.assessment.state, FleetState::Drifted, "{sub:#?}");

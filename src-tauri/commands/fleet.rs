@@ -2,21 +2,16 @@
 //! one subscriber's drift over time, and finds queued on several subscribers (one publisher at
 //! a time, one subscriber at a time).
 
-use std::sync::Arc;
-
 use chrono::{Duration, Utc};
+use dx_staging::fleet::publishers;
 use dx_staging::journal::{JournalAction, JournalAnswer, JournalEntry};
 use dx_staging::schedule::Schedule;
-use dx_staging::workflow::RunKind;
 use serde::Deserialize;
 use specta::Type;
 use tauri::{AppHandle, State};
 
 use crate::error::{AppError, AppResult};
-use crate::fleet::{
-    drift_history, publisher_rows, publishers, DriftPoint, FleetOverview, FleetPublisher,
-};
-use crate::runs::{drive, RunHost, RunManager};
+use crate::fleet::{drift_history, publisher_rows, DriftPoint, FleetOverview, FleetPublisher};
 use crate::schedules::ScheduleView;
 use crate::state::AppState;
 use crate::sync::blocking;
@@ -116,40 +111,27 @@ pub async fn queue_finds(
     state: State<'_, AppState>,
     batches: Vec<FindBatch>,
 ) -> AppResult<u32> {
-    let batches = checked(&state, batches)?;
-    let queued = batches.iter().map(|b| b.subscriber_ids.len() as u32).sum();
-    tokio::spawn(find_in_turn(app, state.runs.clone(), batches));
+    let queue = checked(&state, batches)?;
+    let queued = queue.iter().map(|(_, subs)| subs.len() as u32).sum();
+    tokio::spawn(state.runs.clone().find_in_turn(app, queue));
     Ok(queued)
 }
 
-/// The batches with known publishers and at least one subscriber each.
-pub fn checked(state: &AppState, batches: Vec<FindBatch>) -> AppResult<Vec<FindBatch>> {
-    let batches: Vec<FindBatch> = batches
+/// The queue of finds for [`RunManager::find_in_turn`](crate::runs::RunManager::find_in_turn):
+/// the batches with at least one subscriber, as (publisher, subscribers), each publisher known.
+pub fn checked(state: &AppState, batches: Vec<FindBatch>) -> AppResult<Vec<(String, Vec<String>)>> {
+    let queue: Vec<(String, Vec<String>)> = batches
         .into_iter()
         .filter(|b| !b.subscriber_ids.is_empty())
+        .map(|b| (b.profile_id, b.subscriber_ids))
         .collect();
-    if batches.is_empty() {
+    if queue.is_empty() {
         return Err(AppError::NoSubscriberChosen);
     }
-    for b in &batches {
-        state.connections.profile(&b.profile_id)?;
+    for (profile_id, _) in &queue {
+        state.connections.profile(profile_id)?;
     }
-    Ok(batches)
-}
-
-/// Runs one find after the other: every subscriber of the first batch, then the next batch.
-/// A find that cannot be created is logged and the next one goes on.
-pub async fn find_in_turn<H: RunHost>(host: H, runs: Arc<RunManager>, batches: Vec<FindBatch>) {
-    for batch in batches {
-        for sub in batch.subscriber_ids {
-            match runs.create(&batch.profile_id, &sub, RunKind::Find, None, None, false) {
-                Ok(run) => drive(host.clone(), runs.clone(), run.run_id).await,
-                Err(e) => {
-                    tracing::warn!(error = %e, subscriber = %sub, "a queued find was not created")
-                }
-            }
-        }
-    }
+    Ok(queue)
 }
 
 /// Every publisher's schedule, with its next check.

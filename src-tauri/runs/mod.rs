@@ -261,6 +261,27 @@ impl RunManager {
         v.reverse();
         v
     }
+
+    /// Runs finds one after the other on `queue` (publisher profile ids, each with its
+    /// subscribers in the order to check them): every subscriber of the first publisher, then
+    /// the next publisher, each find driven to its end before the next is created. A find that
+    /// cannot be created is logged and the next one goes on.
+    pub async fn find_in_turn<H: RunHost>(
+        self: Arc<Self>,
+        host: H,
+        queue: Vec<(String, Vec<String>)>,
+    ) {
+        for (profile_id, subscriber_ids) in queue {
+            for sub in subscriber_ids {
+                match self.create(&profile_id, &sub, RunKind::Find, None, None, false) {
+                    Ok(run) => drive(host.clone(), self.clone(), run.run_id).await,
+                    Err(e) => {
+                        tracing::warn!(error = %e, subscriber = %sub, "a queued find was not created")
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Whether `run_id` can name the run's files: ASCII letters, digits, `-` and `_` only (what

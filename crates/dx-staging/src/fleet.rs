@@ -1,13 +1,17 @@
-//! The state of one subscriber in words, for a fleet overview: in sync, drifted, unknown or
-//! stale, with the reason and since when ([`assess`]), and the queue of finds for "check
-//! stale" ([`stale_candidates`]).
+//! The fleet's rules: which saved connections are publishers ([`publishers`]), what a
+//! subscriber's reports and finished runs say of it ([`facts`]), its state in words for a fleet
+//! overview: in sync, drifted, unknown or stale, with the reason and since when ([`assess`]),
+//! and the queue of finds for "check stale" ([`stale_candidates`]).
 //!
-//! Pure: no I/O and no clock (`now` is a parameter). The caller gathers the facts from its
-//! saved runs and reports.
+//! Pure: no I/O and no clock (`now` is a parameter). The caller gathers the inputs
+//! ([`ReportPoint`], [`RunEnd`]) from its saved runs and reports.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, TimeDelta, Utc};
 use mismatch_report::RecordAction;
 use serde::{Deserialize, Serialize};
+
+use crate::profile::Profile;
+use crate::workflow::{Outcome, RunKind};
 
 /// What the last find of a subscriber found. A verify's find counts as a find here: the caller
 /// passes the latest find, whether a find run or a verify made it.
@@ -206,6 +210,166 @@ pub fn stale_candidates(entries: &[(String, String, Assessment)]) -> Vec<(String
         }
     }
     queue
+}
+
+/// The publisher connections among `profiles`: those no other profile names as its subscriber
+/// environment (`subscriber_profile_id`), in the given order.
+pub fn publishers(profiles: &[Profile]) -> Vec<Profile> {
+    profiles
+        .iter()
+        .filter(|p| {
+            !profiles
+                .iter()
+                .any(|o| o.subscriber_profile_id.as_deref() == Some(p.id.as_str()))
+        })
+        .cloned()
+        .collect()
+}
+
+/// One report of a subscriber, as [`facts`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportPoint {
+    /// When it was fetched.
+    pub at: DateTime<Utc>,
+    /// Mismatches in it.
+    pub total: u64,
+    /// Mismatches per action, in the order to show them.
+    pub by_action: Vec<(RecordAction, u64)>,
+    /// The report is the whole of its find's logs
+    /// ([`ReportMeta::is_complete`](crate::report::ReportMeta::is_complete)).
+    pub complete: bool,
+}
+
+/// One finished run of a subscriber, as [`facts`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunEnd {
+    /// What the run did.
+    pub kind: RunKind,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// When it ended.
+    pub ended: DateTime<Utc>,
+}
+
+impl RunEnd {
+    /// The end of a saved run, which keeps its start and the seconds it ran: the start plus
+    /// those seconds.
+    pub fn after(
+        kind: RunKind,
+        outcome: Outcome,
+        started: DateTime<Utc>,
+        elapsed_secs: u64,
+    ) -> RunEnd {
+        let ran = i64::try_from(elapsed_secs)
+            .ok()
+            .and_then(TimeDelta::try_seconds)
+            .unwrap_or(TimeDelta::MAX);
+        RunEnd {
+            kind,
+            outcome,
+            ended: started
+                .checked_add_signed(ran)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
+        }
+    }
+}
+
+/// What one subscriber's reports (in any order) and finished runs say of it:
+///
+/// - the last find: its newest report (with its counts), unless a find failed after it. A
+///   failed find is a find or verify run that ended [`Outcome::FindFailed`], [`Outcome::Stuck`]
+///   or [`Outcome::Error`]; it says nothing about the subscriber ([`FindFacts::failed`]).
+/// - the last resync: the newest that asked DX something. [`Outcome::ResyncDone`] succeeded
+///   when no `sync*` operation was left failed; [`Outcome::ResyncFailed`], `Stuck` and `Error`
+///   failed; a refused one ([`Outcome::Refused`]: nothing was asked of DX) is left out.
+/// - the last verify: [`Outcome::Verified`] and [`Outcome::InSync`] succeeded, a refused one is
+///   left out, any other outcome failed.
+/// - since when it drifts: the time of the oldest report of the unbroken series of reports with
+///   mismatches up to the newest (`None` when the newest found none).
+pub fn facts(reports: &[ReportPoint], runs: &[RunEnd]) -> SubscriberFacts {
+    let mut reports: Vec<&ReportPoint> = reports.iter().collect();
+    reports.sort_by_key(|r| r.at);
+    let newest_report = reports.last().map(|r| FindFacts {
+        at: r.at,
+        mismatches: r.total,
+        by_action: r.by_action.clone(),
+        complete: r.complete,
+        failed: false,
+    });
+    let failed_find = runs
+        .iter()
+        .filter(|r| is_failed_find(r))
+        .map(|r| r.ended)
+        .max();
+    let last_find = match (newest_report, failed_find) {
+        (Some(found), Some(failed)) if failed > found.at => Some(failed_find_facts(failed)),
+        (Some(found), _) => Some(found),
+        (None, Some(failed)) => Some(failed_find_facts(failed)),
+        (None, None) => None,
+    };
+    let newest_run = |kind: RunKind, succeeded: fn(&Outcome) -> Option<bool>| {
+        runs.iter()
+            .filter(|r| r.kind == kind)
+            .filter_map(|r| {
+                Some(RunFacts {
+                    at: r.ended,
+                    succeeded: succeeded(&r.outcome)?,
+                })
+            })
+            .max_by_key(|f| f.at)
+    };
+    let drift_since = reports
+        .iter()
+        .rev()
+        .take_while(|r| r.total > 0)
+        .last()
+        .map(|r| r.at);
+    SubscriberFacts {
+        last_find,
+        last_resync: newest_run(RunKind::Resync, resync_succeeded),
+        last_verify: newest_run(RunKind::Verify, verify_succeeded),
+        drift_since,
+    }
+}
+
+/// A find or verify run whose find failed, was stuck or stopped on an error.
+fn is_failed_find(run: &RunEnd) -> bool {
+    matches!(run.kind, RunKind::Find | RunKind::Verify)
+        && matches!(
+            run.outcome,
+            Outcome::FindFailed { .. } | Outcome::Stuck { .. } | Outcome::Error { .. }
+        )
+}
+
+fn failed_find_facts(at: DateTime<Utc>) -> FindFacts {
+    FindFacts {
+        at,
+        mismatches: 0,
+        by_action: Vec::new(),
+        complete: false,
+        failed: true,
+    }
+}
+
+/// Whether a resync succeeded; `None` when nothing was asked of DX.
+fn resync_succeeded(outcome: &Outcome) -> Option<bool> {
+    match outcome {
+        Outcome::ResyncDone {
+            operations_failed, ..
+        } => Some(*operations_failed == 0),
+        Outcome::ResyncFailed | Outcome::Stuck { .. } | Outcome::Error { .. } => Some(false),
+        // Refused: nothing was asked of DX.
+        _ => None,
+    }
+}
+
+/// Whether a verify succeeded; `None` when it was refused.
+fn verify_succeeded(outcome: &Outcome) -> Option<bool> {
+    match outcome {
+        Outcome::Verified { .. } | Outcome::InSync => Some(true),
+        Outcome::Refused { .. } => None,
+        _ => Some(false),
+    }
 }
 
 /// "1 mismatch", "12,345 mismatches".
@@ -525,5 +689,210 @@ mod tests {
             ]
         );
         assert!(stale_candidates(&[]).is_empty());
+    }
+
+    #[test]
+    fn profiles_named_as_a_subscriber_environment_are_not_publishers() {
+        let mut publisher = Profile::new("pub.example.com", "wpsadmin");
+        publisher.id = "pub".into();
+        publisher.subscriber_profile_id = Some("subenv".into());
+        let mut subenv = Profile::new("sub.example.com", "wpsadmin");
+        subenv.id = "subenv".into();
+        let mut other = Profile::new("other.example.com", "wpsadmin");
+        other.id = "other".into();
+        let ids: Vec<String> = publishers(&[publisher, subenv, other])
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(ids, ["pub", "other"]);
+    }
+
+    fn report(at: DateTime<Utc>, total: u64) -> ReportPoint {
+        ReportPoint {
+            at,
+            total,
+            by_action: Vec::new(),
+            complete: true,
+        }
+    }
+
+    fn ended(kind: RunKind, outcome: Outcome, at: DateTime<Utc>) -> RunEnd {
+        RunEnd {
+            kind,
+            outcome,
+            ended: at,
+        }
+    }
+
+    fn diagnosis() -> crate::workflow::Diagnosis {
+        crate::workflow::Diagnosis::from_operations(&[])
+    }
+
+    fn error() -> Outcome {
+        Outcome::Error {
+            code: crate::ErrorCode::Network,
+            message: "network".into(),
+            during: None,
+        }
+    }
+
+    fn refused() -> Outcome {
+        Outcome::Refused {
+            rule: crate::Rule::PreflightResync,
+            message: "no".into(),
+        }
+    }
+
+    #[test]
+    fn the_last_find_is_the_newest_report_with_its_counts() {
+        let mut newest = report(days_ago(1), 3);
+        newest.by_action = vec![(RecordAction::Create, 2), (RecordAction::Delete, 1)];
+        newest.complete = false;
+        // In any order: the newest by time is the last find.
+        let f = facts(&[newest.clone(), report(days_ago(2), 0)], &[]);
+        assert_eq!(
+            f.last_find,
+            Some(FindFacts {
+                at: days_ago(1),
+                mismatches: 3,
+                by_action: newest.by_action,
+                complete: false,
+                failed: false,
+            })
+        );
+        assert_eq!(facts(&[], &[]), SubscriberFacts::default());
+    }
+
+    #[test]
+    fn a_failed_find_newer_than_the_newest_report_wins() {
+        let reports = [report(days_ago(3), 2)];
+        for (kind, outcome) in [
+            (
+                RunKind::Find,
+                Outcome::FindFailed {
+                    diagnosis: diagnosis(),
+                },
+            ),
+            (
+                RunKind::Verify,
+                Outcome::Stuck {
+                    minutes: 31,
+                    diagnosis: diagnosis(),
+                },
+            ),
+            (RunKind::Find, error()),
+        ] {
+            let f = facts(&reports, &[ended(kind, outcome.clone(), days_ago(1))]);
+            let find = f.last_find.unwrap();
+            assert!(find.failed, "{kind:?} {outcome:?}");
+            assert_eq!(find.at, days_ago(1));
+            assert_eq!((find.mismatches, find.complete), (0, false));
+            // Older than the newest report: the report is the last find.
+            let f = facts(&reports, &[ended(kind, outcome, days_ago(4))]);
+            assert!(!f.last_find.unwrap().failed);
+        }
+        // Without a report, a failed find is the last find.
+        let f = facts(&[], &[ended(RunKind::Find, error(), days_ago(1))]);
+        assert!(f.last_find.unwrap().failed);
+        // A resync's error, a refused find and a find that found drift are no failed find.
+        for (kind, outcome) in [
+            (RunKind::Resync, error()),
+            (RunKind::Find, refused()),
+            (RunKind::Find, Outcome::MismatchesFound { rows: 2 }),
+        ] {
+            let f = facts(&reports, &[ended(kind, outcome, days_ago(1))]);
+            assert!(!f.last_find.unwrap().failed);
+        }
+    }
+
+    #[test]
+    fn a_resync_succeeds_without_failed_operations_and_a_refused_one_is_left_out() {
+        let resync = |outcome: Outcome| {
+            facts(&[], &[ended(RunKind::Resync, outcome, days_ago(1))]).last_resync
+        };
+        let done = |operations_failed| Outcome::ResyncDone {
+            operations_watched: true,
+            operations_failed,
+        };
+        let at = |succeeded| {
+            Some(RunFacts {
+                at: days_ago(1),
+                succeeded,
+            })
+        };
+        assert_eq!(resync(done(0)), at(true));
+        assert_eq!(resync(done(2)), at(false));
+        assert_eq!(resync(Outcome::ResyncFailed), at(false));
+        assert_eq!(
+            resync(Outcome::Stuck {
+                minutes: 40,
+                diagnosis: diagnosis()
+            }),
+            at(false)
+        );
+        assert_eq!(resync(error()), at(false));
+        assert_eq!(resync(refused()), None);
+        // The newest counts; a refused one after it does not hide it.
+        let f = facts(
+            &[],
+            &[
+                ended(RunKind::Resync, done(0), days_ago(3)),
+                ended(RunKind::Resync, Outcome::ResyncFailed, days_ago(2)),
+                ended(RunKind::Resync, refused(), days_ago(1)),
+                ended(RunKind::Verify, Outcome::InSync, days_ago(1)),
+            ],
+        );
+        assert_eq!(
+            f.last_resync,
+            Some(RunFacts {
+                at: days_ago(2),
+                succeeded: false
+            })
+        );
+    }
+
+    #[test]
+    fn a_verify_succeeds_when_verified_or_in_sync_and_a_refused_one_is_left_out() {
+        let verify = |outcome: Outcome| {
+            facts(&[], &[ended(RunKind::Verify, outcome, days_ago(1))])
+                .last_verify
+                .map(|v| v.succeeded)
+        };
+        assert_eq!(
+            verify(Outcome::Verified {
+                remaining: 0,
+                diff: None
+            }),
+            Some(true)
+        );
+        assert_eq!(verify(Outcome::InSync), Some(true));
+        assert_eq!(verify(Outcome::MismatchesFound { rows: 3 }), Some(false));
+        assert_eq!(verify(error()), Some(false));
+        assert_eq!(verify(refused()), None);
+    }
+
+    #[test]
+    fn the_drift_began_with_the_first_of_the_unbroken_series_of_reports_with_mismatches() {
+        let reports = [
+            report(days_ago(3), 2),
+            report(days_ago(1), 2),
+            report(days_ago(4), 0),
+            report(days_ago(2), 1),
+        ];
+        assert_eq!(facts(&reports, &[]).drift_since, Some(days_ago(3)));
+        // The newest found none: no drift.
+        let reports = [report(days_ago(2), 2), report(days_ago(1), 0)];
+        assert_eq!(facts(&reports, &[]).drift_since, None);
+        // Every report found mismatches: since the first.
+        let reports = [report(days_ago(2), 2), report(days_ago(1), 1)];
+        assert_eq!(facts(&reports, &[]).drift_since, Some(days_ago(2)));
+    }
+
+    #[test]
+    fn a_saved_run_ends_its_elapsed_seconds_after_its_start() {
+        let end = RunEnd::after(RunKind::Find, Outcome::InSync, days_ago(1), 90);
+        assert_eq!(end.ended, days_ago(1) + Duration::seconds(90));
+        let end = RunEnd::after(RunKind::Find, Outcome::InSync, days_ago(1), u64::MAX);
+        assert_eq!(end.ended, DateTime::<Utc>::MAX_UTC);
     }
 }

@@ -106,6 +106,16 @@ pub struct ReportMeta {
     pub summary: Option<Summary>,
 }
 
+impl ReportMeta {
+    /// The report can be read as the whole of its find's logs: fetched after the find completed
+    /// (not [`possibly_inaccurate`](Self::possibly_inaccurate)), every page read (`complete` not
+    /// `Some(false)`; unknown for reports written before it was recorded), and it explains both
+    /// environments' record counts (no [`possibly_partial`](Self::possibly_partial)).
+    pub fn is_complete(&self) -> bool {
+        !self.possibly_inaccurate && self.complete != Some(false) && self.possibly_partial.is_none()
+    }
+}
+
 /// Records in a report's sidecar when the find that wrote its logs was started, so that logs
 /// left from an earlier find (created before it) can be told apart.
 pub fn record_find_start(report: &Path, started: DateTime<Utc>) -> Result<()> {
@@ -523,16 +533,8 @@ mod tests {
         assert!(!meta_path(&path).exists());
         // A sidecar written before counts were recorded: counted once, then kept in it.
         let meta = ReportMeta {
-            source: "https://dx.example.com/dx/api/dam/v1".into(),
-            request: ReportRequest::default(),
-            fetched_at: Utc::now(),
             rows: 3,
-            possibly_inaccurate: false,
-            status_at_fetch: None,
-            complete: Some(true),
-            find_started_at: None,
-            possibly_partial: None,
-            summary: None,
+            ..whole_report()
         };
         std::fs::write(meta_path(&path), serde_json::to_vec(&meta).unwrap()).unwrap();
         assert_eq!(summary_of(&path).unwrap(), s);
@@ -543,5 +545,48 @@ mod tests {
         // A missing report is an error naming it.
         let err = summary_of(&dir.path().join("gone.csv")).unwrap_err();
         assert!(err.to_string().contains("gone.csv"), "{err}");
+    }
+
+    /// The sidecar of an empty report fetched after its find completed, every page read.
+    fn whole_report() -> ReportMeta {
+        ReportMeta {
+            source: "https://dx.example.com/dx/api/dam/v1".into(),
+            request: ReportRequest::default(),
+            fetched_at: Utc::now(),
+            rows: 0,
+            possibly_inaccurate: false,
+            status_at_fetch: None,
+            complete: Some(true),
+            find_started_at: None,
+            possibly_partial: None,
+            summary: None,
+        }
+    }
+
+    #[test]
+    fn a_report_is_complete_when_fetched_after_the_find_fully_read_and_explaining_both_sides() {
+        let whole = whole_report();
+        assert!(whole.is_complete());
+        // Written before page completeness was recorded: not known to be cut.
+        assert!(ReportMeta {
+            complete: None,
+            ..whole.clone()
+        }
+        .is_complete());
+        assert!(!ReportMeta {
+            complete: Some(false),
+            ..whole.clone()
+        }
+        .is_complete());
+        assert!(!ReportMeta {
+            possibly_inaccurate: true,
+            ..whole.clone()
+        }
+        .is_complete());
+        assert!(!ReportMeta {
+            possibly_partial: Some("the subscriber's counts are not explained".into()),
+            ..whole
+        }
+        .is_complete());
     }
 }
