@@ -291,7 +291,10 @@ pub fn export_entry(
         .unwrap_or_else(|_| handle.to_string());
     let filtered = if filter.is_empty() { "" } else { " (filtered)" };
     let answer = match result {
-        Ok(r) => JournalAnswer::done().with_message(format!("{} rows written", r.rows)),
+        Ok(r) => JournalAnswer::done().with_message(format!(
+            "{} rows written",
+            dx_staging::fleet::grouped(u64::from(r.rows))
+        )),
         Err(e) => e.journal_answer(),
     };
     JournalEntry::new(

@@ -172,11 +172,16 @@ pub struct ReportMetaDto {
     pub status_at_fetch: Option<String>,
     /// Why the report may be partial (it does not explain both environments' record counts).
     pub possibly_partial: Option<String>,
+    /// Complete by every rule of [`dx_staging::ReportMeta::is_complete`] (fetched after the find
+    /// completed, every page read, both environments' counts explained).
+    pub complete: bool,
 }
 
 impl From<dx_staging::ReportMeta> for ReportMetaDto {
     fn from(m: dx_staging::ReportMeta) -> Self {
+        let complete = m.is_complete();
         ReportMetaDto {
+            complete,
             source: m.source,
             subscriber_id: m.request.subscriber_id,
             fetched_at: m.fetched_at.to_rfc3339(),

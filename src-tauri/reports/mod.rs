@@ -350,7 +350,7 @@ impl ReportRegistry {
             subscriber_name: subscriber_name.unwrap_or_default().to_string(),
             subscriber_id,
             find_time: meta.map(|m| m.fetched_at.clone()).unwrap_or_default(),
-            complete: meta.is_none_or(|m| !m.possibly_inaccurate && m.possibly_partial.is_none()),
+            complete: meta.is_none_or(|m| m.complete),
             source_file: r.info.title.clone(),
         };
         let w = r

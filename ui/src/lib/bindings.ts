@@ -995,6 +995,11 @@ export type ReportMetaDto = {
 	statusAtFetch: string | null,
 	/**  Why the report may be partial (it does not explain both environments' record counts). */
 	possiblyPartial: string | null,
+	/**
+	 *  Complete by every rule of [`dx_staging::ReportMeta::is_complete`] (fetched after the find
+	 *  completed, every page read, both environments' counts explained).
+	 */
+	complete: boolean,
 };
 
 export type ResyncStatus = "FIND_MISMATCH_START" | "FIND_MISMATCH_COMPLETED" | "FIND_MISMATCH_FAILED" | "RESYNC_TRIGGER_START" | "RESYNC_TRIGGER_COMPLETED" | "RESYNC_TRIGGER_FAILED";
