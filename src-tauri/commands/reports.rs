@@ -293,7 +293,7 @@ pub fn export_entry(
     let answer = match result {
         Ok(r) => JournalAnswer::done().with_message(format!(
             "{} rows written",
-            dx_staging::fleet::grouped(u64::from(r.rows))
+            dx_staging::counts::grouped(u64::from(r.rows))
         )),
         Err(e) => e.journal_answer(),
     };

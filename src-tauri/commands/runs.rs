@@ -177,7 +177,7 @@ pub async fn delete_logs(
     let answer = match &result {
         Ok(r) => JournalAnswer::done().with_message(format!(
             "Deleted; {} rows archived in {}",
-            dx_staging::fleet::grouped(u64::from(r.archived_rows)),
+            dx_staging::counts::grouped(u64::from(r.archived_rows)),
             r.archived_path
         )),
         Err(e) => e.journal_answer(),

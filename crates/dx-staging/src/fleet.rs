@@ -10,6 +10,7 @@ use chrono::{DateTime, Duration, TimeDelta, Utc};
 use mismatch_report::RecordAction;
 use serde::{Deserialize, Serialize};
 
+use crate::counts::{self, count};
 use crate::profile::Profile;
 use crate::workflow::{Outcome, RunKind};
 
@@ -161,7 +162,7 @@ pub fn assess(facts: &SubscriberFacts, now: DateTime<Utc>, stale_after: Duration
         .by_action
         .iter()
         .filter(|(_, n)| *n > 0)
-        .map(|(action, n)| format!("{} {action}", grouped(*n)))
+        .map(|(action, n)| format!("{} {action}", counts::grouped(*n)))
         .collect();
     if !actions.is_empty() {
         reason.push_str(": ");
@@ -372,25 +373,6 @@ fn verify_succeeded(outcome: &Outcome) -> Option<bool> {
     }
 }
 
-/// "1 mismatch", "12,345 mismatches".
-fn count(n: u64, one: &str, many: &str) -> String {
-    format!("{} {}", grouped(n), if n == 1 { one } else { many })
-}
-
-/// `n` with its thousands grouped by commas, as the app's English text writes counts:
-/// "12,345", "1,000,000", "999".
-pub fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    out
-}
-
 /// How long ago, in words: "just now", "5 minutes ago", "3 hours ago", "9 days ago". A time in
 /// the future (clock skew) is "just now".
 fn ago(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
@@ -533,16 +515,6 @@ mod tests {
             a.reason,
             "12,345 mismatches found 2 days ago: 12,000 CREATE, 345 DELETE"
         );
-        for (n, text) in [
-            (0, "0"),
-            (999, "999"),
-            (1_000, "1,000"),
-            (100_000, "100,000"),
-            (1_234_567, "1,234,567"),
-            (u64::MAX, "18,446,744,073,709,551,615"),
-        ] {
-            assert_eq!(grouped(n), text);
-        }
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! ```
 
 pub mod client;
+pub mod counts;
 pub mod coverage;
 pub mod error;
 pub mod fleet;

@@ -599,9 +599,11 @@ fn describe(s: &RunState) -> String {
         (Phase::Watching { .. }, _) => format!("waiting: {status}"),
         (Phase::Diagnosing { .. }, _) => "looking at the findStagingMismatch operations".into(),
         (Phase::WatchingOperations, _) => format!(
-            "resync operations created; {} sync operation(s) not yet complete on the subscriber",
+            "resync operations created; {} not yet complete on the subscriber",
             s.operations_pending
-                .map_or("?".to_string(), |n| n.to_string())
+                .map_or("sync operations".to_string(), |n| {
+                    crate::counts::count(n, "sync operation", "sync operations")
+                })
         ),
         (Phase::FetchingReport, _) => "fetching the mismatch report".into(),
         (Phase::Diffing, _) => "comparing with the previous report".into(),

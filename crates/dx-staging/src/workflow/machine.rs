@@ -339,9 +339,11 @@ pub fn step(state: RunState, event: Event) -> (RunState, Vec<Action>) {
                 .map_or(0, |t| (at - t).num_seconds().max(0) as u64);
             if pending > 0 && still_secs >= s.config.operations_stall_secs {
                 let message = format!(
-                    "{pending} sync operation(s) of this resync have not progressed for {} min on the subscriber environment{}. \
+                    "{} of this resync {} not progressed for {} min on the subscriber environment{}. \
                      Its operation worker may be stopped or overloaded: look at the subscriber's Operations (status PROCESSING, RETRY or WAIT and their errorInfo). \
                      The operations go on on the server; resume the run to watch them again.",
+                    crate::counts::count(pending, "sync operation", "sync operations"),
+                    if pending == 1 { "has" } else { "have" },
                     still_secs / 60,
                     if failed > 0 {
                         format!(" ({failed} already FAILED)")
@@ -423,12 +425,20 @@ fn preflight(mut s: RunState, report: PreflightReport) -> (RunState, Vec<Action>
             .collect::<Vec<_>>()
             .join(", ")
     };
+    // "1 staging sync operation is", "1,204 staging sync operations are".
+    let operations = |n: usize| {
+        crate::counts::count(
+            n as u64,
+            "staging sync operation is",
+            "staging sync operations are",
+        )
+    };
     match s.kind {
         RunKind::Find | RunKind::Verify => {
             if !report.blocking.is_empty() {
                 let message = format!(
-                    "{} staging sync operation(s) are still in progress on the subscriber: {}. Wait until they complete or fail before finding mismatches.",
-                    report.blocking.len(),
+                    "{} still in progress on the subscriber: {}. Wait until they complete or fail before finding mismatches.",
+                    operations(report.blocking.len()),
                     list(&report.blocking)
                 );
                 return finish(
@@ -463,8 +473,8 @@ fn preflight(mut s: RunState, report: PreflightReport) -> (RunState, Vec<Action>
             }
             if !report.blocking.is_empty() {
                 let message = format!(
-                    "{} staging sync operation(s) are FAILED on the subscriber: {}. Resolve them (or wait for the failed-operations clean-up) before resyncing.",
-                    report.blocking.len(),
+                    "{} FAILED on the subscriber: {}. Resolve them (or wait for the failed-operations clean-up) before resyncing.",
+                    operations(report.blocking.len()),
                     list(&report.blocking)
                 );
                 return finish(

@@ -694,7 +694,7 @@ fn operations_that_stop_progressing_end_the_watch_with_a_diagnosis() {
     let (s, a) = step(s, read(6, 1100));
     assert!(a.is_empty());
     assert!(matches!(outcome(&s), Outcome::Error { code, message, .. }
-        if *code == ErrorCode::ResyncStalled && message.contains("6 sync operation(s)") && message.contains("10 min")));
+        if *code == ErrorCode::ResyncStalled && message.contains("6 sync operations of this resync have not progressed") && message.contains("10 min")));
 }
 
 #[test]
