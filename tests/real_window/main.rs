@@ -520,6 +520,50 @@ async fn demo_mode_shows_linked_environments() {
         )
         .await;
         wait_text(&c, "[data-testid=password-place]", "in memory").await;
+
+        // Once the find has its report, the subscriber's panel opens it in the viewer…
+        click(&c, "[data-testid=nav-runs]").await;
+        wait_css_within(
+            &c,
+            "[data-testid=step-report][data-state=done], [data-testid=step-report][data-state=warn]",
+            Duration::from_secs(120),
+        )
+        .await;
+        open_subscriber_panel(&c).await;
+        let last = wait_css(&c, "[data-testid=open-last-report]:enabled").await;
+        let path = last.attr("title").await.ok().flatten().unwrap_or_default();
+        assert!(path.ends_with(".csv"), "the button names the report: {path:?}");
+        last.click().await.expect("Open last report");
+        wait_css(&c, "[data-testid=viewer] [data-testid=grid-row][data-index]").await;
+        let shown = wait_css(&c, "[data-testid=viewer] h1")
+            .await
+            .attr("title")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        assert_eq!(shown, path, "the viewer shows another report than the last one");
+        // …under a bar back to the find that fetched it, which offers its resync (confirmed in a
+        // dialog; cancelled here) and leads back to the run.
+        let bar = wait_text(&c, "[data-testid=run-bar]", "From the find on").await;
+        assert!(!bar.contains("undefined"), "{bar}");
+        click(&c, "[data-testid=viewer-resync]").await;
+        wait_text(&c, "[data-testid=resync-dialog]", "Resync").await;
+        click(&c, "[data-testid=resync-dialog-cancel]").await;
+        wait_gone(&c, "[data-testid=resync-dialog]").await;
+        wait_css(&c, "[data-testid=viewer] [data-testid=grid-row][data-index]").await;
+        click(&c, "[data-testid=back-to-run]").await;
+        wait_css(&c, "[data-testid=nav-runs][aria-current=page]").await;
+        wait_css(&c, "[data-testid=wizard] [data-testid=step-report][data-state=done], [data-testid=wizard] [data-testid=step-report][data-state=warn]").await;
+        wait_css(&c, "[data-testid=open-run-report]").await;
+        // The panel's "Resync…" asks the same question, for the last find's report.
+        open_subscriber_panel(&c).await;
+        click(&c, "[data-testid=subscriber-resync]:enabled").await;
+        wait_text(&c, "[data-testid=resync-dialog]", "Resync").await;
+        wait_css(&c, "[data-testid=resync-dialog-confirm]:enabled").await;
+        click(&c, "[data-testid=resync-dialog-cancel]").await;
+        wait_gone(&c, "[data-testid=resync-dialog]").await;
+        wait_css(&c, "[data-testid=nav-subscribers][aria-current=page]").await;
     })
     .await;
     // Demo profiles and their credentials live in memory only.
@@ -530,6 +574,22 @@ async fn demo_mode_shows_linked_environments() {
             .unwrap_or(0)
             == 0
     );
+}
+
+/// Subscribers → the first subscriber's panel.
+async fn open_subscriber_panel(c: &Client) {
+    click(c, "[data-testid=nav-subscribers]").await;
+    click(c, "[data-testid=subscriber-row] td:nth-child(2)").await;
+    wait_css(c, "[data-testid=subscriber-detail]").await;
+}
+
+/// Waits until nothing matches `css`.
+async fn wait_gone(c: &Client, css: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while c.find(Locator::Css(css)).await.is_ok() {
+        assert!(std::time::Instant::now() < deadline, "{css} is still there");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
 }
 
 /// The WebDriver link itself: 900 commands of the kinds the suites use (find, read, script,

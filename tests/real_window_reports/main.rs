@@ -142,6 +142,7 @@ async fn find_browse_export_resync_verify_and_restart() {
         .join("Documents/store/outputFiles/renditions.csv");
 
     let (dx2, export2, sub2) = (dx.clone(), export.clone(), subscriber_id.clone());
+    let axe = screens::axe_source();
     session(&driver, &[], |c| async move {
         let (dx, export, subscriber_id) = (dx2, export2, sub2);
         click(&c, "[data-testid=nav-runs]").await;
@@ -275,7 +276,8 @@ async fn find_browse_export_resync_verify_and_restart() {
             180,
         )
         .await;
-        // Verify deletes the server's logs (archived first): confirmed once.
+        // Verify deletes the server's logs (archived first): confirmed once, in a modal that
+        // fits the three sizes, passes axe and keeps the keyboard inside.
         click(&c, "[data-testid=start-verify]").await;
         wait_text(
             &c,
@@ -283,6 +285,11 @@ async fn find_browse_export_resync_verify_and_restart() {
             "deletes the server's mismatch logs",
         )
         .await;
+        let mut problems = Vec::new();
+        let name = "Runs (verify confirmation)";
+        screens::check_screen_keeping_size(&c, &axe, name, &mut problems).await;
+        let reach = "verify-confirm verify-cancel";
+        problems.extend(screens::tab_through_modal(&c, name, "[data-testid=verify]", reach).await);
         click(&c, "[data-testid=verify-confirm]").await;
         wait_attr(&c, "[data-testid=step-verify]", "data-state", "done", 180).await;
         wait_text(&c, "[data-testid=step-verify]", "In sync").await;
@@ -307,6 +314,12 @@ async fn find_browse_export_resync_verify_and_restart() {
         click(&c, "[data-testid=compare-two]").await;
         wait_css(&c, "[data-testid=side-onlyA]").await;
         screenshot(&c, "report-compare").await;
+        assert!(
+            problems.is_empty(),
+            "{} problems:\n{}",
+            problems.len(),
+            problems.join("\n")
+        );
     })
     .await;
 
