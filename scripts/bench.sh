@@ -236,7 +236,10 @@ jq -n \
              filter_keypress_to_grid_ms: ($rw.filterKeypressToGridMs | map(r2)),
              first_window_of_a_query: (($rw.queryWindowRoundTripMs // []) as $q | if ($q | length) > 0 then
                {method: "the same timing for the first window of the opened report and of each new filter (open and filter figures, not the scroll round trip)",
-                median: ($q | pct(0.5) | r2), p95: ($q | pct(0.95) | r2), n: ($q | length)} else null end)}
+                median: ($q | pct(0.5) | r2), p95: ($q | pct(0.95) | r2), n: ($q | length)} else null end),
+             ipc_floor: (($rw.ipcRoundTripMs // []) as $i | if ($i | length) > 0 then
+               {method: "report_window asked 40 times in a row straight through the IPC, nothing else on the page: what the transport alone costs",
+                median: ($i | pct(0.5) | r2), p95: ($i | pct(0.95) | r2), n: ($i | length)} else null end)}
       else
         fig(($v.scrollWindowWithJsonMs.p95 | r2); "ms (p95)"; "p95 <= 16 in the real window"; false;
           "command layer (examples/viewer_bench.rs): ReportRegistry::window + serde_json of the reply; pass stays false: the target is for the real window")

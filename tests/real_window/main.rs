@@ -499,9 +499,12 @@ async fn demo_mode_shows_linked_environments() {
         assert!(switcher.text().await.unwrap().contains("Demo publisher"));
         wait_text(&c, "[data-testid=connection]", "connected").await;
         screenshot(&c, "demo-subscribers").await;
-        // "Find mismatch" in a subscriber's panel starts a find and opens its wizard.
+        // "Find mismatch…" in a subscriber's panel asks first (the earlier logs are kept, then
+        // deleted on the server), then starts a find and opens its wizard.
         click(&c, "[data-testid=subscriber-row] td:nth-child(2)").await;
         click(&c, "[data-testid=find-mismatch]").await;
+        wait_text(&c, "[data-testid=find-dialog]", "then delete them on the server").await;
+        click(&c, "[data-testid=find-dialog-confirm]").await;
         wait_css(&c, "[data-testid=wizard]").await;
         wait_css(
             &c,
@@ -835,7 +838,7 @@ async fn step_button(c: &Client, step: &str, words: &str) -> fantoccini::element
 /// The 30-minute rule through the window, with the administrator's shorter limit
 /// (`DAM_STAGING_STUCK_LIMIT_SECS`): the publisher stalls the next find (dam-sim's
 /// `stallNextFind`), the find stays in `FIND_MISMATCH_START` past the limit, and the wizard's
-/// find step fails with the stuck wording, what to do and "Find again".
+/// find step fails with the stuck wording, what to do and "Find again…".
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs Xvfb, tauri-driver and a Secret Service: run scripts/test.sh"]
 async fn a_stalled_find_is_diagnosed_stuck() {
@@ -873,9 +876,28 @@ async fn a_stalled_find_is_diagnosed_stuck() {
                 "findStagingMismatch",
             ],
         );
-        step_button(&c, "find", "Find again").await;
-        let journey = wait_text(&c, "[data-testid=journey]", "failed").await;
-        assert!(journey.contains("Find"), "{journey}");
+        // "Find again…" asks first, like every find that deletes the earlier logs.
+        step_button(&c, "find", "Find again…")
+            .await
+            .click()
+            .await
+            .unwrap();
+        wait_text(
+            &c,
+            "[data-testid=find-dialog]",
+            "then delete them on the server",
+        )
+        .await;
+        click(&c, "[data-testid=find-dialog-cancel]").await;
+        // Recent says it in the shared words, on the failed find step.
+        let journey = wait_text(&c, "[data-testid=journey]", "Comparison stuck").await;
+        let journey_step = wait_css(&c, "[data-testid=journey]")
+            .await
+            .attr("data-step")
+            .await
+            .ok()
+            .flatten();
+        assert_eq!(journey_step.as_deref(), Some("find"), "{journey}");
     })
     .await;
     // The run took the administrator's limit and ended on the stuck rule.
@@ -934,7 +956,7 @@ async fn a_resync_refused_by_its_preflight_says_why() {
         says(
             &text,
             &[
-                "staging sync operation(s) are FAILED on the subscriber",
+                "4 staging sync operations are FAILED on the subscriber",
                 "before resyncing",
                 "What to do: Fix what made the sync operations fail",
                 "clean-up interval",

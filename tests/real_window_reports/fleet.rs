@@ -96,6 +96,7 @@ async fn fleet_drift_schedule_journal_and_excel_export() {
         click(&c, "[data-testid=stack-type]").await;
         wait_attr_change(&c, "[data-testid=drift-chart]", "data-series", &series, 10).await;
         screens::check_screen(&c, axe, "Fleet with a drift chart", &mut problems).await;
+        screens::screenshots_at_sizes(&c, "fleet").await;
         screens::resize(&c, 1280, 800).await;
         screenshot(&c, "fleet").await;
 
@@ -199,6 +200,7 @@ async fn fleet_drift_schedule_journal_and_excel_export() {
             "the filter keeps only finds: {actions:?}"
         );
         screens::check_screen(&c, axe, "Journal", &mut problems).await;
+        screens::screenshots_at_sizes(&c, "journal").await;
         screens::resize(&c, 1280, 800).await;
         screenshot(&c, "journal").await;
         click(&c, "[data-testid=journal-export]").await;

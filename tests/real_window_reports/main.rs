@@ -429,6 +429,33 @@ async fn open_and_scroll_to_the_end(c: &Client, rows: u64) -> f64 {
     open_ms
 }
 
+/// The IPC floor: 40 windows of 100 rows of the open report asked one after the other straight
+/// through `report_window`, with nothing else going on in the page (no scroll, no drawing).
+/// What the grid's own window round trip adds to this is the page's work (layout, drawing).
+async fn ipc_round_trips(c: &Client) -> Vec<f64> {
+    let script = r#"
+        const done = arguments[arguments.length - 1];
+        const handle = document.querySelector('[data-testid=viewer]').dataset.handle;
+        const invoke = window.__TAURI_INTERNALS__.invoke;
+        const filter = { types: [], actions: [], subscribers: [], text: "" };
+        (async () => {
+            const times = [];
+            for (let i = 0; i < 40; i++) {
+                const offset = (i * 791900) % 999000;
+                const t = performance.now();
+                await invoke('report_window', { handle, request: { filter, sort: null, offset, limit: 100 } });
+                times.push(performance.now() - t);
+            }
+            return times;
+        })().then(done, () => done([]));
+    "#;
+    let v = c
+        .execute_async(script, vec![])
+        .await
+        .expect("time report_window alone");
+    serde_json::from_value(v).unwrap_or_default()
+}
+
 /// Keypresses in the search box, each timed from the keypress to the updated grid.
 async fn filter_keypresses(c: &Client, keys: &[&str]) -> Vec<f64> {
     let mut filter = Vec::new();
@@ -473,6 +500,7 @@ async fn a_million_rows_open_filter_and_scroll_to_the_end() {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
+        let ipc = ipc_round_trips(&c).await;
         let filter = filter_keypresses(&c, &["a", "b", "\u{E003}", "\u{E003}", "e", "f"]).await;
         let list = |name: &'static str| {
             let c = c.clone();
@@ -495,6 +523,7 @@ async fn a_million_rows_open_filter_and_scroll_to_the_end() {
             "windowRequestRoundTripMs": windows,
             "queryWindowRoundTripMs": query_windows,
             "windowAnswerMs": answers,
+            "ipcRoundTripMs": ipc,
             "appPeakRssMb": app_peak_rss_mb(),
         });
         println!("VIEWER_BENCH {figures}");

@@ -429,8 +429,11 @@ async fn every_screen_fits_three_sizes_passes_axe_and_shows_focus() {
         problems.extend(tab_through(&c, "Subscribers", reach, &pictured).await);
         lap("Subscribers");
 
-        // Runs: the wizard after a find.
+        // Runs: the wizard after a find (confirmed: it keeps, then deletes the earlier logs).
         click(&c, "[data-testid=find-mismatch]").await;
+        wait_css(&c, "[data-testid=find-dialog] [data-testid=find-counts]").await;
+        check_screen(&c, axe, "Find confirmation", &mut problems).await;
+        click(&c, "[data-testid=find-dialog-confirm]").await;
         wait_css(&c, "[data-testid=wizard]").await;
         wait_attr(&c, "[data-testid=step-report]", "data-state", "done", 120).await;
         check_screen(&c, axe, "Runs (wizard)", &mut problems).await;
@@ -501,6 +504,8 @@ async fn every_screen_fits_three_sizes_passes_axe_and_shows_focus() {
         problems.extend(tab_through(&c, "Library", reach, &[]).await);
         click(&c, "[data-testid=compare-two]").await;
         wait_css(&c, "[role=tablist][aria-label=Comparison] [data-testid=side-onlyA]").await;
+        // "In both" has rows whichever of the two files is A (their order follows their times).
+        click(&c, "[data-testid=side-both]").await;
         wait_css(&c, "[data-testid=grid-row][data-index]").await;
         check_screen(&c, axe, "Report comparison", &mut problems).await;
         lap("Library and comparison");
