@@ -145,11 +145,12 @@ fn parse_time(iso: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// What the app knows of one subscriber (`dx-staging`'s [`facts`]): its drift points and its
-/// finished runs among `runs`, as the core reads them.
+/// What the app knows of one subscriber of `profile_id` (`dx-staging`'s [`facts`]): its drift
+/// points and its finished runs among `runs`, as the core reads them.
 fn subscriber_facts(
     points: &[DriftPoint],
     runs: &[RunView],
+    profile_id: &str,
     subscriber_id: &str,
 ) -> SubscriberFacts {
     let reports: Vec<ReportPoint> = points
@@ -169,7 +170,7 @@ fn subscriber_facts(
         .collect();
     let ended: Vec<RunEnd> = runs
         .iter()
-        .filter(|r| r.subscriber_id == subscriber_id && r.done)
+        .filter(|r| r.profile_id == profile_id && r.subscriber_id == subscriber_id && r.done)
         .filter_map(|r| {
             Some(RunEnd::after(
                 r.kind,
@@ -208,15 +209,10 @@ pub fn publisher_rows(
             ids.push((id, None));
         }
     }
-    let runs: Vec<RunView> = runs
-        .iter()
-        .filter(|r| r.profile_id == profile_id)
-        .cloned()
-        .collect();
     ids.into_iter()
         .map(|(subscriber_id, host)| {
             let points = drift_points(&entries, &subscriber_id);
-            let facts = subscriber_facts(&points, &runs, &subscriber_id);
+            let facts = subscriber_facts(&points, runs, profile_id, &subscriber_id);
             let assessment = assess(&facts, now, stale_after);
             FleetSubscriber {
                 subscriber_id,

@@ -14,14 +14,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Local, Utc};
+use dx_staging::counts::count;
 use dx_staging::journal::{JournalAction, JournalAnswer, JournalEntry};
 use dx_staging::schedule::{due, Due, Schedule};
-use dx_staging::workflow::{Outcome, RunKind};
+use dx_staging::workflow::Outcome;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
 use crate::error::{AppError, AppResult};
-use crate::runs::{drive, RunHost, RunManager};
+use crate::runs::{RunHost, RunManager};
 use crate::sync::lock;
 
 /// The file of the schedules in the app's data folder.
@@ -280,13 +281,12 @@ pub async fn check_publisher<H: RunHost>(host: &H, runs: &Arc<RunManager>, check
     );
     let missed = (check.missed > 0).then(|| {
         format!(
-            "{} scheduled {} missed while the app was closed; one check runs now",
-            check.missed,
-            if check.missed == 1 {
-                "check was"
-            } else {
-                "checks were"
-            }
+            "{} missed while the app was closed; one check runs now",
+            count(
+                u64::from(check.missed),
+                "scheduled check was",
+                "scheduled checks were"
+            )
         )
     });
     let listed = async {
@@ -296,13 +296,8 @@ pub async fn check_publisher<H: RunHost>(host: &H, runs: &Arc<RunManager>, check
     .await;
     let answer = match &listed {
         Ok(list) => JournalAnswer::accepted(None).with_message(format!(
-            "{} {} to check",
-            list.len(),
-            if list.len() == 1 {
-                "subscriber"
-            } else {
-                "subscribers"
-            }
+            "{} to check",
+            count(list.len() as u64, "subscriber", "subscribers")
         )),
         Err(e) => e.journal_answer(),
     };
@@ -327,23 +322,13 @@ pub async fn check_publisher<H: RunHost>(host: &H, runs: &Arc<RunManager>, check
             .target_host
             .clone()
             .unwrap_or_else(|| sub.id_str().to_string());
-        let run = match runs.create(
-            &check.profile_id,
-            sub.id_str(),
-            RunKind::Find,
-            None,
-            None,
-            false,
-        ) {
-            Ok(run) => run,
-            Err(e) => {
-                tracing::warn!(error = %e, "a scheduled find was not created");
-                continue;
-            }
+        let Some(ended) = runs
+            .find_to_the_end(host.clone(), &check.profile_id, sub.id_str())
+            .await
+        else {
+            continue;
         };
-        drive(host.clone(), runs.clone(), run.run_id.clone()).await;
-        let outcome = runs.view(&run.run_id).ok().and_then(|v| v.outcome);
-        if let Some((title, body)) = alert_for(&profile.name, &name, outcome.as_ref()) {
+        if let Some((title, body)) = alert_for(&profile.name, &name, ended.outcome.as_ref()) {
             host.alert(&title, &body);
         }
     }

@@ -273,14 +273,29 @@ impl RunManager {
     ) {
         for (profile_id, subscriber_ids) in queue {
             for sub in subscriber_ids {
-                match self.create(&profile_id, &sub, RunKind::Find, None, None, false) {
-                    Ok(run) => drive(host.clone(), self.clone(), run.run_id).await,
-                    Err(e) => {
-                        tracing::warn!(error = %e, subscriber = %sub, "a queued find was not created")
-                    }
-                }
+                self.find_to_the_end(host.clone(), &profile_id, &sub).await;
             }
         }
+    }
+
+    /// Creates a find of `subscriber` on `profile_id` that keeps the server's old logs and
+    /// drives it to its end; returns how it ended, or `None` when it could not be created
+    /// (logged). Queued finds and scheduled checks run their finds through this.
+    pub async fn find_to_the_end<H: RunHost>(
+        self: &Arc<Self>,
+        host: H,
+        profile_id: &str,
+        subscriber: &str,
+    ) -> Option<RunView> {
+        let run = match self.create(profile_id, subscriber, RunKind::Find, None, None, false) {
+            Ok(run) => run,
+            Err(e) => {
+                tracing::warn!(error = %e, subscriber = %subscriber, "a find was not created");
+                return None;
+            }
+        };
+        drive(host, self.clone(), run.run_id.clone()).await;
+        self.view(&run.run_id).ok()
     }
 }
 

@@ -220,7 +220,6 @@ fn writer_thread(
     bom: bool,
     mut rx: tokio::sync::mpsc::Receiver<ToWriter>,
 ) -> Result<(u64, Summary)> {
-    let report_err = Error::ReportFile;
     let open = |extra: Vec<String>| {
         ReportWriter::create(
             &path,
@@ -230,7 +229,7 @@ fn writer_thread(
                 ..WriterOptions::default()
             },
         )
-        .map_err(report_err)
+        .map_err(Error::from)
     };
     let mut writer: Option<ReportWriter> = None;
     let mut header_extra: Vec<String> = Vec::new();
@@ -255,7 +254,7 @@ fn writer_thread(
                     for mut r in rows {
                         counts.add(&r.record_type, &r.record_action);
                         late.take_from(&mut r, written, &header_extra);
-                        w.write_row(&r).map_err(report_err)?;
+                        w.write_row(&r)?;
                         written += 1;
                     }
                 }
@@ -265,7 +264,7 @@ fn writer_thread(
                     Some(w) => w,
                     None => open(Vec::new())?,
                 };
-                let summary = w.finish().map_err(report_err)?;
+                let summary = w.finish()?;
                 if !late.is_empty() {
                     late.rewrite(&path, bom, header_extra)?;
                 }
@@ -310,14 +309,12 @@ impl LateFields {
 
     /// Rewrites the finished report at `path` with the late columns added after the header's.
     fn rewrite(mut self, path: &Path, bom: bool, mut columns: Vec<String>) -> Result<()> {
-        let report_err = Error::ReportFile;
         tracing::info!(
             columns = ?self.names,
             "fields first seen on a later page: rewriting the report with them"
         );
         columns.extend(self.names.iter().cloned());
-        let reader =
-            mismatch_report::ReportReader::open(path, Default::default()).map_err(report_err)?;
+        let reader = mismatch_report::ReportReader::open(path, Default::default())?;
         let mut out = ReportWriter::create(
             path,
             WriterOptions {
@@ -325,17 +322,16 @@ impl LateFields {
                 extra_columns: Some(columns),
                 ..WriterOptions::default()
             },
-        )
-        .map_err(report_err)?;
+        )?;
         for (i, row) in reader.enumerate() {
-            let mut row = row.map_err(report_err)?;
+            let mut row = row?;
             if let Some(fields) = self.by_row.remove(&(i as u64)) {
                 row.extra.extend(fields);
             }
-            out.write_row(&row).map_err(report_err)?;
+            out.write_row(&row)?;
         }
         // The reader is done (and its file closed) before the new file replaces it.
-        out.finish().map_err(report_err)?;
+        out.finish()?;
         Ok(())
     }
 }
