@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  MAX_WIDTH, MIN_WIDTH, defaultLayout, dropIndex, moveColumn, nudgeColumn, reconcile, resizeColumn, shownIndexes,
+  MAX_WIDTH, MIN_WIDTH, cellFlexes, defaultLayout, dropIndex, moveColumn, nudgeColumn, reconcile, resizeColumn, shownIndexes,
   template, toggleColumn, totalWidth, visibleColumns,
 } from "./gridColumns";
 
@@ -78,5 +78,17 @@ describe("gridColumns", () => {
     ];
     expect(template(l)).toBe("100px minmax(70px, 1fr)");
     expect(totalWidth(l)).toBe(170);
+  });
+
+  it("gives the cells the header's widths, the last shown cell also the room left", () => {
+    const l = [
+      { key: "a", width: 100, visible: true },
+      { key: "b", width: 50, visible: false },
+      { key: "gone", width: 80, visible: true },
+      { key: "c", width: 70, visible: true },
+    ];
+    const columns = ["a", "b", "c"].map((key) => ({ key, label: key }));
+    expect(shownIndexes(l, columns)).toEqual([0, 2]);
+    expect(cellFlexes(l, columns)).toEqual(["0 0 100px", "1 0 70px"]);
   });
 });

@@ -82,6 +82,16 @@ export function shownIndexes(layout: readonly ColumnSetting[], columns: readonly
     .filter((i) => i >= 0);
 }
 
+/**
+ * The `flex` of each shown column's cells, aligned with `shownIndexes`: its width, the last one
+ * also taking the room left (as the header's `template` does). Rows are flex boxes of fixed-width
+ * cells, which a browser lays out far faster than a grid per row at every scroll.
+ */
+export function cellFlexes(layout: readonly ColumnSetting[], columns: readonly ColumnDto[]): string[] {
+  const shown = visibleColumns(layout).filter((s) => columns.some((c) => c.key === s.key));
+  return shown.map((s, i) => `${i === shown.length - 1 ? 1 : 0} 0 ${s.width}px`);
+}
+
 /** Shows or hides a column; the last shown column stays shown. */
 export function toggleColumn(layout: readonly ColumnSetting[], key: string): ColumnLayout {
   const target = layout.find((c) => c.key === key);

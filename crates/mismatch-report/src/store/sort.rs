@@ -409,8 +409,9 @@ impl ReportStore {
     }
 }
 
-/// Builds sort indexes ahead of their first use, on one core of its own, leaving the others to
-/// the queries a user is waiting for. See [`ReportStore::sort_warm_up_order`].
+/// Builds sort indexes ahead of their first use, on one thread of its own that yields to every
+/// other (see [`yield_to_interactive_work`]): the queries a user is waiting for, the window's
+/// drawing and the IPC go first. See [`ReportStore::sort_warm_up_order`].
 pub struct WarmUp {
     pool: rayon::ThreadPool,
 }
@@ -427,6 +428,7 @@ impl WarmUp {
         rayon::ThreadPoolBuilder::new()
             .num_threads(1)
             .thread_name(|_| "report-warm-up".into())
+            .start_handler(|_| yield_to_interactive_work())
             .build()
             .ok()
             .map(|pool| WarmUp { pool })
@@ -438,9 +440,48 @@ impl WarmUp {
     }
 }
 
+/// Puts the calling thread behind every other: on Linux the idle scheduling class (it runs only
+/// on a core nobody else wants, so a warm-up on a 2-core machine no longer slows the scrolling
+/// it was built for), elsewhere the lowest priority. A refusal (a sandbox, an OS without the
+/// class) leaves the thread as it was: the warm-up still works, only less politely.
+fn yield_to_interactive_work() {
+    #[cfg(target_os = "linux")]
+    let _ = {
+        use thread_priority::{NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy};
+        thread_priority::set_thread_priority_and_policy(
+            thread_priority::thread_native_id(),
+            ThreadPriority::Min,
+            ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle),
+        )
+    };
+    #[cfg(not(target_os = "linux"))]
+    let _ = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_warm_up_thread_runs_in_the_idle_class() {
+        use thread_priority::{
+            thread_schedule_policy, NormalThreadSchedulePolicy, ThreadSchedulePolicy,
+        };
+        let warm = WarmUp::new().expect("a thread");
+        let policy = warm
+            .pool
+            .install(|| thread_schedule_policy().expect("its policy"));
+        assert_eq!(
+            policy,
+            ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle)
+        );
+        // The caller's own thread is left as it was.
+        assert_eq!(
+            thread_schedule_policy().expect("policy"),
+            ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Other)
+        );
+    }
 
     /// The reference: a stable sort by the bytes, groups where neighbours differ.
     fn naive(values: &[Vec<u8>]) -> (Vec<u32>, Vec<bool>) {
