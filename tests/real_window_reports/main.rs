@@ -456,6 +456,16 @@ async fn ipc_round_trips(c: &Client) -> Vec<f64> {
     serde_json::from_value(v).unwrap_or_default()
 }
 
+/// Scrolls the grid back to its first row.
+async fn scroll_to_the_top(c: &Client) {
+    c.execute(
+        "document.querySelector('[data-testid=grid-scroller]').scrollTop = 0",
+        vec![],
+    )
+    .await
+    .unwrap();
+}
+
 /// Keypresses in the search box, each timed from the keypress to the updated grid.
 async fn filter_keypresses(c: &Client, keys: &[&str]) -> Vec<f64> {
     let mut filter = Vec::new();
@@ -479,12 +489,7 @@ async fn a_million_rows_open_filter_and_scroll_to_the_end() {
     // renderer, so this session is not the one measured.
     session(&driver, &["--demo"], |c| async move {
         open_and_scroll_to_the_end(&c, 1_000_000).await;
-        c.execute(
-            "document.querySelector('[data-testid=grid-scroller]').scrollTop = 0",
-            vec![],
-        )
-        .await
-        .unwrap();
+        scroll_to_the_top(&c).await;
         screenshot(&c, "report-viewer-1m").await;
     })
     .await;
@@ -494,12 +499,7 @@ async fn a_million_rows_open_filter_and_scroll_to_the_end() {
     let driver = Driver::start_as_shipped(&home);
     session(&driver, &["--demo"], |c| async move {
         let open_ms = open_and_scroll_to_the_end(&c, 1_000_000).await;
-        c.execute(
-            "document.querySelector('[data-testid=grid-scroller]').scrollTop = 0",
-            vec![],
-        )
-        .await
-        .unwrap();
+        scroll_to_the_top(&c).await;
 
         // Scroll window requests: jump to places that are not loaded yet, and scroll on from
         // each (the pages ahead are fetched while the rows on screen are read).

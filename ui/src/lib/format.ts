@@ -21,11 +21,10 @@ export function relativeTime(iso: string | null | undefined, now: number = Date.
   if (Number.isNaN(t)) return iso;
   const secs = Math.round((t - now) / 1000);
   const abs = Math.abs(secs);
-  const rtf = relativeFormat;
-  if (abs < 45) return rtf.format(secs, "second");
-  if (abs < 45 * 60) return rtf.format(Math.round(secs / 60), "minute");
-  if (abs < 22 * 3600) return rtf.format(Math.round(secs / 3600), "hour");
-  if (abs < 26 * 86400) return rtf.format(Math.round(secs / 86400), "day");
+  if (abs < 45) return relativeFormat.format(secs, "second");
+  if (abs < 45 * 60) return relativeFormat.format(Math.round(secs / 60), "minute");
+  if (abs < 22 * 3600) return relativeFormat.format(Math.round(secs / 3600), "hour");
+  if (abs < 26 * 86400) return relativeFormat.format(Math.round(secs / 86400), "day");
   return dateFormat.format(t);
 }
 

@@ -75,11 +75,16 @@ export function visibleColumns(layout: readonly ColumnSetting[]): ColumnSetting[
   return layout.filter((c) => c.visible);
 }
 
+/** The shown columns that the report has, in display order: each setting with its index into `columns`. */
+function shownCells(layout: readonly ColumnSetting[], columns: readonly ColumnDto[]): { setting: ColumnSetting; index: number }[] {
+  return visibleColumns(layout)
+    .map((setting) => ({ setting, index: columns.findIndex((c) => c.key === setting.key) }))
+    .filter((s) => s.index >= 0);
+}
+
 /** Indexes into `columns` of the shown columns, in display order. */
 export function shownIndexes(layout: readonly ColumnSetting[], columns: readonly ColumnDto[]): number[] {
-  return visibleColumns(layout)
-    .map((s) => columns.findIndex((c) => c.key === s.key))
-    .filter((i) => i >= 0);
+  return shownCells(layout, columns).map((s) => s.index);
 }
 
 /**
@@ -88,8 +93,8 @@ export function shownIndexes(layout: readonly ColumnSetting[], columns: readonly
  * cells, which a browser lays out far faster than a grid per row at every scroll.
  */
 export function cellFlexes(layout: readonly ColumnSetting[], columns: readonly ColumnDto[]): string[] {
-  const shown = visibleColumns(layout).filter((s) => columns.some((c) => c.key === s.key));
-  return shown.map((s, i) => `${i === shown.length - 1 ? 1 : 0} 0 ${s.width}px`);
+  const shown = shownCells(layout, columns);
+  return shown.map(({ setting }, i) => `${i === shown.length - 1 ? 1 : 0} 0 ${setting.width}px`);
 }
 
 /** Shows or hides a column; the last shown column stays shown. */
