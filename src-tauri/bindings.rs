@@ -4,7 +4,7 @@
 use specta_typescript::Typescript;
 use tauri_specta::{collect_commands, Builder, ErrorHandlingMode};
 
-use crate::commands::{app, data, fleet, journal, library, profiles, reports, runs};
+use crate::commands::{app, data, fleet, journal, library, profiles, reports, runs, subscribers};
 
 /// Header of the generated file.
 pub const HEADER: &str = "// Generated from the Rust commands by tauri-specta. DO NOT EDIT.\n// Regenerate: UPDATE_BINDINGS=1 cargo test -p dam-staging-console bindings\n";
@@ -35,6 +35,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             data::list_subscribers,
             data::get_subscriber,
             data::list_operations,
+            data::subscriber_environments,
             app::start_demo,
             app::open_log_folder,
             runs::list_runs,
@@ -66,6 +67,11 @@ pub fn builder() -> Builder<tauri::Wry> {
             fleet::queue_finds,
             fleet::list_schedules,
             fleet::set_schedule,
+            subscribers::register_subscriber,
+            subscribers::deregister_preview,
+            subscribers::deregister_subscriber,
+            subscribers::reregister_subscriber,
+            subscribers::fetch_subscriber_report,
         ])
 }
 

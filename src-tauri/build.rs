@@ -21,6 +21,7 @@ const COMMANDS: &[&str] = &[
     "list_subscribers",
     "get_subscriber",
     "list_operations",
+    "subscriber_environments",
     "start_demo",
     "open_log_folder",
     "list_runs",
@@ -52,6 +53,11 @@ const COMMANDS: &[&str] = &[
     "queue_finds",
     "list_schedules",
     "set_schedule",
+    "register_subscriber",
+    "deregister_preview",
+    "deregister_subscriber",
+    "reregister_subscriber",
+    "fetch_subscriber_report",
 ];
 
 fn main() {

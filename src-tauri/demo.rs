@@ -68,7 +68,7 @@ pub async fn ensure_started(state: &Connections) -> AppResult<()> {
         demo.publisher.url(),
         &demo.username,
     )?;
-    publisher.subscriber_profile_id = Some(DEMO_SUBSCRIBER_ID.into());
+    publisher.set_link(&demo.subscriber_id, Some(DEMO_SUBSCRIBER_ID));
     let subscriber = demo_profile(
         DEMO_SUBSCRIBER_ID,
         "Demo subscriber environment",

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use dx_staging::profile::{EnvSource, SubscriberLink};
 use dx_staging::{Profile, Protocol, Timeouts, TlsMode};
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -73,9 +74,19 @@ pub struct ProfileDto {
     pub tls: TlsDto,
     /// Time limits.
     pub timeouts: TimeoutsDto,
-    /// The profile of this publisher's subscriber environment.
+    /// Each subscriber of this publisher (by registration id) linked to its environment's
+    /// profile.
+    #[serde(rename = "subscriberLinks")]
+    pub subscriber_links: Vec<SubscriberLink>,
+    /// The one subscriber environment of a profile saved before links existed, kept as the
+    /// fallback: it stands for the subscriber whose target host is its host, or, when none is,
+    /// for every subscriber not linked otherwise.
     #[serde(rename = "subscriberProfileId")]
     pub subscriber_profile_id: Option<String>,
+    /// The DX release's CF level (224 for CF224); null for a current release. Before CF218 a
+    /// find is judged by HCL's 30-minute limit, since then by its operations' progress.
+    #[serde(rename = "dxCfLevel")]
+    pub dx_cf_level: Option<u16>,
 }
 
 impl From<&Profile> for ProfileDto {
@@ -108,7 +119,9 @@ impl From<&Profile> for ProfileDto {
                 connect_secs: u32::try_from(p.timeouts.connect_secs).unwrap_or(u32::MAX),
                 request_secs: u32::try_from(p.timeouts.request_secs).unwrap_or(u32::MAX),
             },
-            subscriber_profile_id: p.subscriber_profile_id.clone(),
+            subscriber_links: p.subscriber_links.clone(),
+            subscriber_profile_id: p.fallback_subscriber_profile_id.clone(),
+            dx_cf_level: p.dx_cf_level,
         }
     }
 }
@@ -143,7 +156,15 @@ impl From<ProfileDto> for Profile {
                 connect_secs: u64::from(d.timeouts.connect_secs),
                 request_secs: u64::from(d.timeouts.request_secs),
             },
-            subscriber_profile_id: d.subscriber_profile_id.filter(|s| !s.trim().is_empty()),
+            subscriber_links: d
+                .subscriber_links
+                .into_iter()
+                .filter(|l| !l.subscriber_id.trim().is_empty() && !l.profile_id.trim().is_empty())
+                .collect(),
+            fallback_subscriber_profile_id: d
+                .subscriber_profile_id
+                .filter(|s| !s.trim().is_empty()),
+            dx_cf_level: d.dx_cf_level,
         }
     }
 }
@@ -266,8 +287,29 @@ impl From<dx_staging::Subscriber> for SubscriberDto {
 pub enum Environment {
     /// The selected (publisher) profile.
     Publisher,
-    /// Its linked subscriber-environment profile.
+    /// The environment profile of one of its subscribers.
     Subscriber,
+}
+
+/// One subscriber of a publisher and its environment's connection: linked, the older single
+/// link standing for it, or none yet (with the saved connection whose host matches, offered).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriberEnvView {
+    /// Registration id.
+    pub subscriber_id: String,
+    /// Where the subscriber is, as the publisher says.
+    pub target_host: Option<String>,
+    /// The environment's profile, when one is linked (or the fallback stands for it).
+    pub profile_id: Option<String>,
+    /// That profile's name.
+    pub profile_name: Option<String>,
+    /// How it was found.
+    pub source: Option<EnvSource>,
+    /// No environment yet: the saved connection whose host is the target host, to link.
+    pub offered_profile_id: Option<String>,
+    /// That connection's name.
+    pub offered_profile_name: Option<String>,
 }
 
 /// An operation of DAM's operation framework.
@@ -364,13 +406,21 @@ mod tests {
             ca_pem_path: "/data/ca/x.pem".into(),
             ca_original: Some("/etc/ca.pem".into()),
         };
-        p.subscriber_profile_id = Some("y".into());
+        p.fallback_subscriber_profile_id = Some("y".into());
+        p.set_link("sub-1", Some("z"));
+        p.dx_cf_level = Some(217);
         let d = ProfileDto::from(&p);
         let v = serde_json::to_value(&d).unwrap();
         assert_eq!(v["dxPort"], 443);
         assert_eq!(v["tls"]["mode"], "customCa");
         assert_eq!(v["tls"]["caPemPath"], "/data/ca/x.pem");
         assert_eq!(v["tls"]["caOriginal"], "/etc/ca.pem");
+        assert_eq!(
+            v["subscriberLinks"],
+            serde_json::json!([{"subscriberId": "sub-1", "profileId": "z"}])
+        );
+        assert_eq!(v["subscriberProfileId"], "y");
+        assert_eq!(v["dxCfLevel"], 217);
         assert_eq!(Profile::from(d), p);
     }
 }

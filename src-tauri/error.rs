@@ -161,6 +161,17 @@ pub enum AppError {
         /// The target.
         path: String,
     },
+    /// A re-register deregistered the subscriber, then could not register it again: it is not
+    /// registered now.
+    #[error("the subscriber was deregistered, but registering {target_host} again failed: {detail}. It is not registered now: register {target_host} again (staging every {cycle_length} min) with \"Register subscriber…\" or DXClient's register-dam-subscriber")]
+    Reregister {
+        /// The target host to register again.
+        target_host: String,
+        /// Its staging cycle, minutes.
+        cycle_length: u64,
+        /// What went wrong.
+        detail: String,
+    },
     /// A schedule with a value out of range.
     #[error("the schedule's {field} is not valid: {message}")]
     InvalidSchedule {
@@ -227,6 +238,8 @@ pub enum AppCode {
     ExportExists,
     /// [`AppError::InvalidSchedule`].
     InvalidSchedule,
+    /// [`AppError::Reregister`].
+    ReregisterIncomplete,
 }
 
 impl AppCode {
@@ -258,6 +271,7 @@ impl AppCode {
             AppCode::ExportUnknownFormat => "export_unknown_format",
             AppCode::ExportExists => "export_exists",
             AppCode::InvalidSchedule => "invalid_schedule",
+            AppCode::ReregisterIncomplete => "reregister_incomplete",
         }
     }
 }
@@ -312,6 +326,7 @@ impl AppError {
             AppError::ExportUnknownFormat { .. } => AppCode::ExportUnknownFormat,
             AppError::ExportExists { .. } => AppCode::ExportExists,
             AppError::InvalidSchedule { .. } => AppCode::InvalidSchedule,
+            AppError::Reregister { .. } => AppCode::ReregisterIncomplete,
         };
         AppErrorCode::App(app)
     }
@@ -767,7 +782,8 @@ mod tests {
             Some(AppCode::PathNotAllowed) => Some(AppCode::ExportUnknownFormat),
             Some(AppCode::ExportUnknownFormat) => Some(AppCode::ExportExists),
             Some(AppCode::ExportExists) => Some(AppCode::InvalidSchedule),
-            Some(AppCode::InvalidSchedule) => None,
+            Some(AppCode::InvalidSchedule) => Some(AppCode::ReregisterIncomplete),
+            Some(AppCode::ReregisterIncomplete) => None,
         }
     }
 
@@ -795,7 +811,7 @@ mod tests {
             assert_eq!(serde_json::from_value::<AppCode>(text.into()).unwrap(), *c);
             assert!(seen.insert(text), "{text} is the code of two variants");
         }
-        assert_eq!(codes.len(), 25);
+        assert_eq!(codes.len(), 26);
     }
 
     #[test]

@@ -15,6 +15,7 @@ use mismatch_report::{RecordAction, RecordType, Summary, SummaryCell};
 use serde::Serialize;
 use specta::Type;
 
+use crate::dto::SubscriberEnvView;
 use crate::error::ErrorPayload;
 use crate::reports::dto::clamp;
 use crate::reports::library::{self, LibraryEntry};
@@ -52,6 +53,9 @@ pub struct FleetSubscriber {
     pub facts: SubscriberFacts,
     /// Its state in words.
     pub assessment: Assessment,
+    /// Its environment's connection (or the one offered by host); `None` for a subscriber the
+    /// publisher did not list.
+    pub environment: Option<SubscriberEnvView>,
 }
 
 /// One publisher connection and its subscribers.
@@ -219,6 +223,7 @@ pub fn publisher_rows(
                 host,
                 facts,
                 assessment,
+                environment: None,
             }
         })
         .collect()

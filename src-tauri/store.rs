@@ -160,9 +160,7 @@ impl ProfileStore {
         let before = self.saved.clone();
         let removed = self.saved.remove(i);
         for p in &mut self.saved {
-            if p.subscriber_profile_id.as_deref() == Some(id) {
-                p.subscriber_profile_id = None;
-            }
+            p.unlink_profile(id);
         }
         if self.selected.as_deref() == Some(id) {
             self.selected = None;
@@ -282,21 +280,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut s = ProfileStore::open(dir.path()).unwrap();
         s.upsert(profile("a", "dx.example.com")).unwrap();
-        let mut b = profile("b", "render.example.com");
-        b.subscriber_profile_id = None;
-        s.upsert(b).unwrap();
+        s.upsert(profile("b", "render.example.com")).unwrap();
         let mut a = s.get("a").unwrap().clone();
-        a.subscriber_profile_id = Some("b".into());
+        a.set_link("sub-1", Some("b"));
         s.upsert(a).unwrap();
         s.add_demo(vec![profile("demo-pub", "127.0.0.1")]);
         s.select("a").unwrap();
 
         let s2 = ProfileStore::open(dir.path()).unwrap();
         assert_eq!(s2.all().count(), 2);
-        assert_eq!(
-            s2.get("a").unwrap().subscriber_profile_id.as_deref(),
-            Some("b")
-        );
+        assert_eq!(s2.get("a").unwrap().link_for("sub-1"), Some("b"));
         assert_eq!(s2.selected(), Some("a"));
         assert!(s2.get("demo-pub").is_err());
         let text = fs::read_to_string(s2.path()).unwrap();
@@ -309,15 +302,52 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut s = ProfileStore::open(dir.path()).unwrap();
         let mut a = profile("a", "dx.example.com");
-        a.subscriber_profile_id = Some("b".into());
+        a.fallback_subscriber_profile_id = Some("b".into());
+        a.set_link("sub-1", Some("b"));
+        a.set_link("sub-2", Some("c"));
         s.upsert(a).unwrap();
         s.upsert(profile("b", "render.example.com")).unwrap();
         s.remove("b").unwrap();
-        assert_eq!(s.get("a").unwrap().subscriber_profile_id, None);
+        let a = s.get("a").unwrap();
+        assert_eq!(a.fallback_subscriber_profile_id, None);
+        assert_eq!(a.link_for("sub-1"), None);
+        assert_eq!(a.link_for("sub-2"), Some("c"));
         assert!(matches!(
             s.remove("zz"),
             Err(AppError::UnknownProfile { .. })
         ));
+    }
+
+    #[test]
+    fn an_older_file_with_one_subscriber_environment_loads_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = r#"{"version": 1, "selectedProfileId": "pub", "profiles": [
+            {"id": "pub", "name": "Prod", "dxProtocol": "https", "hostname": "pub.example.com",
+             "dxPort": 443, "ringAPIPort": 443, "damAPIPort": 443, "ringAPIVersion": "v1",
+             "damAPIVersion": "v1", "dxUsername": "wpsadmin", "tls": {"mode": "verify"},
+             "timeouts": {"connectSecs": 10, "requestSecs": 60}, "subscriberProfileId": "env"},
+            {"id": "env", "name": "Render", "hostname": "render.example.com", "dxUsername": "wpsadmin"}
+        ]}"#;
+        fs::write(dir.path().join("profiles.json"), old).unwrap();
+        let mut s = ProfileStore::open(dir.path()).unwrap();
+        assert!(s.moved_aside().is_none());
+        let publisher = s.get("pub").unwrap().clone();
+        assert_eq!(
+            publisher.fallback_subscriber_profile_id.as_deref(),
+            Some("env")
+        );
+        assert!(publisher.subscriber_links.is_empty());
+        // Saved again, the older link keeps its key beside the new ones.
+        let mut changed = publisher;
+        changed.set_link("sub-9", Some("env"));
+        s.upsert(changed).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(s.path()).unwrap()).unwrap();
+        assert_eq!(v["profiles"][0]["subscriberProfileId"], "env");
+        assert_eq!(
+            v["profiles"][0]["subscriberLinks"][0]["subscriberId"],
+            "sub-9"
+        );
     }
 
     #[test]

@@ -46,6 +46,7 @@ impl Fixture {
         d.id = String::new();
         d.name = name.into();
         d.subscriber_profile_id = None;
+        d.subscriber_links.clear();
         d
     }
 
@@ -72,10 +73,13 @@ async fn demo_profiles_are_linked_and_held_in_memory() {
         .unwrap();
     assert!(publisher.demo);
     assert_eq!(publisher.password, PasswordPlace::Memory);
+    // The demo's one subscriber is linked to its own environment.
+    assert_eq!(publisher.profile.subscriber_links.len(), 1);
     assert_eq!(
-        publisher.profile.subscriber_profile_id.as_deref(),
-        Some(DEMO_SUBSCRIBER_ID)
+        publisher.profile.subscriber_links[0].profile_id,
+        DEMO_SUBSCRIBER_ID
     );
+    assert_eq!(publisher.profile.subscriber_profile_id, None);
     assert!(
         f.profiles_file().is_none(),
         "demo profiles must not be written"
@@ -98,18 +102,25 @@ async fn demo_profiles_are_linked_and_held_in_memory() {
     .await
     .unwrap();
     assert_eq!(one.id, subs[0].id);
-    let page = data::operations(
-        &f.state.connections,
-        DEMO_PUBLISHER_ID.into(),
-        Environment::Subscriber,
-        vec![],
-        "sync".into(),
-        0,
-        50,
-    )
-    .await
-    .unwrap();
-    assert_eq!(page.profile_id, DEMO_SUBSCRIBER_ID);
+    assert_eq!(
+        publisher.profile.subscriber_links[0].subscriber_id,
+        subs[0].id
+    );
+    for sub in [Some(subs[0].id.clone()), None] {
+        let page = data::operations(
+            &f.state.connections,
+            DEMO_PUBLISHER_ID.into(),
+            Environment::Subscriber,
+            sub,
+            vec![],
+            "sync".into(),
+            0,
+            50,
+        )
+        .await
+        .unwrap();
+        assert_eq!(page.profile_id, DEMO_SUBSCRIBER_ID);
+    }
 }
 
 #[tokio::test]
@@ -211,6 +222,7 @@ async fn operations_of_an_unlinked_profile_say_what_to_do() {
         &f.state.connections,
         saved.profile.id,
         Environment::Subscriber,
+        None,
         vec![],
         String::new(),
         0,

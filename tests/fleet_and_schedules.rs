@@ -95,7 +95,10 @@ async fn the_fleet_says_unknown_then_drifted_after_queued_finds() {
     let sub = &after.publishers[0].subscribers[0];
     assert_eq!(sub.assessment.state, FleetState::Drifted, "{sub:#?}");
     let find = sub.facts.last_find.as_ref().unwrap();
-    assert!(find.mismatches > 0 && find.complete && !find.failed);
+    // Today's DX keeps a subscriber's mismatch logs across finds, and queued finds keep the
+    // server's logs: the second report holds the first find's logs too, so it does not explain
+    // the record counts and may say "possibly partial". It still says drift.
+    assert!(find.mismatches > 0 && !find.failed, "{find:#?}");
     assert!(sub.assessment.reason.contains("mismatches found"));
     // Both finds are in the library: two points of drift, the oldest first.
     let points = dam_staging_console::fleet::drift_history(
@@ -185,6 +188,7 @@ async fn a_scheduled_check_finds_on_every_subscriber_notifies_drift_and_is_journ
     draft.id = String::new();
     draft.name = "Wrong password".into();
     draft.subscriber_profile_id = None;
+    draft.subscriber_links.clear();
     let gone = profiles::save(&state, draft, Some("not-the-password".into()), None, false)
         .await
         .unwrap();
@@ -217,6 +221,7 @@ async fn profile_changes_and_deletions_are_journaled_without_the_password() {
     draft.id = String::new();
     draft.name = "Prod publisher".into();
     draft.subscriber_profile_id = None;
+    draft.subscriber_links.clear();
     let secret = "s3cret-never-in-the-journal";
     let saved = profiles::save(&state, draft.clone(), Some(secret.into()), None, false)
         .await

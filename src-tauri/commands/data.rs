@@ -6,7 +6,9 @@ use dx_staging::{Operation, OperationStatus};
 use tauri::State;
 
 use crate::connections::Connections;
-use crate::dto::{Environment, OperationDto, OperationsPage, StatusCount, SubscriberDto};
+use crate::dto::{
+    Environment, OperationDto, OperationsPage, StatusCount, SubscriberDto, SubscriberEnvView,
+};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -50,32 +52,76 @@ pub async fn subscriber(
     Ok(SubscriberDto::from(client.subscribers().get(&id).await?))
 }
 
-/// The profile whose operations to read: the publisher itself, or its linked subscriber
-/// environment.
-pub fn operations_profile(
+/// Every subscriber of a publisher with its environment's connection (linked, the older single
+/// link, or none yet with the connection offered by host).
+#[tauri::command]
+#[specta::specta]
+#[tracing::instrument(skip(state), err)]
+pub async fn subscriber_environments(
+    state: State<'_, AppState>,
+    profile_id: String,
+) -> AppResult<Vec<SubscriberEnvView>> {
+    environments(&state.connections, profile_id).await
+}
+
+/// The logic of [`subscriber_environments`].
+pub async fn environments(
+    conns: &Connections,
+    profile_id: String,
+) -> AppResult<Vec<SubscriberEnvView>> {
+    let client = conns.client(&profile_id).await?;
+    let list = client.subscribers().list().await?;
+    conns.environments(&profile_id, &list)
+}
+
+/// The profile whose operations to read: the publisher itself, or the environment of its
+/// subscriber `subscriber_id` (without one: the environment every subscriber of the publisher
+/// shares, when they share one).
+pub async fn operations_profile(
     conns: &Connections,
     profile_id: &str,
     environment: Environment,
+    subscriber_id: Option<&str>,
 ) -> AppResult<String> {
-    match environment {
-        Environment::Publisher => Ok(profile_id.to_string()),
-        Environment::Subscriber => {
+    match (environment, subscriber_id) {
+        (Environment::Publisher, _) => Ok(profile_id.to_string()),
+        (Environment::Subscriber, Some(sub)) => {
+            let publisher = conns.client(profile_id).await?;
+            match conns
+                .subscriber_env(profile_id, sub, Some(&publisher))
+                .await?
+            {
+                Some(env) => Ok(env.profile_id),
+                None => Err(AppError::NoLinkedProfile {
+                    profile: format!("{} (subscriber {sub})", conns.profile(profile_id)?.name),
+                }),
+            }
+        }
+        (Environment::Subscriber, None) => {
             let p = conns.profile(profile_id)?;
-            p.subscriber_profile_id
-                .ok_or(AppError::NoLinkedProfile { profile: p.name })
+            let mut ids: Vec<&str> = p.environment_ids().collect();
+            ids.sort_unstable();
+            ids.dedup();
+            match ids.as_slice() {
+                [one] => Ok((*one).to_string()),
+                _ => Err(AppError::NoLinkedProfile { profile: p.name }),
+            }
         }
     }
 }
 
 /// One page of operations filtered by status (several) and trigger-function prefix, with the
-/// counts by status of every operation matching the prefix.
+/// counts by status of every operation matching the prefix. `subscriber_id` says whose
+/// environment `Subscriber` is.
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip(state), err)]
+#[allow(clippy::too_many_arguments)]
 pub async fn list_operations(
     state: State<'_, AppState>,
     profile_id: String,
     environment: Environment,
+    subscriber_id: Option<String>,
     statuses: Vec<OperationStatus>,
     trigger_prefix: String,
     offset: u32,
@@ -85,6 +131,7 @@ pub async fn list_operations(
         &state.connections,
         profile_id,
         environment,
+        subscriber_id,
         statuses,
         trigger_prefix,
         offset,
@@ -94,16 +141,19 @@ pub async fn list_operations(
 }
 
 /// The logic of [`list_operations`].
+#[allow(clippy::too_many_arguments)]
 pub async fn operations(
     conns: &Connections,
     profile_id: String,
     environment: Environment,
+    subscriber_id: Option<String>,
     statuses: Vec<OperationStatus>,
     trigger_prefix: String,
     offset: u32,
     limit: u32,
 ) -> AppResult<OperationsPage> {
-    let target = operations_profile(conns, &profile_id, environment)?;
+    let target =
+        operations_profile(conns, &profile_id, environment, subscriber_id.as_deref()).await?;
     let client = conns.client(&target).await?;
     let all = client.operations().list().send().await?;
     Ok(page(all, &statuses, &trigger_prefix, offset, limit, target))

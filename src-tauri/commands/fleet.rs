@@ -10,6 +10,7 @@ use serde::Deserialize;
 use specta::Type;
 use tauri::{AppHandle, State};
 
+use crate::connections::environment_views;
 use crate::error::{AppError, AppResult};
 use crate::fleet::{drift_history, publisher_rows, DriftPoint, FleetOverview, FleetPublisher};
 use crate::schedules::ScheduleView;
@@ -45,17 +46,25 @@ pub async fn overview(state: &AppState, stale_after_days: u32) -> AppResult<Flee
         Ok(work
             .into_iter()
             .map(|(p, list)| {
-                let (listed, problem) = match list {
+                let (listed, problem, envs) = match list {
                     Ok(subs) => (
-                        subs.into_iter()
+                        subs.iter()
                             .map(|s| (s.id_str().to_string(), s.target_host.clone()))
                             .collect(),
                         None,
+                        environment_views(&p, &subs, &profiles),
                     ),
-                    Err(e) => (Vec::new(), Some(e.payload())),
+                    Err(e) => (Vec::new(), Some(e.payload()), Vec::new()),
                 };
+                let mut rows = publisher_rows(&root, &p.id, &listed, &runs, now, stale_after);
+                for row in &mut rows {
+                    row.environment = envs
+                        .iter()
+                        .find(|e| e.subscriber_id == row.subscriber_id)
+                        .cloned();
+                }
                 FleetPublisher {
-                    subscribers: publisher_rows(&root, &p.id, &listed, &runs, now, stale_after),
+                    subscribers: rows,
                     profile_id: p.id,
                     profile_name: p.name,
                     hostname: p.hostname,

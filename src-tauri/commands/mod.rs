@@ -9,3 +9,4 @@ pub mod library;
 pub mod profiles;
 pub mod reports;
 pub mod runs;
+pub mod subscribers;

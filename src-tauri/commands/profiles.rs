@@ -98,18 +98,28 @@ pub fn problems(state: &AppState, p: &Profile) -> Vec<FieldProblem> {
             }),
         }
     }
-    if let Some(link) = &p.subscriber_profile_id {
-        if link == &p.id {
-            out.push(FieldProblem {
-                field: "subscriberProfileId".into(),
-                message: "a profile cannot be its own subscriber environment".into(),
-            });
-        } else if state.connections.store().get(link).is_err() {
-            out.push(FieldProblem {
-                field: "subscriberProfileId".into(),
-                message: "the linked profile no longer exists".into(),
-            });
-        }
+    // The links' own rules (no self link, one environment per subscriber) are dx-staging's;
+    // whether the linked profiles exist is the store's.
+    let store = state.connections.store();
+    let gone = |id: &str| id != p.id && store.get(id).is_err();
+    if let Some(link) = p
+        .fallback_subscriber_profile_id
+        .as_deref()
+        .filter(|l| gone(l))
+    {
+        out.push(FieldProblem {
+            field: "subscriberProfileId".into(),
+            message: format!("the linked profile {link} no longer exists"),
+        });
+    }
+    for link in p.subscriber_links.iter().filter(|l| gone(&l.profile_id)) {
+        out.push(FieldProblem {
+            field: "subscriberLinks".into(),
+            message: format!(
+                "the environment linked to subscriber {} no longer exists",
+                link.subscriber_id
+            ),
+        });
     }
     out
 }

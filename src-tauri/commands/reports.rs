@@ -305,31 +305,46 @@ pub fn export_entry(
     .with_detail(path.to_string())
 }
 
-/// One record from the publisher and from the linked subscriber environment, field by field.
+/// One record from the publisher and from the environment of subscriber `subscriber_id` (the
+/// report row's subscriber), field by field. Without a subscriber id: the environment all the
+/// publisher's subscribers share, when they share one.
 #[tauri::command]
 #[specta::specta]
 #[tracing::instrument(skip(state), err)]
 pub async fn compare_record(
     state: State<'_, AppState>,
     profile_id: String,
+    subscriber_id: Option<String>,
     record_type: RecordType,
     record_id: String,
 ) -> AppResult<RecordComparison> {
-    let publisher = state.connections.client(&profile_id).await?;
-    let linked = state
-        .connections
-        .profile(&profile_id)?
-        .subscriber_profile_id;
-    let subscriber = match linked {
-        None => Err(
-            "No subscriber environment is linked to this profile: link one in Profiles to compare."
-                .to_string(),
-        ),
-        Some(id) => state
-            .connections
-            .client(&id)
-            .await
-            .map_err(|e| e.to_string()),
+    compare(&state, profile_id, subscriber_id, record_type, record_id).await
+}
+
+/// The logic of [`compare_record`]: finds the two clients; `dx-staging` compares.
+pub async fn compare(
+    state: &AppState,
+    profile_id: String,
+    subscriber_id: Option<String>,
+    record_type: RecordType,
+    record_id: String,
+) -> AppResult<RecordComparison> {
+    let conns = &state.connections;
+    let publisher = conns.client(&profile_id).await?;
+    let env = crate::commands::data::operations_profile(
+        conns,
+        &profile_id,
+        crate::dto::Environment::Subscriber,
+        subscriber_id.as_deref().filter(|s| !s.is_empty()),
+    )
+    .await;
+    let subscriber = match env {
+        Err(AppError::NoLinkedProfile { .. }) => Err(match &subscriber_id {
+            Some(s) => format!("No environment is linked to subscriber {s} of this publisher: link one in Profiles to compare."),
+            None => "No subscriber environment is linked to this profile: link one in Profiles to compare.".to_string(),
+        }),
+        Err(e) => Err(e.to_string()),
+        Ok(id) => conns.client(&id).await.map_err(|e| e.to_string()),
     };
     let side = match &subscriber {
         Ok(c) => SubscriberSide::Client(c),

@@ -78,7 +78,7 @@ pub fn start<H: RunHost>(
         previous_report,
         clear_stale_logs,
     } = request;
-    host.connections().profile(&profile_id)?;
+    let find_watch = host.connections().profile(&profile_id)?.find_watch();
     if subscriber_ids.is_empty() {
         return Err(AppError::NoSubscriberChosen);
     }
@@ -100,6 +100,7 @@ pub fn start<H: RunHost>(
             journey,
             previous_report.as_deref().map(|p| PathBuf::from(p.trim())),
             clear_stale_logs.unwrap_or(true),
+            find_watch,
         )?;
         tokio::spawn(drive(host.clone(), state.runs.clone(), s.run_id.clone()));
         views.push(state.runs.view(&s.run_id)?);

@@ -49,7 +49,8 @@ pub fn archive_dir(root: &Path, profile_id: &str) -> PathBuf {
     profile_dir(root, profile_id).join("archive")
 }
 
-fn entry(path: &Path, archived: bool) -> Option<LibraryEntry> {
+/// The library's entry for the report at `path` (`None` when the file is not there).
+pub fn entry(path: &Path, archived: bool) -> Option<LibraryEntry> {
     let md = std::fs::metadata(path).ok()?;
     let meta = dx_staging::report::read_meta(path);
     let modified = md

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use dx_staging::workflow::{
-    DriverOptions, Phase, PublisherTurns, RunConfig, RunKind, RunState, Runner, STUCK_LIMIT_SECS,
+    DriverOptions, FindWatch, Phase, PublisherTurns, RunConfig, RunKind, RunState, Runner,
+    STUCK_LIMIT_SECS,
 };
 use tauri::{AppHandle, Emitter, Manager};
 use tokio_util::sync::CancellationToken;
@@ -133,7 +134,9 @@ impl RunManager {
     }
 
     /// Creates and saves a new run (not started). Verify compares with `previous_report`, or
-    /// with the subscriber's newest report of the library.
+    /// with the subscriber's newest report of the library. A find is judged by `find_watch`
+    /// (the publisher profile's [`dx_staging::Profile::find_watch`]), saved with the run.
+    #[allow(clippy::too_many_arguments)]
     pub fn create(
         &self,
         profile_id: &str,
@@ -142,9 +145,11 @@ impl RunManager {
         journey_id: Option<String>,
         previous_report: Option<PathBuf>,
         clear_stale_logs: bool,
+        find_watch: FindWatch,
     ) -> AppResult<RunState> {
         let mut config = RunConfig {
             stuck_limit_secs: stuck_limit_secs(),
+            find_watch,
             ..RunConfig::default()
         };
         if kind == RunKind::Find && clear_stale_logs {
@@ -287,7 +292,20 @@ impl RunManager {
         profile_id: &str,
         subscriber: &str,
     ) -> Option<RunView> {
-        let run = match self.create(profile_id, subscriber, RunKind::Find, None, None, false) {
+        let find_watch = host
+            .connections()
+            .profile(profile_id)
+            .map(|p| p.find_watch())
+            .unwrap_or_default();
+        let run = match self.create(
+            profile_id,
+            subscriber,
+            RunKind::Find,
+            None,
+            None,
+            false,
+            find_watch,
+        ) {
             Ok(run) => run,
             Err(e) => {
                 tracing::warn!(error = %e, subscriber = %subscriber, "a find was not created");
@@ -459,12 +477,16 @@ async fn drive_inner<H: RunHost>(
     emit(app, runs, run_id);
     let st = app.connections();
     let publisher = st.client(&owner.profile_id).await?;
-    let linked = st.profile(&owner.profile_id)?.subscriber_profile_id;
-    let subscriber_env = match linked {
-        Some(id) => match st.client(&id).await {
+    // This subscriber's own environment: its pre-flight, the two-way guard and the operations
+    // watch read it.
+    let env = st
+        .subscriber_env(&owner.profile_id, &state.subscriber_id, Some(&publisher))
+        .await?;
+    let subscriber_env = match env {
+        Some(env) => match st.client(&env.profile_id).await {
             Ok(c) => Some(c),
             Err(e) => {
-                tracing::warn!(error = %e, "subscriber environment not available for the run");
+                tracing::warn!(error = %e, environment = %env.profile_id, "subscriber environment not available for the run");
                 None
             }
         },
@@ -573,7 +595,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let m = RunManager::new(dir.path().join("runs"), dir.path().join("reports"));
         let a = m
-            .create("p1", "sub-1", RunKind::Find, None, None, true)
+            .create(
+                "p1",
+                "sub-1",
+                RunKind::Find,
+                None,
+                None,
+                true,
+                FindWatch::TimeLimit,
+            )
             .unwrap();
         let b = m
             .create(
@@ -583,12 +613,28 @@ mod tests {
                 Some(a.run_id.clone()),
                 None,
                 false,
+                FindWatch::default(),
             )
             .unwrap();
-        m.create("p2", "sub-9", RunKind::Find, None, None, false)
-            .unwrap();
+        m.create(
+            "p2",
+            "sub-9",
+            RunKind::Find,
+            None,
+            None,
+            false,
+            FindWatch::default(),
+        )
+        .unwrap();
+        assert_eq!(a.config.find_watch, FindWatch::TimeLimit);
         let list = m.list(Some("p1"));
         assert_eq!(list.len(), 2);
+        let va = list.iter().find(|v| v.run_id == a.run_id).unwrap();
+        assert!(
+            va.find_rule.as_deref().unwrap().contains("before CF218"),
+            "{:?}",
+            va.find_rule
+        );
         let vb = list.iter().find(|v| v.run_id == b.run_id).unwrap();
         assert_eq!(vb.journey_id, a.run_id);
         assert_eq!(vb.kind, RunKind::Verify);
@@ -631,7 +677,15 @@ mod tests {
         )
         .unwrap();
         let v = m
-            .create("p1", "sub-1", RunKind::Verify, None, None, false)
+            .create(
+                "p1",
+                "sub-1",
+                RunKind::Verify,
+                None,
+                None,
+                false,
+                FindWatch::default(),
+            )
             .unwrap();
         assert_eq!(v.config.previous_report.as_deref(), Some(report.as_path()));
         assert_eq!(v.config.archive_dir, Some(library::archive_dir(&lib, "p1")));

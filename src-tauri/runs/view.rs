@@ -120,6 +120,9 @@ pub struct RunView {
     pub archived_report: Option<String>,
     /// Why the run could not be driven, when it could not.
     pub problem: Option<ErrorPayload>,
+    /// Find and verify: how the running find is judged, in words (the DX release's rule saved
+    /// with the run: its operations' progress since CF218, HCL's 30-minute limit before).
+    pub find_rule: Option<String>,
 }
 
 /// The view of a run from its state, owner and live knowledge.
@@ -180,6 +183,7 @@ pub fn view_of(s: &RunState, owner: &RunOwner, live: &Live) -> RunView {
             .map(|p| p.display().to_string()),
         archived_report: s.archived_report.as_ref().map(|p| p.display().to_string()),
         problem: live.problem.clone(),
+        find_rule: (s.kind != RunKind::Resync).then(|| s.config.find_watch.describe(&s.config)),
     }
 }
 

@@ -579,6 +579,62 @@ async fn demo_mode_shows_linked_environments() {
     );
 }
 
+/// Deregister… in a subscriber's panel (demo mode) asks first in a dialog that names what stops,
+/// with counts read from the publisher; Cancel leaves the subscriber registered.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Xvfb, tauri-driver and a Secret Service: run scripts/test.sh"]
+async fn the_deregister_dialog_names_what_stops_with_counts() {
+    let _one = one_session().await;
+    let home = Home::new();
+    let driver = Driver::start(&home);
+    session(&driver, &["--demo"], |c| async move {
+        wait_css(&c, "[data-testid=subscriber-row]").await;
+        open_subscriber_panel(&c).await;
+        click(
+            &c,
+            "[data-testid=subscriber-detail] [data-testid=deregister]",
+        )
+        .await;
+        let effects = wait_css(
+            &c,
+            "[data-testid=deregister-dialog] [data-testid=deregister-effects]",
+        )
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+        says(
+            &effects,
+            &[
+                "Periodic staging to 127.0.0.1:",
+                "every 2 minutes stops",
+                "own content stays",
+            ],
+        );
+        // The count of its mismatch logs, read from the publisher, is on screen.
+        let logs = wait_css(&c, "[data-testid=effect-logs]")
+            .await
+            .text()
+            .await
+            .unwrap_or_default();
+        assert!(
+            logs.contains("no mismatch logs") || logs.chars().any(|ch| ch.is_ascii_digit()),
+            "no count: {logs}"
+        );
+        wait_text(
+            &c,
+            "[data-testid=deregister-dialog-confirm]:enabled",
+            "Deregister 127.0.0.1:",
+        )
+        .await;
+        look(&c, "deregister-dialog").await;
+        click(&c, "[data-testid=deregister-dialog-cancel]").await;
+        wait_gone(&c, "[data-testid=deregister-dialog]").await;
+        wait_css(&c, "[data-testid=subscriber-row]").await;
+    })
+    .await;
+}
+
 /// Subscribers → the first subscriber's panel.
 async fn open_subscriber_panel(c: &Client) {
     click(c, "[data-testid=nav-subscribers]").await;
@@ -671,6 +727,7 @@ async fn first_run_guide_links_the_subscriber_environment() {
     let (pub_host, pub_port) = host_port(&sim.get("/publisher"));
     let (sub_host, sub_port) = host_port(&sim.get("/subscriber"));
     let target = format!("{sub_host}:{sub_port}");
+    let linked_id = subscriber_id.clone();
 
     let (t, pw) = (target.clone(), password.clone());
     session(&driver, &[], |c| async move {
@@ -755,9 +812,9 @@ async fn first_run_guide_links_the_subscriber_environment() {
     };
     let env = by_name(&target);
     assert_eq!(
-        by_name("Publisher")["subscriberProfileId"],
-        env["id"],
-        "the publisher is not linked to its subscriber environment"
+        by_name("Publisher")["subscriberLinks"],
+        serde_json::json!([{"subscriberId": linked_id, "profileId": env["id"]}]),
+        "the publisher's subscriber is not linked to its environment"
     );
     assert!(home.files_containing(&password).is_empty());
 }

@@ -17,7 +17,9 @@ fn sim_profile(id: &str, name: &str, url: &str, user: &str, linked: Option<&str>
     p.name = name.into();
     p.dx_protocol = "http".into();
     (p.dx_port, p.ring_api_port, p.dam_api_port) = (port, port, port);
-    p.subscriber_profile_id = linked.map(str::to_string);
+    // Saved as profiles were before per-subscriber links: the one link stands for the
+    // subscriber whose target host is its host (the migration rule).
+    p.fallback_subscriber_profile_id = linked.map(str::to_string);
     p
 }
 

@@ -2,8 +2,11 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::builder::BoolishValueParser;
+use clap::{ArgAction, Args, Parser, Subcommand};
 
+use dx_staging::client::{DEFAULT_CYCLE_LENGTH_MINUTES, MAX_CYCLE_LENGTH_MINUTES};
+use dx_staging::workflow::{FIND_STALL_SECS, STUCK_LIMIT_SECS};
 use mismatch_report::{RecordAction, RecordType};
 
 use crate::exit::EXIT_CODES_HELP;
@@ -32,6 +35,11 @@ pub const LONG_FLAGS: &[&str] = &[
     "recordId",
     "reportPath",
     "archiveDir",
+    "forceDownload",
+    "targetHostname",
+    "targetServerUsername",
+    "targetServerPassword",
+    "interval",
 ];
 
 /// Rewrites DXClient's single-dash long flags (`-hostname`, `-dxPort=443`) to clap's `--` form.
@@ -115,6 +123,9 @@ pub enum Command {
         /// Following the run.
         #[command(flatten)]
         wait: WaitArgs,
+        /// The exit code when mismatches are found.
+        #[command(flatten)]
+        mismatch_exit: MismatchExit,
     },
     /// Download the mismatch report as CSV (all subscribers unless -subscriberId).
     #[command(name = "get-staging-mismatch-report", after_help = EXIT_CODES_HELP)]
@@ -143,6 +154,20 @@ pub enum Command {
         /// Start the CSV with a UTF-8 byte order mark (for spreadsheet programs).
         #[arg(long = "bom")]
         bom: bool,
+        /// Download the report even when the subscriber's find is not FIND_MISMATCH_COMPLETED
+        /// (still running, failed, or never run): it is then not accurate, and the output says
+        /// why. Without it (or with false) such a report is refused, exit 8 (DXClient since CF221).
+        #[arg(
+            long = "forceDownload",
+            value_name = "true|false",
+            default_value = "false",
+            value_parser = BoolishValueParser::new(),
+            action = ArgAction::Set
+        )]
+        force_download: bool,
+        /// The exit code when mismatches are found.
+        #[command(flatten)]
+        mismatch_exit: MismatchExit,
     },
     /// Delete the mismatch logs on the publisher (all subscribers' unless -subscriberId), after
     /// keeping a complete copy of them (checked against a fresh count) in -archiveDir.
@@ -191,24 +216,85 @@ pub enum Command {
         /// The subscriber environment.
         #[command(flatten)]
         subscriber_env: SubscriberEnv,
+        /// The exit code when the record differs.
+        #[command(flatten)]
+        mismatch_exit: MismatchExit,
+    },
+    /// Register a subscriber (the target environment) with the publisher, for periodic staging
+    /// every -interval minutes. First logs in to the target with -targetServerUsername and its
+    /// password to check both; the transfer credentials themselves are not set by the API (the
+    /// output says what the operator must still do).
+    #[command(name = "register-dam-subscriber", after_help = EXIT_CODES_HELP)]
+    RegisterDamSubscriber {
+        /// Connection.
+        #[command(flatten)]
+        conn: Connection,
+        /// The target (subscriber) environment's host name, sent to DX as the registration's
+        /// targetHost as given (host, host:port, or a URL).
+        #[arg(long = "targetHostname", required = true)]
+        target_hostname: String,
+        /// A portal administrator of the target environment (checked by logging in there).
+        #[arg(long = "targetServerUsername", required = true)]
+        target_server_username: String,
+        /// That user's password. Prefer the DX_TARGET_PASSWORD environment variable or
+        /// --target-password-stdin: a flag is visible to other users of the machine.
+        #[arg(long = "targetServerPassword")]
+        target_server_password: Option<String>,
+        /// Read the target's password from standard input (the line after the publisher's
+        /// password when --password-stdin is given too).
+        #[arg(long = "target-password-stdin")]
+        target_password_stdin: bool,
+        // The staging cycle length; the help gives HCL's default and maximum.
+        #[arg(
+            long = "interval",
+            value_name = "MINUTES",
+            allow_hyphen_values = true,
+            help = format!(
+                "The periodic staging cycle length in minutes, 1 to {MAX_CYCLE_LENGTH_MINUTES} (24 h) [default: {DEFAULT_CYCLE_LENGTH_MINUTES}]"
+            )
+        )]
+        interval: Option<String>,
+        /// The target's Ring API port for the login check (default: the port in
+        /// -targetHostname, else the publisher's -ringAPIPort).
+        #[arg(long = "target-port")]
+        target_port: Option<u32>,
+        /// Trust the certificate(s) in this PEM file for the target's login check.
+        #[arg(long = "target-ca-file")]
+        target_ca_file: Option<PathBuf>,
+    },
+    /// Deregister a subscriber from the publisher: periodic staging to it stops and DX deletes
+    /// its mismatch logs on the publisher (a checked copy of them is kept first in -archiveDir).
+    #[command(name = "deregister-dam-subscriber", after_help = EXIT_CODES_HELP)]
+    DeregisterDamSubscriber {
+        /// Connection.
+        #[command(flatten)]
+        conn: Connection,
+        /// The subscriber registration id.
+        #[arg(long = "subscriberId", required = true)]
+        subscriber_id: String,
+        /// Where the copy of the subscriber's mismatch logs is kept before DX deletes them
+        /// (default store/outputFiles/archive).
+        #[arg(long = "archiveDir")]
+        archive_dir: Option<PathBuf>,
     },
 }
 
-/// Where and how to connect (DXClient's flags, plus TLS and output options).
+/// Where and how to connect (DXClient's flags, plus TLS and output options). DXClient's flags
+/// left out are read from store/config.json (or --config), else take their defaults.
 #[derive(Debug, Args, Clone)]
 pub struct Connection {
-    /// Protocol of the publisher: https (default) or http.
-    #[arg(long = "dxProtocol", default_value = "https")]
-    pub dx_protocol: String,
-    /// Host name of the publisher.
+    /// Protocol of the publisher: https or http [default: https].
+    #[arg(long = "dxProtocol")]
+    pub dx_protocol: Option<String>,
+    /// Host name of the publisher (required here or in store/config.json).
     #[arg(long = "hostname")]
-    pub hostname: String,
-    /// DX port of the publisher.
-    #[arg(long = "dxPort", default_value_t = 443)]
-    pub dx_port: u32,
-    /// User name (a DAM administrator).
+    pub hostname: Option<String>,
+    /// DX port of the publisher [default: 443].
+    #[arg(long = "dxPort")]
+    pub dx_port: Option<u32>,
+    /// User name, a DAM administrator (required here or in store/config.json).
     #[arg(long = "dxUsername")]
-    pub dx_username: String,
+    pub dx_username: Option<String>,
     /// Password. Prefer the DX_PASSWORD environment variable or --password-stdin: a flag is
     /// visible to other users of the machine.
     #[arg(long = "dxPassword")]
@@ -216,18 +302,23 @@ pub struct Connection {
     /// Read the password from the first line of standard input.
     #[arg(long = "password-stdin")]
     pub password_stdin: bool,
-    /// DAM API port of the publisher.
-    #[arg(long = "damAPIPort", default_value_t = 443)]
-    pub dam_api_port: u32,
-    /// Ring (core) API port of the publisher.
-    #[arg(long = "ringAPIPort", default_value_t = 443)]
-    pub ring_api_port: u32,
-    /// DAM API version.
-    #[arg(long = "damAPIVersion", default_value = "v1")]
-    pub dam_api_version: String,
-    /// Ring API version.
-    #[arg(long = "ringAPIVersion", default_value = "v1")]
-    pub ring_api_version: String,
+    /// DAM API port of the publisher [default: 443].
+    #[arg(long = "damAPIPort")]
+    pub dam_api_port: Option<u32>,
+    /// Ring (core) API port of the publisher [default: 443].
+    #[arg(long = "ringAPIPort")]
+    pub ring_api_port: Option<u32>,
+    /// DAM API version [default: v1].
+    #[arg(long = "damAPIVersion")]
+    pub dam_api_version: Option<String>,
+    /// Ring API version [default: v1].
+    #[arg(long = "ringAPIVersion")]
+    pub ring_api_version: Option<String>,
+    /// DXClient's settings file, read for the defaults of the flags above (keys spelled as the
+    /// flags: dxProtocol, hostname, dxPort, dxUsername, dxPassword, damAPIPort, ringAPIPort,
+    /// damAPIVersion, ringAPIVersion). Default: store/config.json when it exists. Flags win.
+    #[arg(long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Trust the certificate(s) in this PEM file (private CA or self-signed server).
     #[arg(long = "ca-file")]
     pub ca_file: Option<PathBuf>,
@@ -261,8 +352,17 @@ pub struct WaitArgs {
     /// Where the run state is saved (default store/runs/<run id>.json).
     #[arg(long = "state-file")]
     pub state_file: Option<PathBuf>,
-    /// A find still running after this many seconds is diagnosed as stuck (HCL: 1800).
-    #[arg(long = "stuck-limit-secs", default_value_t = dx_staging::workflow::STUCK_LIMIT_SECS)]
+    /// DX before CF218: judge a running find by HCL's 30-minute limit (--stuck-limit-secs)
+    /// instead of by the progress of its operations (DX CF218 and later, the default).
+    #[arg(long = "dx-before-cf218")]
+    pub dx_before_cf218: bool,
+    /// DX CF218 and later: a find none of whose operations changed for this many seconds is
+    /// stalled.
+    #[arg(long = "find-stall-secs", default_value_t = FIND_STALL_SECS, conflicts_with = "dx_before_cf218")]
+    pub find_stall_secs: u64,
+    /// With --dx-before-cf218: a find still running after this many seconds is stuck (HCL: 1800).
+    /// Also how long a server may stay unreachable before the watch gives up.
+    #[arg(long = "stuck-limit-secs", default_value_t = STUCK_LIMIT_SECS)]
     pub stuck_limit_secs: u64,
     /// First poll delay in milliseconds.
     #[arg(long = "poll-min-ms", default_value_t = 1000)]
@@ -276,11 +376,12 @@ pub struct WaitArgs {
     pub subscriber_env: SubscriberEnv,
 }
 
-/// The subscriber environment's own connection (beyond DXClient): same protocol, user and
-/// password as the publisher.
+/// The subscriber environment's own connection (beyond DXClient): same protocol as the
+/// publisher; its own user and password when given, else the publisher's (HCL: the two "can be
+/// identical or different").
 #[derive(Debug, Args, Clone)]
 pub struct SubscriberEnv {
-    /// Subscriber environment: its host name. Same protocol, user and password as the publisher.
+    /// Subscriber environment: its host name.
     #[arg(long = "subscriber-hostname")]
     pub subscriber_hostname: Option<String>,
     /// Subscriber environment: its Ring and DAM API port.
@@ -289,6 +390,27 @@ pub struct SubscriberEnv {
     /// Subscriber environment: a CA file for it.
     #[arg(long = "subscriber-ca-file")]
     pub subscriber_ca_file: Option<PathBuf>,
+    /// Subscriber environment: its administrator's user name (default: the publisher's).
+    #[arg(long = "subscriber-username")]
+    pub subscriber_username: Option<String>,
+    /// Subscriber environment: its password (default: the publisher's). Prefer the
+    /// DX_SUBSCRIBER_PASSWORD environment variable or --subscriber-password-stdin: a flag is
+    /// visible to other users of the machine.
+    #[arg(long = "subscriber-password")]
+    pub subscriber_password: Option<String>,
+    /// Read the subscriber environment's password from standard input (the line after the
+    /// publisher's password when --password-stdin is given too).
+    #[arg(long = "subscriber-password-stdin")]
+    pub subscriber_password_stdin: bool,
+}
+
+/// Which exit code tells that mismatches were found (beyond DXClient, which exits 0).
+#[derive(Debug, Args, Clone, Copy)]
+pub struct MismatchExit {
+    /// Exit with code 10 instead of 0 when mismatches were found (the report has rows,
+    /// compare-record: the record differs). DXClient exits 0.
+    #[arg(long = "exit-code-on-mismatch")]
+    pub exit_code_on_mismatch: bool,
 }
 
 #[cfg(test)]
@@ -390,7 +512,10 @@ mod tests {
         else {
             panic!("wrong command");
         };
-        assert_eq!(conn.hostname, "dam-staging-publisher.domain.com");
+        assert_eq!(
+            conn.hostname.as_deref(),
+            Some("dam-staging-publisher.domain.com")
+        );
         assert_eq!(conn.dx_password.as_deref(), Some("xxxx"));
         assert_eq!(
             subscriber_id.as_deref(),
@@ -428,6 +553,199 @@ mod tests {
         assert!(
             Cli::try_parse_from(args).is_err(),
             "subscriberId is required"
+        );
+    }
+
+    /// Every subcommand under `cmd`, depth first, with its path of names.
+    fn walk(cmd: &clap::Command, path: &str, out: &mut Vec<(String, clap::Command)>) {
+        // clap's own `help` subcommands are left out.
+        for sub in cmd.get_subcommands().filter(|c| c.get_name() != "help") {
+            let p = format!("{path} {}", sub.get_name());
+            out.push((p.clone(), sub.clone()));
+            walk(sub, &p, out);
+        }
+    }
+
+    #[test]
+    fn the_help_lists_every_command_and_every_flag_has_help_text() {
+        use clap::CommandFactory;
+        let mut root = Cli::command();
+        root.build();
+        let mut all = Vec::new();
+        walk(&root, "dam-staging", &mut all);
+        let group = root.find_subcommand("manage-dam-staging").unwrap().clone();
+        let group_help = group.clone().render_help().to_string();
+        let names: Vec<&str> = group
+            .get_subcommands()
+            .map(|c| c.get_name())
+            .filter(|n| *n != "help")
+            .collect();
+        for want in [
+            "get-all-subscribers",
+            "find-staging-mismatch",
+            "get-staging-mismatch-report",
+            "delete-staging-mismatch",
+            "start-staging-resync",
+            "compare-record",
+            "register-dam-subscriber",
+            "deregister-dam-subscriber",
+        ] {
+            assert!(names.contains(&want), "{want} is not a command");
+        }
+        for name in &names {
+            assert!(group_help.contains(name), "--help does not list {name}");
+        }
+        for (path, mut cmd) in all {
+            assert!(cmd.get_about().is_some(), "{path} has no help text");
+            let help = cmd.render_help().to_string();
+            assert!(
+                help.contains("Exit codes"),
+                "{path}: no exit codes in --help"
+            );
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                let text = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+                assert!(!text.trim().is_empty(), "{path}: --{id} has no help text");
+                if let Some(long) = arg.get_long() {
+                    assert!(
+                        help.contains(&format!("--{long}")),
+                        "{path} --help does not list --{long}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn dxclients_newer_commands_and_flags_parse() {
+        let parse = |v: &[&str]| Cli::try_parse_from(normalise_args(s(v)));
+        let base = ["dam-staging", "manage-dam-staging"];
+        fn with<'a>(base: &[&'a str], rest: &[&'a str]) -> Vec<&'a str> {
+            let mut v = base.to_vec();
+            v.extend_from_slice(rest);
+            v
+        }
+        let with = |rest: &[&'static str]| with(&base, rest);
+        let cli = parse(&with(&[
+            "register-dam-subscriber",
+            "-hostname",
+            "pub",
+            "-dxUsername",
+            "u",
+            "-targetHostname",
+            "sub.example.com",
+            "-targetServerUsername",
+            "admin",
+            "-interval",
+            "-5",
+        ]))
+        .unwrap();
+        let Group::ManageDamStaging {
+            command:
+                Command::RegisterDamSubscriber {
+                    target_hostname,
+                    interval,
+                    target_server_password,
+                    ..
+                },
+        } = cli.group
+        else {
+            panic!("wrong command");
+        };
+        assert_eq!(target_hostname, "sub.example.com");
+        assert_eq!(interval.as_deref(), Some("-5"), "validated by the command");
+        assert_eq!(
+            target_server_password, None,
+            "never required on the command line"
+        );
+        assert!(
+            parse(&with(&[
+                "register-dam-subscriber",
+                "-targetServerUsername",
+                "a"
+            ]))
+            .is_err(),
+            "-targetHostname is required"
+        );
+        assert!(parse(&with(&["deregister-dam-subscriber"])).is_err());
+        assert!(parse(&with(&["deregister-dam-subscriber", "-subscriberId", "x"])).is_ok());
+        for (value, want) in [("true", true), ("false", false)] {
+            let cli = parse(&with(&[
+                "get-staging-mismatch-report",
+                "-forceDownload",
+                value,
+            ]))
+            .unwrap();
+            let Group::ManageDamStaging {
+                command: Command::GetStagingMismatchReport { force_download, .. },
+            } = cli.group
+            else {
+                panic!("wrong command");
+            };
+            assert_eq!(force_download, want);
+        }
+        let cli = parse(&with(&["get-staging-mismatch-report"])).unwrap();
+        let Group::ManageDamStaging {
+            command:
+                Command::GetStagingMismatchReport {
+                    force_download,
+                    mismatch_exit,
+                    ..
+                },
+        } = cli.group
+        else {
+            panic!("wrong command");
+        };
+        assert!(!force_download && !mismatch_exit.exit_code_on_mismatch);
+        assert!(parse(&with(&[
+            "get-staging-mismatch-report",
+            "-forceDownload",
+            "maybe"
+        ]))
+        .is_err());
+        assert!(
+            parse(&with(&[
+                "find-staging-mismatch",
+                "-subscriberId",
+                "x",
+                "--dx-before-cf218",
+                "--find-stall-secs",
+                "60"
+            ]))
+            .is_err(),
+            "the stall limit is for DX CF218 and later only"
+        );
+        let cli = parse(&with(&[
+            "find-staging-mismatch",
+            "-subscriberId",
+            "x",
+            "--exit-code-on-mismatch",
+            "--subscriber-hostname",
+            "s",
+            "--subscriber-username",
+            "subadmin",
+        ]))
+        .unwrap();
+        let Group::ManageDamStaging {
+            command:
+                Command::FindStagingMismatch {
+                    wait,
+                    mismatch_exit,
+                    ..
+                },
+        } = cli.group
+        else {
+            panic!("wrong command");
+        };
+        assert!(mismatch_exit.exit_code_on_mismatch);
+        assert!(!wait.dx_before_cf218);
+        assert_eq!(wait.find_stall_secs, FIND_STALL_SECS);
+        assert_eq!(
+            wait.subscriber_env.subscriber_username.as_deref(),
+            Some("subadmin")
         );
     }
 

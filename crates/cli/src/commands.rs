@@ -1,23 +1,26 @@
 //! The `manage-dam-staging` commands.
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::Utc;
+use dx_staging::readiness::{self, Readiness};
 use dx_staging::record_compare::{compare_record, SubscriberSide};
 use dx_staging::report::{default_output_dir, default_report_path};
 use dx_staging::workflow::{describe_outcome, DriverOptions, PublisherTurns, Turn};
 use dx_staging::{
-    fetch_report, Client, Error, FetchOptions, Profile, ReportRequest, RetryPolicy, RunConfig,
-    RunKind, RunState, Runner, Secret, TlsMode,
+    fetch_report, Client, Error, FetchOptions, FindWatch, ReportRequest, Rule, RunConfig, RunKind,
+    RunState, Runner, Subscriber,
 };
 use mismatch_report::{RecordAction, RecordType};
+use serde::Serialize;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::args::{dx_values, Command, Connection, SubscriberEnv, WaitArgs};
-use crate::{exit, output};
+use crate::args::{dx_values, Command, MismatchExit, WaitArgs};
+use crate::conn::Conn;
+use crate::failure::{Failure, Outcome};
+use crate::{exit, output, register};
 
 /// Default folder of run state files, `store/runs` beside DXClient's `store/outputFiles`
 /// (relative to the working folder; joined with the system's separator).
@@ -33,64 +36,14 @@ pub async fn run(command: Command) -> u8 {
         | Command::GetStagingMismatchReport { conn, .. }
         | Command::DeleteStagingMismatch { conn, .. }
         | Command::StartStagingResync { conn, .. }
-        | Command::CompareRecord { conn, .. } => conn.json,
+        | Command::CompareRecord { conn, .. }
+        | Command::RegisterDamSubscriber { conn, .. }
+        | Command::DeregisterDamSubscriber { conn, .. } => conn.json,
     };
     match dispatch(command).await {
         Ok(code) => code,
-        Err(Failure::Usage(m)) => {
-            output::usage(json, &m);
-            exit::USAGE
-        }
-        Err(Failure::Dx(e)) => {
-            output::error(json, &e);
-            exit::for_error(&e)
-        }
+        Err(f) => f.report(json),
     }
-}
-
-enum Failure {
-    Usage(String),
-    Dx(Error),
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        match e {
-            Error::InvalidProfile { .. } => Failure::Usage(e.to_string()),
-            other => Failure::Dx(other),
-        }
-    }
-}
-
-type Outcome<T> = Result<T, Failure>;
-
-fn password(conn: &Connection) -> Outcome<Secret> {
-    if let Some(p) = &conn.dx_password {
-        return Ok(Secret::new(p.clone()));
-    }
-    if let Ok(p) = std::env::var("DX_PASSWORD") {
-        if !p.is_empty() {
-            return Ok(Secret::new(p));
-        }
-    }
-    if conn.password_stdin {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| Failure::Usage(format!("cannot read the password from stdin: {e}")))?;
-        let p = line.trim_end_matches(['\r', '\n']).to_string();
-        if p.is_empty() {
-            return Err(Failure::Usage(
-                "the password read from stdin is empty".into(),
-            ));
-        }
-        return Ok(Secret::new(p));
-    }
-    Err(Failure::Usage(
-        "no password: use -dxPassword, the DX_PASSWORD environment variable, or --password-stdin"
-            .into(),
-    ))
 }
 
 /// The value of filter flag `-{flag}`, if given and not empty: one of `known` (read as `parse`
@@ -113,94 +66,6 @@ fn known_value<T: PartialEq>(
         )));
     }
     Ok(Some(v))
-}
-
-fn profile(conn: &Connection) -> Profile {
-    let mut p = Profile::new(conn.hostname.clone(), conn.dx_username.clone());
-    p.dx_protocol = conn.dx_protocol.clone();
-    p.dx_port = conn.dx_port;
-    p.ring_api_port = conn.ring_api_port;
-    p.dam_api_port = conn.dam_api_port;
-    p.ring_api_version = conn.ring_api_version.clone();
-    p.dam_api_version = conn.dam_api_version.clone();
-    p.timeouts.request_secs = conn.timeout_secs.max(1);
-    p.tls = match (&conn.ca_file, conn.insecure) {
-        (_, true) => TlsMode::AcceptInvalid,
-        (Some(ca), false) => TlsMode::CustomCa {
-            ca_pem_path: ca.clone(),
-            ca_original: None,
-        },
-        (None, false) => TlsMode::Verify,
-    };
-    p
-}
-
-fn client(conn: &Connection, password: &Secret) -> Outcome<Client> {
-    let p = profile(conn);
-    warn_plaintext(conn.json, &p, "-hostname");
-    let c = Client::builder(&p, password.clone())
-        .retry(retry_policy(conn))
-        .build()?;
-    if c.is_insecure() {
-        output::warning(
-            conn.json,
-            "tls_not_checked",
-            "TLS certificates are not checked (--insecure-accept-invalid-certs)",
-        );
-    }
-    Ok(c)
-}
-
-/// The read retries the connection flags ask for.
-fn retry_policy(conn: &Connection) -> RetryPolicy {
-    RetryPolicy {
-        min_delay: Duration::from_millis(conn.retry_min_ms),
-        max_retries: conn.retries,
-        ..RetryPolicy::default()
-    }
-}
-
-/// Warns on stderr (text or a JSON line) when `p` sends the password over plain http to a host
-/// that is not this machine; `flag` names the option that set the host.
-fn warn_plaintext(json: bool, p: &Profile, flag: &str) {
-    if p.is_plaintext_remote() {
-        output::warning(
-            json,
-            "plaintext_remote",
-            &format!(
-                "-dxProtocol http to {} ({flag}), not this machine: the password and the session \
-                 cookie cross the network unencrypted; use https",
-                p.hostname.trim()
-            ),
-        );
-    }
-}
-
-fn subscriber_client(
-    conn: &Connection,
-    env: &SubscriberEnv,
-    password: &Secret,
-) -> Outcome<Option<Client>> {
-    let Some(host) = &env.subscriber_hostname else {
-        return Ok(None);
-    };
-    let mut p = profile(conn);
-    p.hostname = host.clone();
-    p.ring_api_port = env.subscriber_port;
-    p.dam_api_port = env.subscriber_port;
-    p.dx_port = env.subscriber_port;
-    if let Some(ca) = &env.subscriber_ca_file {
-        p.tls = TlsMode::CustomCa {
-            ca_pem_path: ca.clone(),
-            ca_original: None,
-        };
-    }
-    warn_plaintext(conn.json, &p, "--subscriber-hostname");
-    Ok(Some(
-        Client::builder(&p, password.clone())
-            .retry(retry_policy(conn))
-            .build()?,
-    ))
 }
 
 /// A report path from `-reportPath` (a folder, or a `.csv` file that must not exist yet).
@@ -235,8 +100,8 @@ fn cancel_on_ctrl_c() -> CancellationToken {
 
 /// Waits for the publisher's turn: one run at a time per publisher, shared with the app and
 /// every other `dam-staging` of this user (see `dx_staging::workflow::turns`).
-async fn publisher_turn(conn: &Connection, cancel: &CancellationToken) -> Outcome<Turn> {
-    let publisher = PublisherTurns::publisher_of(&profile(conn));
+async fn publisher_turn(conn: &Conn, cancel: &CancellationToken) -> Outcome<Turn> {
+    let publisher = PublisherTurns::publisher_of(&conn.profile);
     let quiet = conn.json;
     let said = || {
         if !quiet {
@@ -254,8 +119,8 @@ async fn publisher_turn(conn: &Connection, cancel: &CancellationToken) -> Outcom
 async fn dispatch(command: Command) -> Outcome<u8> {
     match command {
         Command::GetAllSubscribers { conn } => {
-            let c = client(&conn, &password(&conn)?)?;
-            let list = c.subscribers().list().await?;
+            let conn = Conn::resolve(&conn)?;
+            let list = conn.client()?.subscribers().list().await?;
             output::result(conn.json, &list, &output::subscribers_table(&list));
             Ok(exit::OK)
         }
@@ -264,6 +129,7 @@ async fn dispatch(command: Command) -> Outcome<u8> {
             record_type,
             record_id,
             subscriber_env,
+            mismatch_exit,
         } => {
             let record_type = known_value(
                 "recordType",
@@ -273,9 +139,9 @@ async fn dispatch(command: Command) -> Outcome<u8> {
                 RecordType::as_str,
             )?
             .ok_or_else(|| Failure::Usage("-recordType is required".into()))?;
-            let password = password(&conn)?;
-            let publisher = client(&conn, &password)?;
-            let subscriber = subscriber_client(&conn, &subscriber_env, &password)?;
+            let conn = Conn::resolve(&conn)?;
+            let publisher = conn.client()?;
+            let subscriber = conn.subscriber_client(&subscriber_env)?;
             let side = match &subscriber {
                 Some(c) => SubscriberSide::Client(c),
                 None => SubscriberSide::Unavailable("no --subscriber-hostname given"),
@@ -288,14 +154,15 @@ async fn dispatch(command: Command) -> Outcome<u8> {
                 Some(false) => true,
                 None => false,
             };
-            Ok(if differs { exit::MISMATCHES } else { exit::OK })
+            Ok(exit::found(differs, mismatch_exit.exit_code_on_mismatch))
         }
         Command::DeleteStagingMismatch {
             conn,
             subscriber_id,
             archive_dir,
         } => {
-            let c = client(&conn, &password(&conn)?)?;
+            let conn = Conn::resolve(&conn)?;
+            let c = conn.client()?;
             let dir = archive_dir.unwrap_or_else(|| default_output_dir().join("archive"));
             let copy = default_report_path(&dir, subscriber_id.as_deref(), Utc::now());
             let kept = dx_staging::archive_then_delete_logs(
@@ -334,6 +201,8 @@ async fn dispatch(command: Command) -> Outcome<u8> {
             record_action,
             report_path: path_arg,
             bom,
+            force_download,
+            mismatch_exit,
         } => {
             let record_type = known_value(
                 "recordType",
@@ -350,55 +219,14 @@ async fn dispatch(command: Command) -> Outcome<u8> {
                 RecordAction::as_str,
             )?;
             let path = report_path(path_arg.as_deref(), subscriber_id.as_deref())?;
-            let c = client(&conn, &password(&conn)?)?;
+            let conn = Conn::resolve(&conn)?;
+            let c = conn.client()?;
             let req = ReportRequest {
                 subscriber_id,
                 record_type,
                 record_action,
             };
-            let opts = FetchOptions {
-                bom,
-                ..FetchOptions::default()
-            };
-            let cancel = cancel_on_ctrl_c();
-            let json_mode = conn.json;
-            let info = fetch_report(
-                &c,
-                &req,
-                &path,
-                &opts,
-                move |rows| {
-                    if !json_mode && rows > 0 && rows.is_multiple_of(100_000) {
-                        eprintln!("fetched {rows} mismatch logs");
-                    }
-                },
-                &cancel,
-            )
-            .await?;
-            let mut text = if info.rows == 0 {
-                format!(
-                    "in sync: no mismatch logs (empty report written to {})",
-                    info.path.display()
-                )
-            } else {
-                format!(
-                    "{} mismatch logs written to {}",
-                    info.rows,
-                    info.path.display()
-                )
-            };
-            if info.possibly_inaccurate {
-                text.push_str(&format!(
-                    "\nWARNING: fetched while the status was {} (not FIND_MISMATCH_COMPLETED): the report may be inaccurate",
-                    info.status_at_fetch.as_deref().unwrap_or("unknown")
-                ));
-            }
-            output::result(conn.json, &info, &text);
-            Ok(if info.rows == 0 {
-                exit::OK
-            } else {
-                exit::MISMATCHES
-            })
+            get_report(&conn, &c, req, path, bom, force_download, mismatch_exit).await
         }
         Command::FindStagingMismatch {
             conn,
@@ -406,19 +234,33 @@ async fn dispatch(command: Command) -> Outcome<u8> {
             report_path: path_arg,
             keep_old_logs,
             wait,
+            mismatch_exit,
         } => {
+            let conn = Conn::resolve(&conn)?;
             if wait.wait || wait.resume.is_some() {
                 let path = match &path_arg {
                     Some(p) => Some(report_path(Some(p), subscriber_id.as_deref())?),
                     None => None,
                 };
                 let clear = !keep_old_logs;
-                follow(RunKind::Find, &conn, subscriber_id, path, clear, &wait).await
+                let kind = RunKind::Find;
+                follow(
+                    kind,
+                    &conn,
+                    subscriber_id,
+                    path,
+                    clear,
+                    &wait,
+                    mismatch_exit,
+                )
+                .await
             } else {
+                let publisher = conn.client()?;
                 if !keep_old_logs {
-                    clear_stale_logs(&conn, subscriber_id.as_deref()).await?;
+                    clear_stale_logs(&conn, &publisher, subscriber_id.as_deref()).await?;
                 }
-                trigger_only(&conn, subscriber_id, dx_staging::TriggerKind::Find).await
+                let kind = dx_staging::TriggerKind::Find;
+                trigger_only(&conn, &publisher, subscriber_id, kind).await
             }
         }
         Command::StartStagingResync {
@@ -426,22 +268,205 @@ async fn dispatch(command: Command) -> Outcome<u8> {
             subscriber_id,
             wait,
         } => {
+            let conn = Conn::resolve(&conn)?;
             if wait.wait || wait.resume.is_some() {
-                follow(RunKind::Resync, &conn, subscriber_id, None, false, &wait).await
+                let no_mismatch_code = MismatchExit {
+                    exit_code_on_mismatch: false,
+                };
+                let kind = RunKind::Resync;
+                follow(
+                    kind,
+                    &conn,
+                    subscriber_id,
+                    None,
+                    false,
+                    &wait,
+                    no_mismatch_code,
+                )
+                .await
             } else {
-                trigger_only(&conn, subscriber_id, dx_staging::TriggerKind::Resync).await
+                let publisher = conn.client()?;
+                let kind = dx_staging::TriggerKind::Resync;
+                trigger_only(&conn, &publisher, subscriber_id, kind).await
             }
+        }
+        Command::RegisterDamSubscriber {
+            conn,
+            target_hostname,
+            target_server_username,
+            target_server_password,
+            target_password_stdin,
+            interval,
+            target_port,
+            target_ca_file,
+        } => {
+            let cycle = register::interval_minutes(interval.as_deref())?;
+            let conn = Conn::resolve(&conn)?;
+            let target = register::Target {
+                hostname: target_hostname,
+                username: target_server_username,
+                password: crate::conn::target_password(
+                    target_server_password.as_deref(),
+                    target_password_stdin,
+                )?,
+                port: target_port,
+                ca_file: target_ca_file,
+            };
+            register::register(&conn, &target, cycle).await
+        }
+        Command::DeregisterDamSubscriber {
+            conn,
+            subscriber_id,
+            archive_dir,
+        } => {
+            let conn = Conn::resolve(&conn)?;
+            register::deregister(&conn, &subscriber_id, archive_dir).await
         }
     }
 }
 
+/// Why one subscriber's logs in a forced report may not be accurate.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NotAccurate {
+    subscriber_id: String,
+    why: String,
+}
+
+/// `get-staging-mismatch-report`'s JSON result: the report, and whether it was forced.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportResult<'a> {
+    #[serde(flatten)]
+    info: &'a dx_staging::workflow::ReportInfo,
+    force_download: bool,
+    /// Each subscriber whose find was not complete, and why (only with -forceDownload true).
+    may_not_be_accurate: Vec<NotAccurate>,
+}
+
+/// The subscribers whose find decides whether a report may be downloaded: the one asked for;
+/// for all subscribers' report, every subscriber a find has run for (a `resyncStatus`): one never
+/// checked has no logs, so it cannot make the report inaccurate, and refusing every report
+/// until each subscriber was checked once would make the all-subscribers report useless.
+async fn report_subscribers(c: &Client, req: &ReportRequest) -> Outcome<Vec<Subscriber>> {
+    Ok(match &req.subscriber_id {
+        Some(id) => vec![c.subscribers().get(id).await?],
+        None => c
+            .subscribers()
+            .list()
+            .await?
+            .into_iter()
+            .filter(|s| s.resync_status.is_some())
+            .collect(),
+    })
+}
+
+/// Downloads a report, refused (exit 8) when a find it depends on is not complete unless forced
+/// (DXClient's `-forceDownload`, since CF221; the rule is `dx_staging::readiness`).
+async fn get_report(
+    conn: &Conn,
+    c: &Client,
+    req: ReportRequest,
+    path: PathBuf,
+    bom: bool,
+    force: bool,
+    mismatch_exit: MismatchExit,
+) -> Outcome<u8> {
+    let mut forced = Vec::new();
+    let mut refused = Vec::new();
+    for s in report_subscribers(c, &req).await? {
+        match readiness::check(&s, force) {
+            Ok(Readiness::Complete) => {}
+            Ok(Readiness::Forced(why)) => forced.push(NotAccurate {
+                subscriber_id: s.id_str().to_string(),
+                why,
+            }),
+            Err(Error::Refused { message, .. }) => refused.push(message),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !refused.is_empty() {
+        let message = if req.subscriber_id.is_some() {
+            refused.join("; ")
+        } else {
+            format!(
+                "the report of all subscribers was not downloaded: {}",
+                refused.join("; ")
+            )
+        };
+        return Err(Failure::Dx {
+            error: Error::Refused {
+                rule: Rule::FindNotComplete,
+                message,
+            },
+            context: None,
+            hint: Some(
+                "use -forceDownload true to download it anyway (it is then not accurate)".into(),
+            ),
+        });
+    }
+    let opts = FetchOptions {
+        bom,
+        ..FetchOptions::default()
+    };
+    let cancel = cancel_on_ctrl_c();
+    let json_mode = conn.json;
+    let info = fetch_report(
+        c,
+        &req,
+        &path,
+        &opts,
+        move |rows| {
+            if !json_mode && rows > 0 && rows.is_multiple_of(100_000) {
+                eprintln!("fetched {rows} mismatch logs");
+            }
+        },
+        &cancel,
+    )
+    .await?;
+    let mut text = if info.rows == 0 {
+        format!(
+            "in sync: no mismatch logs (empty report written to {})",
+            info.path.display()
+        )
+    } else {
+        format!(
+            "{} mismatch logs written to {}",
+            info.rows,
+            info.path.display()
+        )
+    };
+    for f in &forced {
+        let warning = format!(
+            "downloaded with -forceDownload true: the report may not be accurate for subscriber {}: {}",
+            f.subscriber_id, f.why
+        );
+        output::warning(conn.json, "report_may_not_be_accurate", &warning);
+    }
+    if !forced.is_empty() {
+        text.push_str(
+            "\nWARNING: downloaded with -forceDownload true before FIND_MISMATCH_COMPLETED: the report may not be accurate",
+        );
+    }
+    let result = ReportResult {
+        info: &info,
+        force_download: force,
+        may_not_be_accurate: forced,
+    };
+    output::result(conn.json, &result, &text);
+    Ok(exit::found(
+        info.rows > 0,
+        mismatch_exit.exit_code_on_mismatch,
+    ))
+}
+
 async fn trigger_only(
-    conn: &Connection,
+    conn: &Conn,
+    c: &Client,
     subscriber_id: Option<String>,
     kind: dx_staging::TriggerKind,
 ) -> Outcome<u8> {
     let id = subscriber_id.ok_or_else(|| Failure::Usage("-subscriberId is required".into()))?;
-    let c = client(conn, &password(conn)?)?;
     let _turn = publisher_turn(conn, &cancel_on_ctrl_c()).await?;
     let out = c.subscribers().trigger(&id, kind).await?;
     let status = out
@@ -464,12 +489,11 @@ async fn trigger_only(
 
 /// Before a find without `--wait`: keeps a checked copy of the subscriber's existing logs in
 /// store/outputFiles/archive and deletes them (see `dx_staging::keep_then_delete`).
-async fn clear_stale_logs(conn: &Connection, subscriber_id: Option<&str>) -> Outcome<()> {
+async fn clear_stale_logs(conn: &Conn, c: &Client, subscriber_id: Option<&str>) -> Outcome<()> {
     let id = subscriber_id.ok_or_else(|| Failure::Usage("-subscriberId is required".into()))?;
-    let c = client(conn, &password(conn)?)?;
     let copy = default_report_path(&default_output_dir().join("archive"), Some(id), Utc::now());
     let kept = dx_staging::archive_then_delete_logs(
-        &c,
+        c,
         Some(id),
         &copy,
         &FetchOptions::default(),
@@ -486,17 +510,35 @@ async fn clear_stale_logs(conn: &Connection, subscriber_id: Option<&str>) -> Out
     Ok(())
 }
 
+/// The settings of a new run from the flags: the find watch (`--dx-before-cf218` selects HCL's
+/// 30-minute limit of DX before CF218; by default a find is judged by its operations' progress,
+/// DX CF218 and later), its limits, the report and the stale logs.
+fn run_config(wait: &WaitArgs, report: Option<PathBuf>, clear_stale_logs: bool) -> RunConfig {
+    RunConfig {
+        find_watch: if wait.dx_before_cf218 {
+            FindWatch::TimeLimit
+        } else {
+            FindWatch::Progress
+        },
+        find_stall_secs: wait.find_stall_secs.max(1),
+        stuck_limit_secs: wait.stuck_limit_secs,
+        report_path: report,
+        clear_stale_logs,
+        ..RunConfig::default()
+    }
+}
+
 async fn follow(
     kind: RunKind,
-    conn: &Connection,
+    conn: &Conn,
     subscriber_id: Option<String>,
     report: Option<PathBuf>,
     clear_stale_logs: bool,
     wait: &WaitArgs,
+    mismatch_exit: MismatchExit,
 ) -> Outcome<u8> {
-    let password = password(conn)?;
-    let publisher = client(conn, &password)?;
-    let subscriber_env = subscriber_client(conn, &wait.subscriber_env, &password)?;
+    let publisher = conn.client()?;
+    let subscriber_env = conn.subscriber_client(&wait.subscriber_env)?;
     let (state, state_file) = match &wait.resume {
         Some(path) => {
             let state = RunState::load(path)?;
@@ -522,12 +564,7 @@ async fn follow(
         None => {
             let id =
                 subscriber_id.ok_or_else(|| Failure::Usage("-subscriberId is required".into()))?;
-            let config = RunConfig {
-                stuck_limit_secs: wait.stuck_limit_secs,
-                report_path: report,
-                clear_stale_logs,
-                ..RunConfig::default()
-            };
+            let config = run_config(wait, report, clear_stale_logs);
             let state = RunState::new(kind, id, config, Utc::now());
             let file = wait
                 .state_file
@@ -536,6 +573,9 @@ async fn follow(
             (state, file)
         }
     };
+    // The rule a find is watched by (a resumed run keeps the one it was started with).
+    let find_watch =
+        (kind != RunKind::Resync).then(|| state.config.find_watch.describe(&state.config));
     if !conn.json {
         eprintln!(
             "run {} (state: {}; resume with --resume {})",
@@ -543,6 +583,9 @@ async fn follow(
             state_file.display(),
             state_file.display()
         );
+        if let Some(rule) = &find_watch {
+            eprintln!("find watch: {rule}");
+        }
     }
     let cancel = cancel_on_ctrl_c();
     let _turn = publisher_turn(conn, &cancel).await?;
@@ -586,11 +629,17 @@ async fn follow(
             text.push_str(" - may be inaccurate (fetched before FIND_MISMATCH_COMPLETED)");
         }
     }
+    if let Some(rule) = &find_watch {
+        text.push_str(&format!("\nfind watch: {rule}"));
+    }
     for w in &state.warnings {
         text.push_str(&format!("\nnote: {}", w.message()));
     }
     output::result(conn.json, &state, &text);
-    Ok(exit::for_outcome(&outcome))
+    Ok(exit::for_outcome(
+        &outcome,
+        mismatch_exit.exit_code_on_mismatch,
+    ))
 }
 
 #[cfg(test)]

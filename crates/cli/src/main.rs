@@ -3,8 +3,11 @@
 
 mod args;
 mod commands;
+mod conn;
 mod exit;
+mod failure;
 mod output;
+mod register;
 
 use std::process::ExitCode;
 

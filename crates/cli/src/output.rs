@@ -4,12 +4,40 @@ use dx_staging::record_compare::RecordComparison;
 use dx_staging::{Error, Progress, Subscriber};
 use serde::Serialize;
 
-/// Prints an error on stderr (JSON `{"error":{code,message}}` with `--json`).
-pub fn error(json: bool, e: &Error) {
+/// Prints an error on stderr: `dam-staging: [context: ]error[\nhint]`, or with `--json` a JSON
+/// line `{"error":{"code","message"[,"rule"]}}` (the message with the context and the hint; the
+/// rule of a refusal, such as `find_not_complete`).
+pub fn error(json: bool, e: &Error, context: Option<&str>, hint: Option<&str>) {
+    let mut message = match context {
+        Some(c) => format!("{c}: {e}"),
+        None => e.to_string(),
+    };
     if json {
-        eprintln!("{}", serde_json::json!({ "error": e }));
+        if let Some(h) = hint {
+            message.push_str(&format!(" ({h})"));
+        }
+        let mut err = serde_json::json!({"code": e.code(), "message": message});
+        if let Error::Refused { rule, .. } = e {
+            err["rule"] = serde_json::json!(rule);
+        }
+        eprintln!("{}", serde_json::json!({ "error": err }));
     } else {
-        eprintln!("dam-staging: {e}");
+        if let Some(h) = hint {
+            message.push_str(&format!("\n{h}"));
+        }
+        eprintln!("dam-staging: {message}");
+    }
+}
+
+/// Prints a problem that is not DX's (a settings file, ...) on stderr, with its `code`.
+pub fn problem(json: bool, code: &str, message: &str) {
+    if json {
+        eprintln!(
+            "{}",
+            serde_json::json!({"error": {"code": code, "message": message}})
+        );
+    } else {
+        eprintln!("dam-staging: {message}");
     }
 }
 

@@ -33,6 +33,10 @@ CREATE INDEX IF NOT EXISTS operations_status ON operations(status, seq);
 CREATE TABLE IF NOT EXISTS tokens(token_hash TEXT PRIMARY KEY, username TEXT NOT NULL,
     admin INTEGER NOT NULL, expires_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS changes(
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, record_type TEXT NOT NULL, record_id TEXT NOT NULL,
+    action TEXT NOT NULL, collection_id TEXT, created TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sync_cursors(subscriber_id TEXT PRIMARY KEY, change_seq INTEGER NOT NULL);
 ";
 
 /// The index cascades follow (dropped and rebuilt around seeding).

@@ -144,7 +144,8 @@ pub async fn start_demo(config: DemoConfig) -> Result<Demo, SimError> {
         last_sync_time: None,
         resync_status: None,
         last_resync_time: None,
-        cycle_length: Some(60.0),
+        // HCL's default cycle length: the demo shows today's periodic staging.
+        cycle_length: Some(crate::cycles::DEFAULT_CYCLE_MINUTES),
         status: true,
         created: now.clone(),
         updated: now,
@@ -154,7 +155,11 @@ pub async fn start_demo(config: DemoConfig) -> Result<Demo, SimError> {
     publisher
         .env
         .db
-        .call(move |c| Ok(sub.save(c)?))
+        .call(move |c| {
+            sub.save(c)?;
+            crate::cycles::register_cursor(c, &sub.id)?;
+            Ok(())
+        })
         .await
         .map_err(|e| step("registering the subscriber", e))?;
     let damage = [
@@ -174,7 +179,7 @@ pub async fn start_demo(config: DemoConfig) -> Result<Demo, SimError> {
         .db
         .call(move |c| {
             for (t, op, n) in damage {
-                mutate(c, t, op, n)?;
+                mutate(c, t, op, n, false)?;
             }
             Ok(())
         })

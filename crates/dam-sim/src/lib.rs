@@ -5,9 +5,11 @@
 //! (`/dx/api/core/v1/auth/…`, `LtpaToken2` cookie), the DAM staging, mismatch, records,
 //! operations and eventlogs endpoints (`/dx/api/dam/v1/…`) with HCL's paths, parameters and
 //! JSON schemas, a find-mismatch job that compares with the subscriber over HTTP, a resync that
-//! creates `sync*` operations on the subscriber, and a worker that runs them. Tests drive it
+//! creates `sync*` operations on the subscriber, periodic staging cycles, and a worker that runs
+//! the operations. By default it behaves as today's DX (CF218 and later);
+//! [`EnvConfig::older_dx`] switches back to the DX of HCL's first feature page. Tests drive it
 //! over HTTP, including the `/sim/v1/…` test interface (seed, mutate, faults, token expiry,
-//! stats) documented in the crate's README.
+//! stats, staging cycles, peer credentials) documented in the crate's README.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), dam_sim::SimError> {
@@ -20,6 +22,7 @@
 mod api_error;
 mod auth;
 mod config;
+mod cycles;
 mod db;
 mod demo;
 mod error;
@@ -40,8 +43,8 @@ mod tls;
 mod worker;
 
 pub use config::{
-    EnvConfig, PagingQuirks, Role, DEFAULT_NON_ADMIN_PASSWORD, DEFAULT_NON_ADMIN_USERNAME,
-    DEFAULT_PASSWORD, DEFAULT_USERNAME,
+    EnvConfig, FindOperations, PagingQuirks, Role, DEFAULT_NON_ADMIN_PASSWORD,
+    DEFAULT_NON_ADMIN_USERNAME, DEFAULT_PASSWORD, DEFAULT_USERNAME,
 };
 pub use demo::{start_demo, Demo, DemoConfig};
 pub use error::SimError;

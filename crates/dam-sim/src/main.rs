@@ -86,9 +86,18 @@ enum Command {
         /// Ignore `offset` on the list endpoints: every page starts at the first row.
         #[arg(long)]
         ignore_offset: bool,
-        /// Keep a subscriber's old mismatch logs when a new find starts (as a real DX may).
+        /// Keep a subscriber's old mismatch logs when a new find starts (today's DX does by
+        /// default; with --older-dx this keeps them anyway).
         #[arg(long)]
         keep_logs_on_find: bool,
+        /// Behave like the older DX of HCL's first feature page (EnvConfig::older_dx): one
+        /// findStagingMismatch operation, logs replaced by a find, 409 for a second trigger,
+        /// twelve record types on the records endpoints, no periodic staging cycles.
+        #[arg(long)]
+        older_dx: bool,
+        /// Length of one simulated minute in milliseconds (staging cycles).
+        #[arg(long, default_value_t = 60_000)]
+        minute_ms: u64,
     },
 }
 
@@ -151,6 +160,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             page_cap,
             ignore_offset,
             keep_logs_on_find,
+            older_dx,
+            minute_ms,
         } => {
             let role = match role {
                 RoleArg::Publisher => Role::Publisher,
@@ -168,7 +179,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             cfg.paging.default_limit = default_page_size;
             cfg.paging.limit_cap = page_cap;
             cfg.paging.ignore_offset = ignore_offset;
-            cfg.keep_logs_on_find = keep_logs_on_find;
+            if older_dx {
+                cfg.set_older_dx();
+            }
+            cfg.keep_logs_on_find |= keep_logs_on_find;
+            cfg.minute = Duration::from_millis(minute_ms.max(1));
             let env = start(cfg).await.map_err(|e| e.to_string())?;
             print_line(&serde_json::json!({"url": env.url(), "role": role.as_str()}).to_string());
             let _ = tokio::signal::ctrl_c().await;

@@ -19,8 +19,31 @@ pub(crate) const OPERATION_STATUSES: [&str; 9] = [
     "PENDING",
 ];
 
-/// Trigger function of the find job.
+/// Trigger function of the find job of the older DX ([`crate::FindOperations::Legacy`]).
 pub(crate) const FIND_TRIGGER: &str = "findStagingMismatch";
+/// Today's find: traverses the collections and creates the mismatch logs (the find's main
+/// operation).
+pub(crate) const TRAVERSAL_TRIGGER: &str = "initiateCollectionTreeTraversal";
+/// Today's find, while it compares the `COLLECTION` records.
+pub(crate) const PROCESS_COLLECTION_TRIGGER: &str = "processCollection";
+/// Today's find, while it compares the records inside collections (media items, relations,
+/// renditions, versions, keywords, favorites, custom URLs).
+pub(crate) const PROCESS_ITEMS_TRIGGER: &str = "processCollectionItems";
+/// Today's find: one window of records compared with the subscriber.
+pub(crate) const COMPARE_TRIGGER: &str = "compareRecords";
+/// Today's find, while it compares `RESOURCE` and `PERMISSION` records.
+pub(crate) const PERMISSIONS_TRIGGER: &str = "findStagingPermissionsMismatch";
+/// Today's resync.
+pub(crate) const RESYNC_TRIGGER: &str = "resyncSubscriber";
+/// One periodic staging cycle on the publisher.
+pub(crate) const NEXT_SYNC_TRIGGER: &str = "initiateNextSync";
+/// The operations a find creates besides its main one (today's DX).
+pub(crate) const FIND_SUB_TRIGGERS: [&str; 4] = [
+    PROCESS_COLLECTION_TRIGGER,
+    PROCESS_ITEMS_TRIGGER,
+    COMPARE_TRIGGER,
+    PERMISSIONS_TRIGGER,
+];
 
 pub(crate) const FIND_START: &str = "FIND_MISMATCH_START";
 pub(crate) const FIND_COMPLETED: &str = "FIND_MISMATCH_COMPLETED";
@@ -208,6 +231,30 @@ impl Operation {
             rusqlite::params![id, trigger, inputs.to_string(), now],
         )?;
         Ok(id)
+    }
+
+    /// Creates an operation directly in `status` (a job that starts working at once).
+    pub fn create_in(
+        c: &Connection,
+        trigger: &str,
+        inputs: &Value,
+        status: &str,
+    ) -> rusqlite::Result<String> {
+        let id = Operation::create(c, trigger, inputs)?;
+        c.execute(
+            "UPDATE operations SET status = ?2 WHERE id = ?1",
+            [&id, status],
+        )?;
+        Ok(id)
+    }
+
+    /// Sets `updated` to now (a running operation shows progress).
+    pub fn touch(c: &Connection, id: &str) -> rusqlite::Result<()> {
+        c.execute(
+            "UPDATE operations SET updated = ?2 WHERE id = ?1",
+            [id, &timefmt::now()],
+        )?;
+        Ok(())
     }
 
     /// Sets status, retry counter and error info of an operation.

@@ -1,4 +1,8 @@
-//! Deterministic damage for tests: delete (with cascades), alter, or add records of one type.
+//! Deterministic changes for tests: delete (with cascades), alter, or add records of one type.
+//! By default a change is drift that staging missed (a failed sync, a change behind DX's back):
+//! nothing records it and staging cycles never carry it. With `journal` it is authoring through
+//! DAM: every touched record goes into the `changes` journal, which the next staging cycle of
+//! every subscriber carries to the subscriber.
 
 use std::collections::HashSet;
 
@@ -54,12 +58,14 @@ fn spread(c: &Connection, rtype: RecordType, count: u64) -> rusqlite::Result<Vec
         .collect())
 }
 
-/// Applies the mutation in one transaction and lists every record touched, cascades included.
+/// Applies the mutation in one transaction and lists every record touched, cascades included;
+/// with `journal` (authoring) the touched records are also journaled for staging cycles.
 pub(crate) fn mutate(
     c: &mut Connection,
     rtype: RecordType,
     op: MutateOp,
     count: u64,
+    journal: bool,
 ) -> Result<Vec<Touched>, ApiError> {
     let tx = c.transaction()?;
     let mut out = Vec::new();
@@ -173,6 +179,20 @@ pub(crate) fn mutate(
             meta_set(&tx, &key, &(start + count).to_string())?;
         }
     }
+    if journal {
+        let mut ins = tx.prepare(
+            "INSERT INTO changes(record_type, record_id, action, collection_id, created) VALUES (?1, ?2, ?3, (SELECT collection_id FROM records WHERE type = ?1 AND id = ?2), ?4)",
+        )?;
+        let now = crate::timefmt::now();
+        for t in &out {
+            let action = match t.effect {
+                "deleted" => "DELETE",
+                "altered" => "UPDATE",
+                _ => "CREATE",
+            };
+            ins.execute(rusqlite::params![t.record_type, t.id, action, now])?;
+        }
+    }
     tx.commit()?;
     Ok(out)
 }
@@ -200,7 +220,7 @@ mod tests {
             let before: i64 = c
                 .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
                 .unwrap();
-            let t = mutate(c, RecordType::Collection, MutateOp::Delete, 1).unwrap();
+            let t = mutate(c, RecordType::Collection, MutateOp::Delete, 1, false).unwrap();
             let after: i64 = c
                 .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
                 .unwrap();
@@ -208,10 +228,18 @@ mod tests {
             assert!(t.iter().any(|x| x.record_type == "MEDIA_ITEM"));
             assert!(t.iter().any(|x| x.record_type == "PERMISSION"));
             assert_eq!(count(c, RecordType::Collection), 1);
-            let alt = mutate(c, RecordType::Rendition, MutateOp::Alter, 2).unwrap();
+            let alt = mutate(c, RecordType::Rendition, MutateOp::Alter, 2, true).unwrap();
             assert_eq!(alt.len(), 2);
-            let add = mutate(c, RecordType::Keyword, MutateOp::Add, 2).unwrap();
-            let add2 = mutate(c, RecordType::Keyword, MutateOp::Add, 1).unwrap();
+            let journaled: i64 = c
+                .query_row(
+                    "SELECT count(*) FROM changes WHERE action = 'UPDATE'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(journaled, 2, "only authoring is journaled");
+            let add = mutate(c, RecordType::Keyword, MutateOp::Add, 2, false).unwrap();
+            let add2 = mutate(c, RecordType::Keyword, MutateOp::Add, 1, false).unwrap();
             assert_ne!(add[0].id, add2[0].id);
         });
     }

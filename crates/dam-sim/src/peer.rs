@@ -1,7 +1,9 @@
 //! HTTP calls from one environment to another (publisher → subscriber hash endpoints and
-//! eventlogs, subscriber → publisher record details). The caller logs in with its own admin
-//! credentials (DX staging assumes the same admin on both sides), re-logs in once on 401 and
-//! retries transport errors and 5xx answers with exponential back-off.
+//! eventlogs, subscriber → publisher record details). The caller logs in with the credentials
+//! configured for that peer (`EnvConfig::peer_credentials`, `POST /sim/v1/peer-credentials`:
+//! the stand-in for DX's `<release>-dam-staging` secret) or else with its own admin
+//! credentials, re-logs in once on 401 and retries transport errors and 5xx answers with
+//! exponential back-off.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -13,7 +15,23 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 use crate::config::EnvConfig;
+use crate::records::RecordType;
 use crate::SimError;
+
+/// The public records endpoints (HCL's ten record types).
+pub(crate) const PUBLIC_RECORDS: &str = "/dx/api/dam/v1/staging/records";
+/// The simulator's internal records endpoints (all twelve types): how the find compares, and
+/// the worker fetches, `PERMISSION` and `RESOURCE` records.
+pub(crate) const INTERNAL_RECORDS: &str = "/sim/v1/staging/records";
+
+/// The records endpoint base a peer call for `t` uses.
+pub(crate) fn records_base(t: RecordType) -> &'static str {
+    if t.is_permission_type() {
+        INTERNAL_RECORDS
+    } else {
+        PUBLIC_RECORDS
+    }
+}
 
 /// Attempts per call (transport errors and 5xx answers are retried).
 const ATTEMPTS: u32 = 6;
@@ -35,6 +53,8 @@ pub(crate) struct Peers {
     password: String,
     default_scheme: &'static str,
     map: Mutex<HashMap<String, Arc<Peer>>>,
+    /// Per-peer credentials by `targetHost` or base URL (see `EnvConfig::peer_credentials`).
+    credentials: Mutex<HashMap<String, (String, String)>>,
 }
 
 fn read_ca(path: &Path) -> Result<reqwest::Certificate, SimError> {
@@ -69,7 +89,56 @@ impl Peers {
             password: cfg.password.clone(),
             default_scheme: if cfg.tls { "https" } else { "http" },
             map: Mutex::new(HashMap::new()),
+            credentials: Mutex::new(
+                cfg.peer_credentials
+                    .iter()
+                    .map(|(k, v)| (credential_key(k), v.clone()))
+                    .collect(),
+            ),
         })
+    }
+
+    /// Sets (or, with `None`, removes) the credentials for a peer; the next call to that peer
+    /// logs in again with them.
+    pub fn set_credentials(&self, host: &str, creds: Option<(String, String)>) {
+        {
+            let mut m = self.credentials.lock().unwrap_or_else(|p| p.into_inner());
+            match creds {
+                Some(c) => {
+                    m.insert(credential_key(host), c);
+                }
+                None => {
+                    m.remove(&credential_key(host));
+                }
+            }
+        }
+        self.map.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    /// The hosts with their own credentials and the user names (never the passwords).
+    pub fn credential_users(&self) -> Vec<(String, String)> {
+        let m = self.credentials.lock().unwrap_or_else(|p| p.into_inner());
+        let mut v: Vec<(String, String)> =
+            m.iter().map(|(h, (u, _))| (h.clone(), u.clone())).collect();
+        v.sort();
+        v
+    }
+
+    /// The credentials for a peer: an entry for the host as given, for its base URL, or for
+    /// its host without a scheme; else this environment's own.
+    fn credentials_for(&self, host: &str, base: &str) -> (String, String) {
+        let m = self.credentials.lock().unwrap_or_else(|p| p.into_inner());
+        let bare = base
+            .trim_start_matches("http://")
+            .trim_start_matches("https://");
+        [
+            credential_key(host),
+            credential_key(base),
+            credential_key(bare),
+        ]
+        .iter()
+        .find_map(|k| m.get(k).cloned())
+        .unwrap_or_else(|| (self.username.clone(), self.password.clone()))
     }
 
     /// The base URL of a `targetHost` or `host` value: kept if it has a scheme, otherwise
@@ -86,19 +155,26 @@ impl Peers {
     /// The client for a peer.
     pub fn get(&self, host: &str) -> Arc<Peer> {
         let base = self.base_url(host);
+        let (username, password) = self.credentials_for(host, &base);
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(base.clone())
+        let key = format!("{base}\u{0}{username}");
+        map.entry(key)
             .or_insert_with(|| {
                 Arc::new(Peer {
                     base,
                     http: self.http.clone(),
-                    username: self.username.clone(),
-                    password: self.password.clone(),
+                    username,
+                    password,
                     token: tokio::sync::Mutex::new(None),
                 })
             })
             .clone()
     }
+}
+
+/// The key of a credential entry: the host or URL trimmed, without a trailing slash.
+fn credential_key(host: &str) -> String {
+    host.trim().trim_end_matches('/').to_string()
 }
 
 /// A logged-in client of one peer environment.
@@ -142,7 +218,7 @@ impl Peer {
             }
             if status != StatusCode::OK {
                 return Err(PeerError(format!(
-                    "login at {url} as {} answered {status} (the environments must share the admin credentials)",
+                    "login at {url} as {} answered {status} (set this environment's credentials for the peer: EnvConfig::peer_credentials or POST /sim/v1/peer-credentials, the stand-in for DX's <release>-dam-staging secret)",
                     self.username
                 )));
             }
@@ -277,10 +353,14 @@ impl Peer {
     /// The record details (`?details=true`), or `None` when the peer answers 404.
     pub async fn record_details(
         &self,
-        record_type: &str,
+        record_type: RecordType,
         id: &str,
     ) -> Result<Option<Value>, PeerError> {
-        let path = format!("/dx/api/dam/v1/staging/records/{record_type}/{id}");
+        let path = format!(
+            "{}/{}/{id}",
+            records_base(record_type),
+            record_type.as_str()
+        );
         let (status, body) = self
             .send(Method::GET, &path, &[("details", "true".to_string())], None)
             .await?;

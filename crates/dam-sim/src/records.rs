@@ -49,6 +49,12 @@ impl RecordType {
         RecordType::CustomUrl,
     ];
 
+    /// The two types HCL's spec leaves out of the records endpoints (only
+    /// `/staging/mismatches` lists them): `PERMISSION` and `RESOURCE`.
+    pub fn is_permission_type(self) -> bool {
+        matches!(self, RecordType::Permission | RecordType::Resource)
+    }
+
     /// DX's spelling.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -75,6 +81,17 @@ impl RecordType {
     /// The comma-separated list of valid values, for error messages.
     pub(crate) fn valid_list() -> String {
         let mut v: Vec<&str> = RecordType::ALL.iter().map(|t| t.as_str()).collect();
+        v.sort_unstable();
+        v.join(", ")
+    }
+
+    /// The comma-separated list of the spec's ten records-endpoint types, for error messages.
+    pub(crate) fn spec_records_list() -> String {
+        let mut v: Vec<&str> = RecordType::ALL
+            .iter()
+            .filter(|t| !t.is_permission_type())
+            .map(|t| t.as_str())
+            .collect();
         v.sort_unstable();
         v.join(", ")
     }

@@ -4,7 +4,8 @@ use rusqlite::Connection;
 
 use crate::api_error::ApiError;
 use crate::model::{
-    Operation, Subscriber, FIND_FAILED, FIND_START, FIND_TRIGGER, OP_COLS, RESYNC_START,
+    Operation, Subscriber, FIND_FAILED, FIND_START, FIND_SUB_TRIGGERS, FIND_TRIGGER,
+    NEXT_SYNC_TRIGGER, OP_COLS, RESYNC_START, RESYNC_TRIGGER, TRAVERSAL_TRIGGER,
 };
 use crate::state::SharedEnv;
 use crate::{find, resync};
@@ -34,17 +35,34 @@ fn plan(c: &mut Connection, max_retries: i64) -> Result<Plan, ApiError> {
             Operation::set(&tx, &o.id, "FAILED", o.retry_counter, Some(msg))?;
         }
     }
-    let mut finds = Vec::new();
-    let mut resyncs = Vec::new();
-    let open_finds: Vec<Operation> = {
+    let open = |tx: &rusqlite::Transaction<'_>,
+                triggers: &[&str]|
+     -> rusqlite::Result<Vec<Operation>> {
+        let marks = vec!["?"; triggers.len()].join(", ");
         let mut s = tx.prepare(&format!(
-            "SELECT {OP_COLS} FROM operations WHERE trigger_function = ?1 AND status IN ('TODO', 'PROCESSING', 'RETRY') ORDER BY seq"
+            "SELECT {OP_COLS} FROM operations WHERE trigger_function IN ({marks}) AND status IN ('TODO', 'PROCESSING', 'RETRY') ORDER BY seq"
         ))?;
         let v = s
-            .query_map([FIND_TRIGGER], Operation::from_row)?
+            .query_map(rusqlite::params_from_iter(triggers), Operation::from_row)?
             .collect::<Result<_, _>>()?;
-        v
+        Ok(v)
     };
+    // A find's wrapping and window operations: the find starts again from the beginning.
+    for o in open(&tx, &FIND_SUB_TRIGGERS)? {
+        let msg =
+            "superseded: the environment stopped while the find was running; the find starts again";
+        Operation::set(&tx, &o.id, "ABORT", o.retry_counter, Some(msg))?;
+    }
+    // A staging cycle cut short: its changes are still to be carried by the next cycle.
+    for o in open(&tx, &[NEXT_SYNC_TRIGGER])? {
+        let msg =
+            "the environment stopped during the staging cycle; the next cycle carries its changes";
+        Operation::set(&tx, &o.id, "ABORT", o.retry_counter, Some(msg))?;
+    }
+    let open_resyncs = open(&tx, &[RESYNC_TRIGGER])?;
+    let mut finds = Vec::new();
+    let mut resyncs = Vec::new();
+    let open_finds = open(&tx, &[FIND_TRIGGER, TRAVERSAL_TRIGGER])?;
     for sub in Subscriber::all(&tx)? {
         let op = open_finds.iter().rev().find(|o| {
             serde_json::from_str::<serde_json::Value>(&o.inputs)
@@ -86,6 +104,15 @@ fn plan(c: &mut Connection, max_retries: i64) -> Result<Plan, ApiError> {
                     "UPDATE subscribers SET resync_run = ?2 WHERE id = ?1",
                     [&sub.id, &run],
                 )?;
+                // Today's DX: the run's resyncSubscriber operation goes on (a new attempt).
+                if let Some(o) = open_resyncs.iter().find(|o| o.id == run) {
+                    let retry = if o.status == "PROCESSING" {
+                        o.retry_counter + 1
+                    } else {
+                        o.retry_counter
+                    };
+                    Operation::set(&tx, &o.id, "PROCESSING", retry, None)?;
+                }
                 resyncs.push((sub.id.clone(), sub.target_host.clone(), run));
             }
             _ => {}
@@ -108,6 +135,18 @@ fn plan(c: &mut Connection, max_retries: i64) -> Result<Plan, ApiError> {
                     Some("no subscriber is waiting for this find"),
                 )?;
             }
+        }
+    }
+    // Resync operations whose subscriber is gone or no longer resyncing.
+    for op in &open_resyncs {
+        if !resyncs.iter().any(|(_, _, run)| run == &op.id) {
+            Operation::set(
+                &tx,
+                &op.id,
+                "ABORT",
+                op.retry_counter,
+                Some("no subscriber is waiting for this resync"),
+            )?;
         }
     }
     tx.commit()?;

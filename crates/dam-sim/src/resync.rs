@@ -1,6 +1,7 @@
 //! The resync trigger: sends the subscriber's mismatch logs to its `POST /eventlogs` (which
 //! creates the `sync*` operations there) and ends in `RESYNC_TRIGGER_COMPLETED`. Progress is
-//! kept per log (`pushed_run`), so a restart continues where it stopped.
+//! kept per log (`pushed_run`), so a restart continues where it stopped. In today's DX the
+//! publisher shows it as a `resyncSubscriber` operation.
 
 use std::sync::atomic::Ordering;
 
@@ -9,7 +10,10 @@ use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
 use crate::api_error::ApiError;
-use crate::model::{Subscriber, RESYNC_COMPLETED, RESYNC_FAILED, RESYNC_START};
+use crate::config::FindOperations;
+use crate::model::{
+    Operation, Subscriber, RESYNC_COMPLETED, RESYNC_FAILED, RESYNC_START, RESYNC_TRIGGER,
+};
 use crate::state::SharedEnv;
 
 /// Events per `POST /eventlogs` call.
@@ -21,36 +25,54 @@ struct InterfaceResponse {
     is_success: bool,
 }
 
-/// Starts a resync for `sub` (the PATCH trigger). 409 if a find or resync runs for it.
-pub(crate) async fn start(env: &SharedEnv, sub: Subscriber) -> Result<Subscriber, ApiError> {
+/// Starts a resync for `sub` (the PATCH trigger). `None` if a find or resync already runs for
+/// it. In today's DX a `resyncSubscriber` operation (its id is the run's id) shows the resync:
+/// `PROCESSING` while it pushes, then `SUCCESS` or `FAILED`.
+pub(crate) async fn start(
+    env: &SharedEnv,
+    sub: Subscriber,
+) -> Result<Option<Subscriber>, ApiError> {
     let Some(token) = env.try_busy(&sub.id) else {
-        return Err(ApiError::conflict(format!(
-            "a find staging mismatch or resync job is already running for subscriber {}; wait until it ends",
-            sub.id
-        )));
+        return Ok(None);
     };
-    let run = uuid::Uuid::new_v4().to_string();
-    let (sub_id, run2) = (sub.id.clone(), run.clone());
+    let current = env.cfg.find_operations != FindOperations::Legacy;
+    let (sub_id, target) = (sub.id.clone(), sub.target_host.clone());
     let saved = env
         .db
         .call(move |c| {
-            c.execute(
+            let tx = c.transaction()?;
+            let run = if current {
+                Operation::create_in(
+                    &tx,
+                    RESYNC_TRIGGER,
+                    &json!({"subscriberId": sub_id, "targetHost": target}),
+                    "PROCESSING",
+                )?
+            } else {
+                uuid::Uuid::new_v4().to_string()
+            };
+            tx.execute(
                 "UPDATE subscribers SET resync_run = ?2 WHERE id = ?1",
-                [&sub_id, &run2],
+                [&sub_id, &run],
             )?;
-            Subscriber::set_resync_status(c, &sub_id, RESYNC_START, false)?;
-            Ok(Subscriber::load(c, &sub_id)?)
+            Subscriber::set_resync_status(&tx, &sub_id, RESYNC_START, false)?;
+            let s = Subscriber::load(&tx, &sub_id)?;
+            tx.commit()?;
+            Ok((run, s))
         })
         .await;
-    let s = match saved {
-        Ok(Some(s)) => s,
-        Ok(None) | Err(_) => {
+    let (run, s) = match saved {
+        Ok((run, Some(s))) => (run, s),
+        Ok((_, None)) => {
             env.release(&sub.id);
-            return saved.and_then(|s| {
-                s.ok_or_else(|| {
-                    ApiError::not_found(format!("subscriber {} was deregistered", sub.id))
-                })
-            });
+            return Err(ApiError::not_found(format!(
+                "subscriber {} was deregistered",
+                sub.id
+            )));
+        }
+        Err(e) => {
+            env.release(&sub.id);
+            return Err(e);
         }
     };
     env.stats.resync_triggers.fetch_add(1, Ordering::Relaxed);
@@ -61,7 +83,7 @@ pub(crate) async fn start(env: &SharedEnv, sub: Subscriber) -> Result<Subscriber
         run,
         token,
     );
-    Ok(s)
+    Ok(Some(s))
 }
 
 /// Runs (or resumes) resync run `run` for a subscriber in the background.
@@ -75,7 +97,15 @@ pub(crate) fn spawn(
     let tasks = env.tasks.clone();
     tasks.spawn(async move {
         tokio::select! {
-            _ = token.cancelled() => {}
+            _ = token.cancelled() => {
+                if !env.cancel.is_cancelled() {
+                    // Deregistered while running (today's DX: its operation is aborted).
+                    let r = run.clone();
+                    let _ = env.db.call(move |c| {
+                        Ok(Operation::set(c, &r, "ABORT", 0, Some("the subscriber was deregistered"))?)
+                    }).await;
+                }
+            }
             r = push(&env, &sub_id, &target, &run) => {
                 let status = match &r {
                     Ok(()) => RESYNC_COMPLETED,
@@ -84,8 +114,19 @@ pub(crate) fn spawn(
                         RESYNC_FAILED
                     }
                 };
-                let sub = sub_id.clone();
-                let _ = env.db.call(move |c| Ok(Subscriber::set_resync_status(c, &sub, status, r.is_ok())?)).await;
+                let (sub, run) = (sub_id.clone(), run.clone());
+                let _ = env.db.call(move |c| {
+                    let tx = c.transaction()?;
+                    // The run's operation, if it has one (today's DX).
+                    let retry = Operation::load(&tx, &run)?.map_or(0, |o| o.retry_counter);
+                    match &r {
+                        Ok(()) => Operation::set(&tx, &run, "SUCCESS", retry, None)?,
+                        Err(e) => Operation::set(&tx, &run, "FAILED", retry, Some(e))?,
+                    }
+                    Subscriber::set_resync_status(&tx, &sub, status, r.is_ok())?;
+                    tx.commit()?;
+                    Ok(())
+                }).await;
                 env.release(&sub_id);
             }
         }
@@ -161,6 +202,8 @@ async fn push(env: &SharedEnv, sub_id: &str, target: &str, run: &str) -> Result<
                         s.execute(rusqlite::params![r, q])?;
                     }
                 }
+                // Progress of the run's operation (today's DX; none in the older one).
+                Operation::touch(&tx, &r)?;
                 tx.commit()?;
                 Ok(())
             })

@@ -184,6 +184,8 @@ fn seed_rows(
     let tx = c.transaction()?;
     tx.execute("DROP INDEX IF EXISTS records_parent", [])?;
     tx.execute("DELETE FROM records", [])?;
+    // Seeding is setup, not authoring: nothing from before is left for staging cycles to carry.
+    tx.execute("DELETE FROM changes", [])?;
     let mut records = 0u64;
     {
         let mut stmt = tx.prepare(INSERT_SQL)?;

@@ -15,7 +15,7 @@ use crate::db::Db;
 use crate::faults::Faults;
 use crate::peer::Peers;
 use crate::state::{Env, Stats};
-use crate::{recovery, routes, tls, worker, SimError};
+use crate::{cycles, recovery, routes, tls, worker, SimError};
 
 /// A running environment. It stops (server, jobs, worker) when dropped or on
 /// [`RunningEnv::shutdown`]; unfinished jobs resume when it is started again on the same database.
@@ -123,6 +123,7 @@ pub async fn start(config: EnvConfig) -> Result<RunningEnv, SimError> {
     let peers = Peers::new(&config, ca_pem.as_deref())?;
     let auth = Auth::load(&db)?;
     let role = config.role;
+    let (config_cycles, config_cycle_ops) = (config.staging_cycles, config.cycle_sync_operations);
     let env = Arc::new(Env {
         cfg: config,
         db,
@@ -136,11 +137,17 @@ pub async fn start(config: EnvConfig) -> Result<RunningEnv, SimError> {
         busy: Default::default(),
         hash_cursor: Default::default(),
         worker_wake: Default::default(),
+        cycles: crate::state::Cycles {
+            enabled: config_cycles.into(),
+            sync_operations: config_cycle_ops.into(),
+            slots: Default::default(),
+        },
     });
     recovery::resume(&env)
         .await
         .map_err(|e| SimError::Task(format!("resuming unfinished jobs failed: {e}")))?;
     worker::spawn(env.clone());
+    cycles::spawn(env.clone());
 
     let app = routes::router(env.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let handle = axum_server::Handle::new();

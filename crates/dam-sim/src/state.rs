@@ -1,7 +1,7 @@
 //! The shared state of one running environment.
 
 use std::collections::HashMap;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
@@ -23,6 +23,27 @@ pub(crate) struct Stats {
     pub resync_triggers: AtomicU64,
     pub sync_operations_done: AtomicU64,
     pub sync_operations_failed: AtomicU64,
+    /// Staging cycles that ended `SUCCESS` / `FAILED` (`initiateNextSync`).
+    pub cycles: AtomicU64,
+    pub cycles_failed: AtomicU64,
+}
+
+/// The periodic staging state of one subscriber (in memory: after a restart the first cycle
+/// comes one cycle length after the start).
+pub(crate) struct CycleSlot {
+    /// When the last cycle ended (or the scheduler first saw the subscriber).
+    pub last: tokio::time::Instant,
+    /// The running cycle, if any.
+    pub running: Option<CancellationToken>,
+    /// Cycles run since start.
+    pub count: u64,
+}
+
+/// Periodic staging settings changeable at runtime (`/sim/v1/cycles`), and the slots.
+pub(crate) struct Cycles {
+    pub enabled: AtomicBool,
+    pub sync_operations: AtomicUsize,
+    pub slots: Mutex<HashMap<String, CycleSlot>>,
 }
 
 /// Everything the handlers, jobs and the worker of one environment share.
@@ -43,6 +64,8 @@ pub(crate) struct Env {
     pub hash_cursor: Mutex<HashMap<RecordType, (u64, String)>>,
     /// Wakes the operation worker when operations were created.
     pub worker_wake: Notify,
+    /// Periodic staging.
+    pub cycles: Cycles,
 }
 
 pub(crate) type SharedEnv = Arc<Env>;
@@ -69,9 +92,18 @@ impl Env {
         self.busy_map().remove(subscriber_id);
     }
 
-    /// Stops the job of a subscriber, if any (it was deregistered).
+    /// Stops the job of a subscriber, if any, and its staging cycle (it was deregistered).
     pub fn stop_job(&self, subscriber_id: &str) {
         if let Some(t) = self.busy_map().remove(subscriber_id) {
+            t.cancel();
+        }
+        let slot = self
+            .cycles
+            .slots
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(subscriber_id);
+        if let Some(t) = slot.and_then(|s| s.running) {
             t.cancel();
         }
     }

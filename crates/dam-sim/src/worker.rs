@@ -1,6 +1,8 @@
 //! The operation worker: runs `sync*` operations `TODO → PROCESSING → SUCCESS` (removed after
 //! `success_retention`), or `RETRY` / `FAILED` with `errorInfo`, fetching record content from
-//! the publisher named in the operation's inputs.
+//! the publisher named in the operation's inputs (`PERMISSION` and `RESOURCE` through the
+//! publisher's internal `/sim/v1/staging/records…` routes). A staging cycle's routine
+//! operation (`routine: true`) reads its record and writes nothing.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -164,8 +166,14 @@ async fn process(env: &SharedEnv, op: &Operation) -> Result<(), String> {
     }
     let host = field("publisherHost")?;
     let peer = env.peers.get(&host);
+    if inputs.get("routine").and_then(Value::as_bool) == Some(true) {
+        // A staging cycle's routine operation: the record is read and left as it is (it never
+        // repairs drift); a record gone meanwhile is nothing to do.
+        peer.record_details(rtype, &id).await.map_err(|e| e.0)?;
+        return Ok(());
+    }
     let details = peer
-        .record_details(rtype.as_str(), &id)
+        .record_details(rtype, &id)
         .await
         .map_err(|e| e.0)?
         .ok_or_else(|| {

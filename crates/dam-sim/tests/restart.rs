@@ -65,7 +65,7 @@ async fn find_and_sync_operations_resume_after_a_restart() {
     let ops = p
         .ok(
             Method::GET,
-            &format!("{DAM}/operations?triggerFunctions=findStagingMismatch"),
+            &format!("{DAM}/operations?triggerFunctions=initiateCollectionTreeTraversal"),
             None,
         )
         .await;
@@ -76,6 +76,15 @@ async fn find_and_sync_operations_resume_after_a_restart() {
         json!(1),
         "the interrupted attempt counts: {op}"
     );
+    // The interrupted attempt's window operations were superseded, not left running.
+    let stale = p
+        .ok(
+            Method::GET,
+            &format!("{DAM}/operations?triggerFunctions=compareRecords&status=PROCESSING"),
+            None,
+        )
+        .await;
+    assert_eq!(stale, json!([]), "no compareRecords left PROCESSING");
 
     // Resync, and kill the subscriber while its worker processes the sync operations.
     assert_eq!(

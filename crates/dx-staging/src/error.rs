@@ -15,6 +15,14 @@ pub enum Rule {
     TwoWayStaging,
     /// The archive made before deleting mismatch logs was not complete, so nothing was deleted.
     ArchiveIncomplete,
+    /// A find or resync is already running for the subscriber (`FIND_MISMATCH_START` or
+    /// `RESYNC_TRIGGER_START`), whoever started it: nothing is triggered over it.
+    JobRunning,
+    /// The report of a find that is not `FIND_MISMATCH_COMPLETED` is downloaded only when asked
+    /// to (DXClient's `-forceDownload true`, since CF221).
+    FindNotComplete,
+    /// The subscriber environment needs the subscriber's own connection and none is linked.
+    SubscriberEnvMissing,
 }
 
 /// The stable machine code of an [`Error`] (serialised in snake_case: `bad_credentials`).
@@ -68,6 +76,8 @@ pub enum ErrorCode {
     UnexpectedStatus,
     /// This resync's sync operations stopped progressing (a run outcome).
     ResyncStalled,
+    /// [`Error::NotComparable`].
+    NotComparable,
 }
 
 impl ErrorCode {
@@ -97,6 +107,7 @@ impl ErrorCode {
             ErrorCode::TriggerNotConfirmed => "trigger_not_confirmed",
             ErrorCode::UnexpectedStatus => "unexpected_status",
             ErrorCode::ResyncStalled => "resync_stalled",
+            ErrorCode::NotComparable => "not_comparable",
         }
     }
 }
@@ -155,6 +166,13 @@ pub enum Error {
     JobAlreadyRunning {
         /// DX's message.
         message: String,
+    },
+    /// A record type that DX's records endpoints do not serve (HCL's API lists 10 types there:
+    /// not `PERMISSION` or `RESOURCE`), so one record of it cannot be read or compared.
+    #[error("{record_type} records cannot be read one by one: DX's records endpoint serves 10 record types, not PERMISSION or RESOURCE (HCL's API). Compare them in each environment's DAM access control instead")]
+    NotComparable {
+        /// The record type asked for.
+        record_type: String,
     },
     /// DX answered 400: the request was refused as invalid.
     #[error("DX refused the request as invalid (400): {message}")]
@@ -275,6 +293,7 @@ impl Error {
             Error::UnknownSubscriber { .. } => ErrorCode::UnknownSubscriber,
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::JobAlreadyRunning { .. } => ErrorCode::JobAlreadyRunning,
+            Error::NotComparable { .. } => ErrorCode::NotComparable,
             Error::BadRequest { .. } => ErrorCode::BadRequest,
             Error::Server { .. } => ErrorCode::ServerError,
             Error::Tls { .. } => ErrorCode::Tls,

@@ -213,15 +213,16 @@ pub fn stale_candidates(entries: &[(String, String, Assessment)]) -> Vec<(String
     queue
 }
 
-/// The publisher connections among `profiles`: those no other profile names as its subscriber
-/// environment (`subscriber_profile_id`), in the given order.
+/// The publisher connections among `profiles`: those no other profile names as one of its
+/// subscribers' environments (a link, or the older single link kept as the fallback), in the
+/// given order.
 pub fn publishers(profiles: &[Profile]) -> Vec<Profile> {
     profiles
         .iter()
         .filter(|p| {
             !profiles
                 .iter()
-                .any(|o| o.subscriber_profile_id.as_deref() == Some(p.id.as_str()))
+                .any(|o| o.id != p.id && o.names_environment(&p.id))
         })
         .cloned()
         .collect()
@@ -667,16 +668,30 @@ mod tests {
     fn profiles_named_as_a_subscriber_environment_are_not_publishers() {
         let mut publisher = Profile::new("pub.example.com", "wpsadmin");
         publisher.id = "pub".into();
-        publisher.subscriber_profile_id = Some("subenv".into());
-        let mut subenv = Profile::new("sub.example.com", "wpsadmin");
-        subenv.id = "subenv".into();
+        publisher.set_link("blue", Some("env-blue"));
+        publisher.set_link("green", Some("env-green"));
+        let mut older = Profile::new("pub2.example.com", "wpsadmin");
+        older.id = "pub2".into();
+        older.fallback_subscriber_profile_id = Some("subenv".into());
+        let env = |id: &str| {
+            let mut p = Profile::new(format!("{id}.example.com"), "wpsadmin");
+            p.id = id.into();
+            p
+        };
         let mut other = Profile::new("other.example.com", "wpsadmin");
         other.id = "other".into();
-        let ids: Vec<String> = publishers(&[publisher, subenv, other])
-            .into_iter()
-            .map(|p| p.id)
-            .collect();
-        assert_eq!(ids, ["pub", "other"]);
+        let ids: Vec<String> = publishers(&[
+            publisher,
+            env("env-blue"),
+            older,
+            env("subenv"),
+            env("env-green"),
+            other,
+        ])
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+        assert_eq!(ids, ["pub", "pub2", "other"]);
     }
 
     fn report(at: DateTime<Utc>, total: u64) -> ReportPoint {
@@ -750,6 +765,7 @@ mod tests {
                 Outcome::Stuck {
                     minutes: 31,
                     diagnosis: diagnosis(),
+                    rule: crate::FindWatch::TimeLimit,
                 },
             ),
             (RunKind::Find, error()),
@@ -798,7 +814,8 @@ mod tests {
         assert_eq!(
             resync(Outcome::Stuck {
                 minutes: 40,
-                diagnosis: diagnosis()
+                diagnosis: diagnosis(),
+                rule: crate::FindWatch::TimeLimit,
             }),
             at(false)
         );

@@ -19,10 +19,12 @@ pub mod coverage;
 pub mod error;
 pub mod fleet;
 pub mod fsname;
+pub mod hostname;
 pub mod journal;
 pub mod keep_then_delete;
 pub mod model;
 pub mod profile;
+pub mod readiness;
 pub mod record_compare;
 pub mod report;
 pub mod schedule;
@@ -42,7 +44,9 @@ pub use profile::{Profile, Protocol, Timeouts, TlsMode};
 pub use report::{fetch_report, FetchOptions, ReportMeta, ReportRequest};
 pub use schedule::{Due, Schedule, ScheduleError, ScheduleField};
 pub use secret::Secret;
-pub use workflow::{Outcome, Phase, Progress, RunConfig, RunKind, RunState, Runner, Warning};
+pub use workflow::{
+    FindWatch, Outcome, Phase, Progress, RunConfig, RunKind, RunState, Runner, Warning,
+};
 
 #[cfg(test)]
 mod send_sync {

@@ -1,5 +1,22 @@
-//! Connection profiles: what DXClient's flags hold, plus TLS, timeouts and a link to the
-//! subscriber environment's profile. Passwords are never part of a profile.
+//! Connection profiles: what DXClient's flags hold, plus TLS, timeouts, the DX release (its CF
+//! level) and, on a publisher, the link from each of its subscribers to that subscriber
+//! environment's own profile. Passwords are never part of a profile.
+//!
+//! ## Subscriber environments
+//!
+//! A publisher stages to several subscribers (blue/green rendering environments, say), each its
+//! own DX with its own connection. A publisher's profile links each subscriber, by its
+//! registration id, to that environment's profile ([`SubscriberLink`]); a run, a pre-flight, the
+//! two-way staging guard, the operations watch and a record comparison of subscriber `S` use the
+//! environment linked to `S` ([`Profile::subscriber_env`]). A saved profile whose host is a
+//! subscriber's `targetHost` ([`same_host`]) is *offered* for it ([`offered_environment`]), never
+//! used before the user links it.
+//!
+//! Profiles saved before this knew one subscriber environment per publisher
+//! (`subscriberProfileId`). Such a file loads unchanged and that one link is kept as the
+//! publisher's **fallback**: it stands for the subscriber whose `targetHost` is that profile's
+//! host when one is; when none is, for every subscriber not linked otherwise (the old
+//! behaviour). An explicit link always wins; saving the publisher's form writes explicit links.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -11,6 +28,50 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+use crate::workflow::FindWatch;
+
+/// The first DX release (CF level) whose finds are judged by their progress rather than by
+/// HCL's 30-minute limit ([`FindWatch::Progress`]).
+pub const FIND_PROGRESS_SINCE_CF: u16 = 218;
+
+/// One subscriber of a publisher linked to the profile of that subscriber's own environment.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriberLink {
+    /// The subscriber's registration id on the publisher.
+    pub subscriber_id: String,
+    /// The profile of the subscriber's environment.
+    pub profile_id: String,
+}
+
+/// How a subscriber's environment was found ([`Profile::subscriber_env`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum EnvSource {
+    /// The publisher links this subscriber to it.
+    Linked,
+    /// The publisher's older single link (`subscriberProfileId`), kept as a fallback.
+    Fallback,
+}
+
+/// The profile of one subscriber's environment and how it was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscriberEnv {
+    /// The environment's profile id.
+    pub profile_id: String,
+    /// Linked, or the fallback.
+    pub source: EnvSource,
+}
+
+/// A subscriber as the links rules read it: its id and its `targetHost`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubscriberTarget<'a> {
+    /// Registration id.
+    pub id: &'a str,
+    /// `targetHost`, when DX gave one.
+    pub target_host: Option<&'a str>,
+}
 
 /// How the server's TLS certificate is checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -135,14 +196,28 @@ pub struct Profile {
     /// Time limits.
     #[serde(default)]
     pub timeouts: Timeouts,
-    /// The id of the profile of this publisher's subscriber environment, used for pre-flight
-    /// checks, the two-way staging guard and watching resync operations.
+    /// Each subscriber of this publisher linked to its environment's profile (see the module
+    /// documentation).
+    #[serde(
+        rename = "subscriberLinks",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub subscriber_links: Vec<SubscriberLink>,
+    /// The one subscriber environment of profiles saved before [`subscriber_links`]
+    /// (`subscriberProfileId`), kept as the fallback (see the module documentation).
+    ///
+    /// [`subscriber_links`]: Self::subscriber_links
     #[serde(
         rename = "subscriberProfileId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub subscriber_profile_id: Option<String>,
+    pub fallback_subscriber_profile_id: Option<String>,
+    /// The DX release's CF level (`224` for CF224); `None`: a current release. Decides how a
+    /// running find is judged ([`Profile::find_watch`]).
+    #[serde(rename = "dxCfLevel", default, skip_serializing_if = "Option::is_none")]
+    pub dx_cf_level: Option<u16>,
 }
 
 fn default_protocol() -> String {
@@ -170,7 +245,9 @@ impl Default for Profile {
             dx_username: String::new(),
             tls: TlsMode::Verify,
             timeouts: Timeouts::default(),
-            subscriber_profile_id: None,
+            subscriber_links: Vec::new(),
+            fallback_subscriber_profile_id: None,
+            dx_cf_level: None,
         }
     }
 }
@@ -234,9 +311,180 @@ impl Profile {
         if self.timeouts.request_secs == 0 {
             out.push(Error::invalid("timeouts.requestSecs", "must be at least 1"));
         }
+        if let Some(cf) = self.dx_cf_level {
+            if !(1..=MAX_CF_LEVEL).contains(&cf) {
+                out.push(Error::invalid(
+                    "dxCfLevel",
+                    format!("{cf} is not a CF level: give the number of the DX release's cumulative fix, like 224 (1-{MAX_CF_LEVEL}), or leave it empty for a current release"),
+                ));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for link in &self.subscriber_links {
+            if link.subscriber_id.trim().is_empty() || link.profile_id.trim().is_empty() {
+                out.push(Error::invalid(
+                    "subscriberLinks",
+                    "a link needs both a subscriber and a profile",
+                ));
+            } else if !seen.insert(link.subscriber_id.as_str()) {
+                out.push(Error::invalid(
+                    "subscriberLinks",
+                    format!(
+                        "subscriber {} is linked twice: a subscriber has one environment",
+                        link.subscriber_id
+                    ),
+                ));
+            }
+            if !self.id.is_empty() && link.profile_id == self.id {
+                out.push(Error::invalid(
+                    "subscriberLinks",
+                    "a profile cannot be its own subscriber's environment",
+                ));
+            }
+        }
+        if !self.id.is_empty() && self.fallback_subscriber_profile_id.as_deref() == Some(&self.id) {
+            out.push(Error::invalid(
+                "subscriberProfileId",
+                "a profile cannot be its own subscriber environment",
+            ));
+        }
         out
     }
 
+    /// How a running find is judged on this DX: by its operations' progress (CF218 and later,
+    /// or no CF level given: a current release), or by HCL's 30-minute limit (before CF218).
+    pub fn find_watch(&self) -> FindWatch {
+        match self.dx_cf_level {
+            Some(cf) if cf < FIND_PROGRESS_SINCE_CF => FindWatch::TimeLimit,
+            _ => FindWatch::Progress,
+        }
+    }
+
+    /// Where this profile's DX is, as a subscriber's `targetHost` names it:
+    /// `{dxProtocol}://{hostname}:{dxPort}` (compare with [`same_host`]).
+    pub fn host_and_port(&self) -> String {
+        format!(
+            "{}://{}:{}",
+            self.dx_protocol.to_ascii_lowercase(),
+            self.hostname.trim(),
+            self.dx_port
+        )
+    }
+
+    /// The profile explicitly linked to `subscriber_id`, if any.
+    pub fn link_for(&self, subscriber_id: &str) -> Option<&str> {
+        self.subscriber_links
+            .iter()
+            .find(|l| l.subscriber_id == subscriber_id)
+            .map(|l| l.profile_id.as_str())
+    }
+
+    /// Links `subscriber_id` to `profile_id` (replacing its link), or unlinks it (`None`).
+    pub fn set_link(&mut self, subscriber_id: &str, profile_id: Option<&str>) {
+        self.subscriber_links
+            .retain(|l| l.subscriber_id != subscriber_id);
+        if let Some(p) = profile_id {
+            self.subscriber_links.push(SubscriberLink {
+                subscriber_id: subscriber_id.to_string(),
+                profile_id: p.to_string(),
+            });
+        }
+    }
+
+    /// Every profile this one names as a subscriber environment (links and the fallback).
+    pub fn environment_ids(&self) -> impl Iterator<Item = &str> {
+        self.subscriber_links
+            .iter()
+            .map(|l| l.profile_id.as_str())
+            .chain(self.fallback_subscriber_profile_id.as_deref())
+    }
+
+    /// Whether this profile names `profile_id` as a subscriber environment.
+    pub fn names_environment(&self, profile_id: &str) -> bool {
+        self.environment_ids().any(|id| id == profile_id)
+    }
+
+    /// Forgets every link to `profile_id` (a profile being deleted); whether one was removed.
+    pub fn unlink_profile(&mut self, profile_id: &str) -> bool {
+        let before = self.subscriber_links.len();
+        self.subscriber_links.retain(|l| l.profile_id != profile_id);
+        let mut removed = self.subscriber_links.len() != before;
+        if self.fallback_subscriber_profile_id.as_deref() == Some(profile_id) {
+            self.fallback_subscriber_profile_id = None;
+            removed = true;
+        }
+        removed
+    }
+
+    /// Moves the link of a subscriber that was registered again under a new id.
+    pub fn move_link(&mut self, from_subscriber: &str, to_subscriber: &str) {
+        for l in &mut self.subscriber_links {
+            if l.subscriber_id == from_subscriber {
+                l.subscriber_id = to_subscriber.to_string();
+            }
+        }
+    }
+
+    /// The environment of subscriber `subscriber_id` of this publisher: its link; else the
+    /// fallback, when it stands for this subscriber (module documentation). `subscribers` are
+    /// the publisher's subscribers as DX lists them (`None`: not known, then the fallback stands
+    /// for every subscriber not linked otherwise, as before links existed); `profile_host`
+    /// gives a profile's [`host_and_port`](Self::host_and_port) by id (`None`: no such profile).
+    pub fn subscriber_env(
+        &self,
+        subscriber_id: &str,
+        subscribers: Option<&[SubscriberTarget<'_>]>,
+        profile_host: impl Fn(&str) -> Option<String>,
+    ) -> Option<SubscriberEnv> {
+        if let Some(p) = self.link_for(subscriber_id) {
+            return Some(SubscriberEnv {
+                profile_id: p.to_string(),
+                source: EnvSource::Linked,
+            });
+        }
+        let fallback = self.fallback_subscriber_profile_id.as_deref()?;
+        let stands_for_this = match (subscribers, profile_host(fallback)) {
+            (Some(subs), Some(host)) => {
+                let matches =
+                    |s: &SubscriberTarget<'_>| s.target_host.is_some_and(|t| same_host(t, &host));
+                if subs.iter().any(matches) {
+                    subs.iter().any(|s| s.id == subscriber_id && matches(s))
+                } else {
+                    true
+                }
+            }
+            _ => true,
+        };
+        stands_for_this.then(|| SubscriberEnv {
+            profile_id: fallback.to_string(),
+            source: EnvSource::Fallback,
+        })
+    }
+}
+
+/// The highest CF level accepted ([`Profile::dx_cf_level`]).
+pub const MAX_CF_LEVEL: u16 = 999;
+
+/// The profile among `profiles` (other than the publisher `publisher_id`) whose host is
+/// `target_host` ([`same_host`]): the environment offered for a subscriber not linked yet.
+pub fn offered_environment<'a>(
+    target_host: &str,
+    publisher_id: &str,
+    profiles: impl IntoIterator<Item = &'a Profile>,
+) -> Option<&'a Profile> {
+    profiles
+        .into_iter()
+        .find(|p| p.id != publisher_id && same_host(&p.host_and_port(), target_host))
+}
+
+/// Whether two host names name the same DX ([`crate::hostname::same_host`]): compared without
+/// case, a trailing dot, an `https://` or `http://` prefix, a path after the host, user
+/// information, or a default port (443 or 80). `dx.example.com`, `DX.Example.com.:443` and
+/// `https://dx.example.com/` are the same host; `dx.example.com:10039` is another. An empty
+/// host is the same as none.
+pub use crate::hostname::same_host;
+
+impl Profile {
     /// Checks the profile; the error names the first bad field.
     pub fn validate(&self) -> Result<()> {
         match self.problems().into_iter().next() {
@@ -667,6 +915,230 @@ mod tests {
             .get("caOriginal")
             .is_none());
         assert!(TlsMode::AcceptInvalid.is_insecure());
+    }
+
+    #[test]
+    fn same_host_ignores_case_scheme_trailing_dot_and_default_ports() {
+        for (a, b) in [
+            ("dx.example.com", "DX.Example.COM"),
+            ("dx.example.com", "dx.example.com."),
+            ("dx.example.com", "dx.example.com:443"),
+            ("dx.example.com", "dx.example.com:80"),
+            ("dx.example.com", "https://dx.example.com"),
+            ("dx.example.com", "http://dx.example.com:80/"),
+            ("https://dx.example.com:443/wps/portal", "dx.example.com."),
+            (" 127.0.0.1:10040 ", "http://127.0.0.1:10040"),
+            ("[::1]:8443", "https://[::1]:8443/"),
+            ("[::1]", "[::1]:443"),
+            ("admin@dx.example.com", "dx.example.com"),
+        ] {
+            assert!(same_host(a, b), "{a} / {b}");
+            assert!(same_host(b, a), "{b} / {a}");
+        }
+        for (a, b) in [
+            ("dx.example.com", "dx2.example.com"),
+            ("dx.example.com:10039", "dx.example.com"),
+            ("127.0.0.1:10040", "127.0.0.1:10041"),
+            ("render-blue.example.com", "render-green.example.com"),
+            ("", ""),
+            ("dx.example.com", ""),
+        ] {
+            assert!(!same_host(a, b), "{a} / {b}");
+        }
+        let p = Profile {
+            dx_protocol: "HTTP".into(),
+            dx_port: 10040,
+            ..Profile::new("127.0.0.1", "a")
+        };
+        assert_eq!(p.host_and_port(), "http://127.0.0.1:10040");
+        assert!(same_host(&p.host_and_port(), "127.0.0.1:10040"));
+    }
+
+    fn targets<'a>(subs: &'a [(&'a str, &'a str)]) -> Vec<SubscriberTarget<'a>> {
+        subs.iter()
+            .map(|(id, host)| SubscriberTarget {
+                id,
+                target_host: Some(host),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_subscriber_has_its_own_environment() {
+        let mut publisher = Profile {
+            id: "pub".into(),
+            ..good()
+        };
+        publisher.set_link("blue", Some("env-blue"));
+        publisher.set_link("green", Some("env-green"));
+        let hosts = |_: &str| None;
+        let env = |id: &str| {
+            publisher
+                .subscriber_env(id, None, hosts)
+                .map(|e| e.profile_id)
+        };
+        assert_eq!(env("blue").as_deref(), Some("env-blue"));
+        assert_eq!(env("green").as_deref(), Some("env-green"));
+        assert_eq!(env("other"), None);
+        assert_eq!(
+            publisher
+                .subscriber_env("blue", None, hosts)
+                .unwrap()
+                .source,
+            EnvSource::Linked
+        );
+        // Linking again replaces; unlinking removes.
+        publisher.set_link("blue", Some("env-blue-2"));
+        assert_eq!(publisher.link_for("blue"), Some("env-blue-2"));
+        assert_eq!(publisher.subscriber_links.len(), 2);
+        publisher.set_link("blue", None);
+        assert_eq!(publisher.link_for("blue"), None);
+        assert!(publisher.names_environment("env-green"));
+        assert!(publisher.unlink_profile("env-green"));
+        assert!(!publisher.names_environment("env-green"));
+        assert!(!publisher.unlink_profile("env-green"));
+        // A subscriber registered again keeps its environment.
+        publisher.set_link("old-id", Some("env-x"));
+        publisher.move_link("old-id", "new-id");
+        assert_eq!(publisher.link_for("new-id"), Some("env-x"));
+    }
+
+    #[test]
+    fn an_older_single_link_loads_and_stands_for_the_matching_subscriber_or_the_unlinked_ones() {
+        let old = r#"{"id":"pub","name":"Prod","hostname":"pub.example.com","dxUsername":"a",
+            "subscriberProfileId":"env-blue"}"#;
+        let publisher: Profile = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            publisher.fallback_subscriber_profile_id.as_deref(),
+            Some("env-blue")
+        );
+        assert!(publisher.subscriber_links.is_empty());
+        assert!(publisher.validate().is_ok());
+        // Written back unchanged: the same key, no empty list added.
+        let v = serde_json::to_value(&publisher).unwrap();
+        assert_eq!(v["subscriberProfileId"], "env-blue");
+        assert!(v.get("subscriberLinks").is_none());
+        assert!(v.get("dxCfLevel").is_none());
+
+        let host = |id: &str| {
+            (id == "env-blue").then(|| "https://render-blue.example.com:443".to_string())
+        };
+        let subs = [
+            ("blue", "render-blue.example.com"),
+            ("green", "render-green.example.com"),
+        ];
+        let subs = targets(&subs);
+        let env = |p: &Profile, id: &str| p.subscriber_env(id, Some(&subs), host);
+        // Its host is blue's target host: it stands for blue only.
+        let blue = env(&publisher, "blue").unwrap();
+        assert_eq!(
+            (blue.profile_id.as_str(), blue.source),
+            ("env-blue", EnvSource::Fallback)
+        );
+        assert_eq!(env(&publisher, "green"), None);
+        // No subscriber has its host: it stands for every subscriber not linked otherwise.
+        let elsewhere = |_: &str| Some("https://somewhere.example.com".to_string());
+        assert!(publisher
+            .subscriber_env("green", Some(&subs), elsewhere)
+            .is_some());
+        let mut linked = publisher.clone();
+        linked.set_link("green", Some("env-green"));
+        assert_eq!(
+            linked
+                .subscriber_env("green", Some(&subs), elsewhere)
+                .unwrap()
+                .profile_id,
+            "env-green"
+        );
+        // Subscribers not known: as before links existed.
+        assert!(publisher.subscriber_env("green", None, host).is_some());
+        // An explicit link wins over the fallback.
+        let mut both = publisher.clone();
+        both.set_link("blue", Some("env-blue-new"));
+        assert_eq!(env(&both, "blue").unwrap().source, EnvSource::Linked);
+    }
+
+    #[test]
+    fn an_environment_is_offered_by_host() {
+        let mut publisher = Profile::new("pub.example.com", "a");
+        publisher.id = "pub".into();
+        let mut blue = Profile::new("render-blue.example.com", "a");
+        blue.id = "blue".into();
+        let mut green = Profile::new("render-green.example.com", "a");
+        green.id = "green".into();
+        green.dx_port = 10039;
+        let all = [publisher.clone(), blue, green];
+        let offer = |t: &str| offered_environment(t, "pub", &all).map(|p| p.id.clone());
+        assert_eq!(
+            offer("https://Render-Blue.example.com/").as_deref(),
+            Some("blue")
+        );
+        assert_eq!(
+            offer("render-green.example.com:10039").as_deref(),
+            Some("green")
+        );
+        assert_eq!(offer("render-green.example.com"), None);
+        assert_eq!(offer("pub.example.com"), None, "never the publisher itself");
+    }
+
+    #[test]
+    fn the_cf_level_decides_the_find_watch_and_is_checked() {
+        assert_eq!(good().find_watch(), FindWatch::Progress);
+        for (cf, watch) in [
+            (217, FindWatch::TimeLimit),
+            (200, FindWatch::TimeLimit),
+            (218, FindWatch::Progress),
+            (224, FindWatch::Progress),
+        ] {
+            let p = Profile {
+                dx_cf_level: Some(cf),
+                ..good()
+            };
+            assert_eq!(p.find_watch(), watch, "CF{cf}");
+            assert!(p.validate().is_ok());
+        }
+        for bad in [0, 1000] {
+            let p = Profile {
+                dx_cf_level: Some(bad),
+                ..good()
+            };
+            let e = p.validate().unwrap_err();
+            assert_eq!(field_of(&e), "dxCfLevel");
+            assert!(e.to_string().contains("224"), "{e}");
+        }
+        let v = serde_json::to_value(Profile {
+            dx_cf_level: Some(216),
+            ..good()
+        })
+        .unwrap();
+        assert_eq!(v["dxCfLevel"], 216);
+    }
+
+    #[test]
+    fn links_are_checked() {
+        let mut p = Profile {
+            id: "pub".into(),
+            ..good()
+        };
+        p.subscriber_links = vec![
+            SubscriberLink {
+                subscriber_id: "s1".into(),
+                profile_id: "e1".into(),
+            },
+            SubscriberLink {
+                subscriber_id: "s1".into(),
+                profile_id: "e2".into(),
+            },
+        ];
+        let e = p.validate().unwrap_err();
+        assert_eq!(field_of(&e), "subscriberLinks");
+        assert!(e.to_string().contains("twice"), "{e}");
+        p.subscriber_links.truncate(1);
+        p.subscriber_links[0].profile_id = "pub".into();
+        assert_eq!(field_of(&p.validate().unwrap_err()), "subscriberLinks");
+        p.subscriber_links.clear();
+        p.fallback_subscriber_profile_id = Some("pub".into());
+        assert_eq!(field_of(&p.validate().unwrap_err()), "subscriberProfileId");
     }
 
     #[test]

@@ -176,21 +176,21 @@ pub fn default_report_path(dir: &Path, subscriber_id: Option<&str>, now: DateTim
 
 /// Reads the status(es) that decide whether a report is accurate.
 async fn accuracy(client: &Client, req: &ReportRequest) -> Result<(bool, Option<String>)> {
-    let completed = ResyncStatus::FindMismatchCompleted;
+    // One rule with the download check (`readiness`): the logs of a finished find are accurate,
+    // also while or after a resync uses them.
+    let not_ready = |s: Option<&ResyncStatus>| crate::readiness::why_not_ready(s).is_some();
     match &req.subscriber_id {
         Some(id) => {
             let s = client.subscribers().get(id).await?;
             let status = s.resync_status.clone();
-            Ok((
-                status.as_ref() != Some(&completed),
-                status.map(|x| x.to_string()),
-            ))
+            Ok((not_ready(status.as_ref()), status.map(|x| x.to_string())))
         }
         None => {
             let subs = client.subscribers().list().await?;
+            // A subscriber no find has run for has no logs: it cannot make the report wrong.
             let inaccurate = subs
                 .iter()
-                .any(|s| s.resync_status.as_ref() != Some(&completed));
+                .any(|s| s.resync_status.is_some() && not_ready(s.resync_status.as_ref()));
             let statuses: Vec<String> = subs
                 .iter()
                 .map(|s| {

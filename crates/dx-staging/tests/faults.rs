@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use common::*;
-use dx_staging::{Outcome, Phase, RunConfig, RunKind, RunState, Runner};
+use dx_staging::{FindWatch, Outcome, Phase, RunConfig, RunKind, RunState, Runner};
 use serde_json::json;
 
 fn find_run(sub_id: &str) -> RunState {
@@ -84,18 +84,26 @@ async fn the_find_fails() {
     assert!(temp_files(pair.dir.path()).is_empty());
 }
 
+/// A DX before CF218 (the simulator's older preset): a find still running past the limit is
+/// stuck, whatever its operations do.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_find_stalls_past_the_stuck_limit() {
-    let pair = pair().await;
+    let pair = pair_with(dam_sim::EnvConfig::set_older_dx).await;
     let p = Sim::login(pair.publisher.url()).await;
     p.faults(json!({"stallNextFind": true})).await;
     let config = RunConfig {
+        find_watch: FindWatch::TimeLimit,
         stuck_limit_secs: 1,
         ..RunConfig::default()
     };
     let state = RunState::new(RunKind::Find, &pair.sub_id, config, Utc::now());
     let done = runner(&pair).run(state).await.unwrap();
-    let Some(Outcome::Stuck { diagnosis, .. }) = &done.outcome else {
+    let Some(Outcome::Stuck {
+        diagnosis,
+        rule: FindWatch::TimeLimit,
+        ..
+    }) = &done.outcome
+    else {
         panic!("{done:#?}");
     };
     assert!(
@@ -104,6 +112,35 @@ async fn the_find_stalls_past_the_stuck_limit() {
     );
     assert_eq!(p.stats().await["findTriggers"], 1);
     assert!(csv_files(&pair.dir.path().join("reports")).is_empty());
+}
+
+/// Today's DX: a find none of whose operations changes for the stall limit is stalled (and a
+/// find that changes is not: see `today_dx.rs`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_find_whose_operations_stop_changing_is_stalled() {
+    let pair = pair().await;
+    let p = Sim::login(pair.publisher.url()).await;
+    p.faults(json!({"stallNextFind": true})).await;
+    let config = RunConfig {
+        find_stall_secs: 1,
+        ..RunConfig::default()
+    };
+    let state = RunState::new(RunKind::Find, &pair.sub_id, config, Utc::now());
+    let done = runner(&pair).run(state).await.unwrap();
+    let Some(Outcome::Stuck {
+        rule: FindWatch::Progress,
+        diagnosis,
+        ..
+    }) = &done.outcome
+    else {
+        panic!("{done:#?}");
+    };
+    assert!(
+        diagnosis.advice.contains("initiateCollectionTreeTraversal"),
+        "{diagnosis:?}"
+    );
+    assert!(done.find_activity.as_ref().is_some_and(|a| a.in_progress >= 1));
+    assert_eq!(p.stats().await["findTriggers"], 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -37,17 +37,12 @@ async fn resync_is_refused_on_two_way_staging() {
     assert_eq!(p.stats().await["resyncTriggers"], 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn find_is_refused_while_sync_operations_run_on_the_subscriber() {
-    let pair = pair_with(|c| c.sync_op_delay = Duration::from_millis(400)).await;
-    let p = Sim::login(pair.publisher.url()).await;
+/// A find, then a resync whose `sync*` operations are still running on the subscriber; answers
+/// the runner (the subscriber environment linked) once the resync trigger completed.
+async fn resync_operations_running(pair: &Pair, runner: &Runner) {
     let s = Sim::login(pair.subscriber.url()).await;
     break_subscriber(&s).await;
     let publisher = client_for(pair.publisher.url());
-    let runner = Runner::new(publisher.clone())
-        .subscriber_env(Some(client_for(pair.subscriber.url())))
-        .options(fast_driver())
-        .report_dir(pair.dir.path().join("reports"));
     let find = RunState::new(
         RunKind::Find,
         &pair.sub_id,
@@ -55,7 +50,6 @@ async fn find_is_refused_while_sync_operations_run_on_the_subscriber() {
         Utc::now(),
     );
     runner.run(find).await.unwrap();
-    // A resync whose operations are still running on the subscriber.
     publisher
         .subscribers()
         .start_resync(&pair.sub_id)
@@ -74,15 +68,59 @@ async fn find_is_refused_while_sync_operations_run_on_the_subscriber() {
         waited += 1;
         assert!(waited < 500, "resync trigger never completed");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_find_waits_for_sync_operations_at_work_then_runs() {
+    let pair = pair_with(|c| c.sync_op_delay = Duration::from_millis(400)).await;
+    let p = Sim::login(pair.publisher.url()).await;
+    let runner = Runner::new(client_for(pair.publisher.url()))
+        .subscriber_env(Some(client_for(pair.subscriber.url())))
+        .options(fast_driver())
+        .report_dir(pair.dir.path().join("reports"));
+    resync_operations_running(&pair, &runner).await;
+    // The sync operations change as they run: staging at work, waited for, then the find runs.
     let find = RunState::new(
         RunKind::Find,
         &pair.sub_id,
         RunConfig::default(),
         Utc::now(),
     );
+    let waited = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = waited.clone();
+    let done = run_with_hook(runner, find, "waitingForStaging", || async move {
+        seen.store(true, std::sync::atomic::Ordering::SeqCst);
+    })
+    .await;
+    assert!(waited.load(std::sync::atomic::Ordering::SeqCst));
+    assert!(
+        matches!(&done.outcome, Some(Outcome::MismatchesFound { .. }) | Some(Outcome::InSync)),
+        "{done:#?}"
+    );
+    assert_eq!(done.waiting_since, None);
+    assert_eq!(p.stats().await["findTriggers"], 2, "the first find and this one");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_find_is_refused_over_sync_operations_that_stopped_changing() {
+    let pair = pair_with(|c| c.sync_op_delay = Duration::from_secs(4)).await;
+    let p = Sim::login(pair.publisher.url()).await;
+    let runner = Runner::new(client_for(pair.publisher.url()))
+        .subscriber_env(Some(client_for(pair.subscriber.url())))
+        .options(fast_driver())
+        .report_dir(pair.dir.path().join("reports"));
+    resync_operations_running(&pair, &runner).await;
+    // Unchanged for longer than the routine window (1 s here): stuck, not a staging cycle.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let config = RunConfig {
+        routine_window_secs: 1,
+        clock_skew_secs: 0,
+        ..RunConfig::default()
+    };
+    let find = RunState::new(RunKind::Find, &pair.sub_id, config, Utc::now());
     let done = runner.run(find).await.unwrap();
     assert!(
-        matches!(&done.outcome, Some(Outcome::Refused { rule, .. }) if *rule == Rule::PreflightFind),
+        matches!(&done.outcome, Some(Outcome::Refused { rule, message }) if *rule == Rule::PreflightFind && message.contains("not a routine staging cycle")),
         "{done:#?}"
     );
     assert_eq!(p.stats().await["findTriggers"], 1, "only the first find");

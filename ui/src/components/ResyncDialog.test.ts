@@ -51,6 +51,7 @@ describe("ResyncDialog", () => {
     await fireEvent.click(screen.getByTestId("show-failed-ops"));
     expect(onClose).toHaveBeenCalled();
     expect(ui.screen).toBe("operations");
-    expect(ui.operationsQuery).toEqual({ environment: "subscriber", statuses: ["FAILED"], prefix: "sync" });
+    expect(ui.operationsQuery).toEqual({ environment: "subscriber", statuses: ["FAILED"], prefix: "sync", subscriberId: "s1" });
+    expect(commands.listOperations).toHaveBeenCalledWith("p1", "subscriber", "s1", ["FAILED"], "sync", 0, 20);
   });
 });

@@ -2,8 +2,11 @@
 
 import { api, asAppError, type AppError, type AppInfo, type Environment, type KeyringStatus, type OperationStatus, type ProfileView } from "./api";
 
-/** What the Operations screen shows when another screen opens it ("Show them in Operations"). */
-export type OperationsQuery = { environment: Environment; statuses: OperationStatus[]; prefix: string };
+/**
+ * What the Operations screen shows when another screen opens it ("Show them in Operations"):
+ * `subscriberId` says whose environment "subscriber" is.
+ */
+export type OperationsQuery = { environment: Environment; statuses: OperationStatus[]; prefix: string; subscriberId?: string | null };
 
 /** The sidebar's screens, and the Getting started guide (opened from Welcome, Profiles or the `?` list). */
 export type Screen = "subscribers" | "runs" | "reports" | "operations" | "profiles" | "fleet" | "journal" | "guide";
@@ -24,6 +27,11 @@ export const ui = $state({
   /** Set by "Add a connection" so Profiles opens the form. */
   newProfileRequested: false,
 });
+
+/** The demo's publisher: the demo profile that links its subscribers to environments. */
+function isDemoPublisher(p: ProfileView): boolean {
+  return p.demo && (p.profile.subscriberLinks.length > 0 || p.profile.subscriberProfileId !== null);
+}
 
 export function selectedProfile(): ProfileView | null {
   return ui.profiles.find((p) => p.profile.id === ui.selectedId) ?? null;
@@ -46,7 +54,7 @@ export async function boot(): Promise<void> {
     ui.info = await api.appInfo();
     await loadProfiles();
     if (ui.info.demo) {
-      const pub = ui.profiles.find((p) => p.demo && p.profile.subscriberProfileId);
+      const pub = ui.profiles.find(isDemoPublisher);
       if (pub) ui.selectedId = pub.profile.id;
     }
     if (ui.profiles.length > 0 && !ui.selectedId) ui.screen = "profiles";
@@ -123,7 +131,7 @@ export function openGuide(): void {
 export async function startDemo(): Promise<void> {
   ui.profiles = await api.startDemo();
   ui.info = await api.appInfo();
-  const pub = ui.profiles.find((p) => p.demo && p.profile.subscriberProfileId);
+  const pub = ui.profiles.find(isDemoPublisher);
   if (pub) ui.selectedId = pub.profile.id;
   ui.screen = "subscribers";
 }

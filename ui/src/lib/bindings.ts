@@ -62,9 +62,15 @@ export const commands = {
 	getSubscriber: (profileId: string, id: string) => __TAURI_INVOKE<SubscriberDto>("get_subscriber", { profileId, id }),
 	/**
 	 *  One page of operations filtered by status (several) and trigger-function prefix, with the
-	 *  counts by status of every operation matching the prefix.
+	 *  counts by status of every operation matching the prefix. `subscriber_id` says whose
+	 *  environment `Subscriber` is.
 	 */
-	listOperations: (profileId: string, environment: Environment, statuses: OperationStatus[], triggerPrefix: string, offset: number, limit: number) => __TAURI_INVOKE<OperationsPage>("list_operations", { profileId, environment, statuses, triggerPrefix, offset, limit }),
+	listOperations: (profileId: string, environment: Environment, subscriberId: string | null, statuses: OperationStatus[], triggerPrefix: string, offset: number, limit: number) => __TAURI_INVOKE<OperationsPage>("list_operations", { profileId, environment, subscriberId, statuses, triggerPrefix, offset, limit }),
+	/**
+	 *  Every subscriber of a publisher with its environment's connection (linked, the older single
+	 *  link, or none yet with the connection offered by host).
+	 */
+	subscriberEnvironments: (profileId: string) => __TAURI_INVOKE<SubscriberEnvView[]>("subscriber_environments", { profileId }),
 	/**
 	 *  Starts the demo (a simulated publisher and subscriber on loopback) if it is not running,
 	 *  and returns the profiles, the demo ones included.
@@ -122,8 +128,12 @@ export const commands = {
 	 *  window asks the user first); otherwise the error is `export_exists`.
 	 */
 	exportReport: (handle: string, filter: Filter, sort: ViewSort | null, path: string, overwrite: boolean, subscriberName: string | null) => __TAURI_INVOKE<ExportResult>("export_report", { handle, filter, sort, path, overwrite, subscriberName }),
-	/**  One record from the publisher and from the linked subscriber environment, field by field. */
-	compareRecord: (profileId: string, recordType: RecordType, recordId: string) => __TAURI_INVOKE<RecordComparison>("compare_record", { profileId, recordType, recordId }),
+	/**
+	 *  One record from the publisher and from the environment of subscriber `subscriber_id` (the
+	 *  report row's subscriber), field by field. Without a subscriber id: the environment all the
+	 *  publisher's subscribers share, when they share one.
+	 */
+	compareRecord: (profileId: string, subscriberId: string | null, recordType: RecordType, recordId: string) => __TAURI_INVOKE<RecordComparison>("compare_record", { profileId, subscriberId, recordType, recordId }),
 	/**  The reports of a profile, newest first. */
 	listLibrary: (profileId: string) => __TAURI_INVOKE<LibraryEntry[]>("list_library", { profileId }),
 	/**
@@ -172,6 +182,34 @@ export const commands = {
 	 *  the journal.
 	 */
 	setSchedule: (profileId: string, schedule: Schedule | null) => __TAURI_INVOKE<ScheduleView[]>("set_schedule", { profileId, schedule }),
+	/**
+	 *  Registers a subscriber on a publisher after checking that its own administrator can log in
+	 *  to it. The registration goes to the journal; a saved connection used for the check becomes
+	 *  the new subscriber's environment.
+	 */
+	registerSubscriber: (request: RegisterRequest) => __TAURI_INVOKE<SubscriberDto>("register_subscriber", { request }),
+	/**  What deregistering `subscriber_id` from the publisher `profile_id` would stop. */
+	deregisterPreview: (profileId: string, subscriberId: string) => __TAURI_INVOKE<DeregisterPreview>("deregister_preview", { profileId, subscriberId }),
+	/**
+	 *  Deregisters `subscriber_id` from the publisher `profile_id`: periodic staging to it stops,
+	 *  its mismatch logs on the publisher are deleted, a running find or resync is aborted; its own
+	 *  content stays. The app stops watching its runs and forgets its link; the journal says what
+	 *  was asked and what DX answered.
+	 */
+	deregisterSubscriber: (profileId: string, subscriberId: string) => __TAURI_INVOKE<null>("deregister_subscriber", { profileId, subscriberId }),
+	/**
+	 *  HCL's remedy for a find that fails on a large amount of data: deregister subscriber
+	 *  `subscriber_id` and register the same target host again with the same cycle length. With
+	 *  `login`, the subscriber's administrator login is checked before anything changes. The link
+	 *  to its environment follows the new registration. Both steps go to the journal.
+	 */
+	reregisterSubscriber: (profileId: string, subscriberId: string, login: TargetLogin | null) => __TAURI_INVOKE<SubscriberDto>("reregister_subscriber", { profileId, subscriberId, login }),
+	/**
+	 *  Fetches subscriber `subscriber_id`'s mismatch report into the library, outside a run. By
+	 *  DXClient's rule since CF221 the report of a find that has not completed is refused
+	 *  (`refused`, saying why) unless `force`; a forced report is marked possibly inaccurate.
+	 */
+	fetchSubscriberReport: (profileId: string, subscriberId: string, force: boolean) => __TAURI_INVOKE<LibraryEntry>("fetch_subscriber_report", { profileId, subscriberId, force }),
 };
 
 /* Types */
@@ -237,7 +275,9 @@ export type AppCode =
 /**  [`AppError::ExportExists`]. */
 "export_exists" | 
 /**  [`AppError::InvalidSchedule`]. */
-"invalid_schedule";
+"invalid_schedule" | 
+/**  [`AppError::Reregister`]. */
+"reregister_incomplete";
 
 /**  The machine code the UI receives: the app's own, or `dx-staging`'s for errors talking to DX. */
 export type AppErrorCode = 
@@ -328,7 +368,25 @@ export type DeleteLogsResult = {
 	archivedRows: number,
 };
 
-/**  The 30-minute rule's diagnosis from the `findStagingMismatch` operations. */
+/**  What deregistering a subscriber would stop, with counts, for the dialog that asks first. */
+export type DeregisterPreview = {
+	/**  The subscriber as the publisher has it now (target host, cycle length, status). */
+	subscriber: SubscriberDto,
+	/**  Its mismatch logs on the publisher, which deregistering deletes (`None`: not known). */
+	mismatchLogs: number | null,
+	/**  Where that count comes from. */
+	countedFrom: LogsCountedFrom | null,
+	/**  When the library's report was fetched, when the count comes from it (ISO). */
+	countedAt: string | null,
+	/**  A find or resync is running for it now (DX aborts it). */
+	jobRunning: boolean,
+	/**  The saved connection of its environment, which stays (content and connection). */
+	environmentName: string | null,
+	/**  That connection's profile id (a re-register can check the login with it). */
+	environmentProfileId: string | null,
+};
+
+/**  The diagnosis of a find or resync from its operations. */
 export type Diagnosis = {
 	/**
 	 *  A `findStagingMismatch` operation is `FAILED` with `retryCounter > 0`: the find failed
@@ -378,11 +436,18 @@ export type DriftPoint = {
 	complete: boolean,
 };
 
+/**  How a subscriber's environment was found ([`Profile::subscriber_env`]). */
+export type EnvSource = 
+/**  The publisher links this subscriber to it. */
+"linked" | 
+/**  The publisher's older single link (`subscriberProfileId`), kept as a fallback. */
+"fallback";
+
 /**  Which environment's operations to list. */
 export type Environment = 
 /**  The selected (publisher) profile. */
 "publisher" | 
-/**  Its linked subscriber-environment profile. */
+/**  The environment profile of one of its subscribers. */
 "subscriber";
 
 /**  The stable machine code of an [`Error`] (serialised in snake_case: `bad_credentials`). */
@@ -432,7 +497,9 @@ export type ErrorCode =
 /**  The subscriber's status was not one the watched job can show (a run outcome). */
 "unexpected_status" | 
 /**  This resync's sync operations stopped progressing (a run outcome). */
-"resync_stalled";
+"resync_stalled" | 
+/**  [`Error::NotComparable`]. */
+"not_comparable";
 
 /**  What the UI receives when a command fails. */
 export type ErrorPayload = {
@@ -533,6 +600,23 @@ export type FindFacts = {
 	failed: boolean,
 };
 
+/**
+ *  How a running find is judged: by the progress of its operations (DX CF218 and later) or by
+ *  the clock (the 30-minute limit of DX before CF218).
+ */
+export type FindWatch = 
+/**
+ *  CF218 and later ("there is no longer a 30-minute limitation for finding the staging
+ *  mismatch"): a find whose operations progress is healthy however long it takes; it is
+ *  stalled when none of them changed for [`RunConfig::find_stall_secs`].
+ */
+"progress" | 
+/**
+ *  Before CF218: a find still in `FIND_MISMATCH_START` after [`RunConfig::stuck_limit_secs`]
+ *  (HCL: 30 minutes) is stuck.
+ */
+"timeLimit";
+
 /**  The fleet overview. */
 export type FleetOverview = {
 	/**
@@ -581,6 +665,11 @@ export type FleetSubscriber = {
 	facts: SubscriberFacts,
 	/**  Its state in words. */
 	assessment: Assessment,
+	/**
+	 *  Its environment's connection (or the one offered by host); `None` for a subscriber the
+	 *  publisher did not list.
+	 */
+	environment: SubscriberEnvView | null,
 };
 
 /**
@@ -630,7 +719,11 @@ export type JournalAction =
 /**  A connection profile was deleted. */
 "profile_deleted" | 
 /**  A scheduled check ran. */
-"schedule_run";
+"schedule_run" | 
+/**  A subscriber was registered on a publisher (DXClient's `register-dam-subscriber`). */
+"subscriber_registered" | 
+/**  A subscriber was deregistered from a publisher (DXClient's `deregister-dam-subscriber`). */
+"subscriber_deregistered";
 
 /**  What came back. */
 export type JournalAnswer = {
@@ -751,6 +844,13 @@ export type LoadProgressDto = {
 	rows: number,
 };
 
+/**  Where the mismatch logs of a subscriber were counted. */
+export type LogsCountedFrom = 
+/**  Read from the publisher now (every page of its mismatch logs). */
+"server" | 
+/**  The subscriber's newest report in the library (the server could not be read). */
+"library";
+
 /**  An operation of DAM's operation framework. */
 export type OperationDto = {
 	/**  Id. */
@@ -800,14 +900,18 @@ rows: number } |
 /**  What the operations say. */
 diagnosis: Diagnosis } | 
 /**
- *  The find stayed in `FIND_MISMATCH_START` past the stuck limit. Watching stopped; the job
- *  may still finish (resume the run to look again).
+ *  The find stayed in `FIND_MISMATCH_START` and, by `rule`, stopped being healthy: none of
+ *  its operations changed for [`RunConfig::find_stall_secs`] (CF218 and later), or it ran
+ *  past the 30-minute limit (before CF218). Watching stopped; the job may still finish
+ *  (resume the run to look again).
  */
 { result: "stuck"; 
 /**  Minutes since the trigger. */
 minutes: number; 
 /**  What the operations say. */
-diagnosis: Diagnosis } | 
+diagnosis: Diagnosis; 
+/**  The rule that applied (run files from before it was kept: the time limit). */
+rule?: FindWatch } | 
 /**  The resync's operations were created and (when watched) none is left not complete. */
 { result: "resyncDone"; 
 /**  Whether the subscriber's operations were watched (needs its profile). */
@@ -866,10 +970,20 @@ job: TriggerKind } |
 { phase: "watching"; 
 /**  Which job. */
 job: TriggerKind } | 
-/**  Looking at the `findStagingMismatch` operations after a failed or stuck find. */
+/**
+ *  The pre-flight found a routine staging cycle at work on the subscriber (its `sync*`
+ *  operations progressing): waiting for it to finish before the trigger, then checking again.
+ */
+{ phase: "waitingForStaging" } | 
+/**
+ *  Looking at the job's operations (a find's, or a resync's `resyncSubscriber`) after it
+ *  failed, stalled or passed its time limit.
+ */
 { phase: "diagnosing"; 
-/**  The find ended in `FIND_MISMATCH_FAILED` (otherwise: stuck past the limit). */
-failed: boolean } | 
+/**  The job ended in its FAILED status (otherwise: stalled or past the limit). */
+failed: boolean; 
+/**  Which job (run files from before resyncs were diagnosed: a find). */
+job?: TriggerKind } | 
 /**  Resync: watching the subscriber's `sync*` operations until none is not complete. */
 { phase: "watchingOperations" } | 
 /**  Fetching the mismatch report. */
@@ -905,8 +1019,22 @@ export type ProfileDto = {
 	tls: TlsDto,
 	/**  Time limits. */
 	timeouts: TimeoutsDto,
-	/**  The profile of this publisher's subscriber environment. */
+	/**
+	 *  Each subscriber of this publisher (by registration id) linked to its environment's
+	 *  profile.
+	 */
+	subscriberLinks: SubscriberLink[],
+	/**
+	 *  The one subscriber environment of a profile saved before links existed, kept as the
+	 *  fallback: it stands for the subscriber whose target host is its host, or, when none is,
+	 *  for every subscriber not linked otherwise.
+	 */
 	subscriberProfileId: string | null,
+	/**
+	 *  The DX release's CF level (224 for CF224); null for a current release. Before CF218 a
+	 *  find is judged by HCL's 30-minute limit, since then by its operations' progress.
+	 */
+	dxCfLevel: number | null,
 };
 
 /**  A profile as listed: the settings plus what the app knows about it. */
@@ -952,6 +1080,18 @@ export type RecordComparison = {
 };
 
 export type RecordType = "COLLECTION" | "MEDIA_ITEM" | "COLLECTION_MEDIA_RELATION" | "RENDITION" | "VERSION" | "FAVORITE" | "KEYWORD" | "CUSTOM_URL" | "MEDIA_TYPE" | "MEDIA_TYPE_GROUP" | "PERMISSION" | "RESOURCE";
+
+/**  A subscriber to register on a publisher. */
+export type RegisterRequest = {
+	/**  The publisher's profile. */
+	profileId: string,
+	/**  Where the subscriber is (DXClient `-targetHostname`). */
+	targetHost: string,
+	/**  Minutes between periodic staging cycles (HCL: default 2, at most 1,440); `None`: 2. */
+	cycleLength: number | null,
+	/**  How the subscriber's own administrator login is checked first. */
+	login: TargetLogin,
+};
 
 /**  An open report. */
 export type ReportInfoDto = {
@@ -1025,7 +1165,19 @@ export type Rule =
 /**  Resync is not supported with two-way staging. */
 "two_way_staging" | 
 /**  The archive made before deleting mismatch logs was not complete, so nothing was deleted. */
-"archive_incomplete";
+"archive_incomplete" | 
+/**
+ *  A find or resync is already running for the subscriber (`FIND_MISMATCH_START` or
+ *  `RESYNC_TRIGGER_START`), whoever started it: nothing is triggered over it.
+ */
+"job_running" | 
+/**
+ *  The report of a find that is not `FIND_MISMATCH_COMPLETED` is downloaded only when asked
+ *  to (DXClient's `-forceDownload true`, since CF221).
+ */
+"find_not_complete" | 
+/**  The subscriber environment needs the subscriber's own connection and none is linked. */
+"subscriber_env_missing";
 
 /**  When a resync or a verify last ran and whether it succeeded. */
 export type RunFacts = {
@@ -1119,6 +1271,11 @@ export type RunView = {
 	archivedReport: string | null,
 	/**  Why the run could not be driven, when it could not. */
 	problem: ErrorPayload | null,
+	/**
+	 *  Find and verify: how the running find is judged, in words (the DX release's rule saved
+	 *  with the run: its operations' progress since CF218, HCL's 30-minute limit before).
+	 */
+	findRule: string | null,
 };
 
 /**
@@ -1236,6 +1393,27 @@ export type SubscriberDto = {
 	updated: string | null,
 };
 
+/**
+ *  One subscriber of a publisher and its environment's connection: linked, the older single
+ *  link standing for it, or none yet (with the saved connection whose host matches, offered).
+ */
+export type SubscriberEnvView = {
+	/**  Registration id. */
+	subscriberId: string,
+	/**  Where the subscriber is, as the publisher says. */
+	targetHost: string | null,
+	/**  The environment's profile, when one is linked (or the fallback stands for it). */
+	profileId: string | null,
+	/**  That profile's name. */
+	profileName: string | null,
+	/**  How it was found. */
+	source: EnvSource | null,
+	/**  No environment yet: the saved connection whose host is the target host, to link. */
+	offeredProfileId: string | null,
+	/**  That connection's name. */
+	offeredProfileName: string | null,
+};
+
 /**  Everything [`assess`] looks at for one subscriber. */
 export type SubscriberFacts = {
 	/**  The latest find (including a verify's find). */
@@ -1249,6 +1427,14 @@ export type SubscriberFacts = {
 	 *  (the caller computes it from the report history); `since` of a drifted assessment.
 	 */
 	driftSince: string | null,
+};
+
+/**  One subscriber of a publisher linked to the profile of that subscriber's own environment. */
+export type SubscriberLink = {
+	/**  The subscriber's registration id on the publisher. */
+	subscriberId: string,
+	/**  The profile of the subscriber's environment. */
+	profileId: string,
 };
 
 /**  The count of one type × action pair. */
@@ -1268,6 +1454,25 @@ export type SummaryDto = {
 	/**  Non-zero cells. */
 	cells: SummaryCellDto[],
 };
+
+/**
+ *  How the app checks that the subscriber's own administrator can log in to it before it is
+ *  registered. The transfer credentials themselves cannot go through DX's API.
+ */
+export type TargetLogin = 
+/**
+ *  The subscriber's portal administrator, typed in the dialog (used for this check only,
+ *  never kept).
+ */
+{ with: "typed"; 
+/**  User name. */
+username: string; 
+/**  Password. */
+password: string } | 
+/**  A saved connection to the subscriber's environment (its password in the keyring). */
+{ with: "profile"; 
+/**  The connection's profile id. */
+profileId: string };
 
 /**  Network time limits. */
 export type TimeoutsDto = {

@@ -7,16 +7,19 @@ import {
   environmentOf,
   guideSteps,
   initialPublisher,
+  isLinked,
   linkedPublisher,
   parseTargetHost,
   publisherChoices,
   subscriberDraft,
+  subscribersLacking,
 } from "./firstRun";
 
 const sub = subscriberFixture;
 
 function view(id: string, hostname: string, port = 443, link: string | null = null, demo = false): ProfileView {
-  return viewFixture({ ...emptyProfile(), id, name: id, hostname, dxPort: port, subscriberProfileId: link }, demo);
+  const subscriberLinks = link ? [{ subscriberId: "s1", profileId: link }] : [];
+  return viewFixture({ ...emptyProfile(), id, name: id, hostname, dxPort: port, subscriberLinks }, demo);
 }
 
 const publisher = { ...emptyProfile(), id: "pub", name: "prod-author", hostname: "author.example.com", dxUsername: "wpsadmin", dxProtocol: "http" as const };
@@ -46,6 +49,7 @@ describe("the first-run guide", () => {
       ringAPIPort: 10040,
       damAPIPort: 10040,
       dxUsername: "wpsadmin",
+      subscriberLinks: [],
       subscriberProfileId: null,
       tls: { mode: "verify" },
     });
@@ -61,10 +65,14 @@ describe("the first-run guide", () => {
     expect(environmentOf(sub(null), pub, profiles)).toBeNull();
   });
 
-  it("links the publisher without touching the original", () => {
-    const linked = linkedPublisher(publisher, "env");
-    expect(linked.subscriberProfileId).toBe("env");
-    expect(publisher.subscriberProfileId).toBeNull();
+  it("links one subscriber of the publisher without touching the original", () => {
+    const linked = linkedPublisher(publisher, "s1", "env");
+    expect(linked.subscriberLinks).toEqual([{ subscriberId: "s1", profileId: "env" }]);
+    expect(publisher.subscriberLinks).toEqual([]);
+    expect(isLinked(linked, "s1", "env")).toBe(true);
+    expect(isLinked(linked, "s2", "env")).toBe(false);
+    // The older single link stands for the subscriber whose host is its host.
+    expect(isLinked({ ...publisher, subscriberProfileId: "env" }, "s2", "env")).toBe(true);
   });
 
   it("moves through its steps", () => {
@@ -75,8 +83,15 @@ describe("the first-run guide", () => {
     expect(ids(guideSteps(publisher, subs, []))).toEqual(["done", "done", "current"]);
     const env = view("env", "127.0.0.1", 10041);
     expect(ids(guideSteps(publisher, subs, [env]))).toEqual(["done", "done", "current"]);
-    expect(ids(guideSteps(linkedPublisher(publisher, "env"), subs, [env]))).toEqual(["done", "done", "done"]);
+    expect(ids(guideSteps(linkedPublisher(publisher, "s1", "env"), subs, [env]))).toEqual(["done", "done", "done"]);
     expect(ids(guideSteps(publisher, [], []))).toEqual(["done", "done", "current"]);
+    // Two subscribers (blue/green): done only when each has its own environment, linked.
+    const two = [sub("127.0.0.1:10041", "s1"), sub("127.0.0.1:10042", "s2")];
+    const green = view("green", "127.0.0.1", 10042);
+    const one = linkedPublisher(publisher, "s1", "env");
+    expect(ids(guideSteps(one, two, [env, green]))).toEqual(["done", "done", "current"]);
+    expect(subscribersLacking(one, two, [env, green]).map((s) => s.targetHost)).toEqual(["127.0.0.1:10042"]);
+    expect(ids(guideSteps(linkedPublisher(one, "s2", "green"), two, [env, green]))).toEqual(["done", "done", "done"]);
   });
 
   it("starts from the selected publisher, never a subscriber environment or a demo", () => {

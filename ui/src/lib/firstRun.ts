@@ -2,7 +2,8 @@
 // from the subscriber's registration on the publisher.
 
 import type { ProfileDto, ProfileView, Protocol, SubscriberDto } from "./bindings";
-import { copyProfile, emptyProfile } from "./profileDraft";
+import { emptyProfile } from "./profileDraft";
+import { environmentIds, withLink } from "./subscriberEnvs";
 
 /** Why the guide asks for the subscriber environment's connection (shown as is). */
 export const WHY_SUBSCRIBER_CONNECTION =
@@ -83,11 +84,18 @@ export function environmentOf(sub: SubscriberDto, publisher: ProfileDto, profile
   );
 }
 
-/** The publisher's settings with `environmentId` as its subscriber environment. */
-export function linkedPublisher(publisher: ProfileDto, environmentId: string): ProfileDto {
-  const p = copyProfile(publisher);
-  p.subscriberProfileId = environmentId;
-  return p;
+/** The publisher's settings with subscriber `subscriberId` linked to its environment `environmentId`. */
+export function linkedPublisher(publisher: ProfileDto, subscriberId: string, environmentId: string): ProfileDto {
+  return withLink(publisher, subscriberId, environmentId);
+}
+
+/**
+ * Whether the publisher uses `environmentId` for subscriber `subscriberId`: linked to it, or its
+ * older single link names it (that link stands for the subscriber whose host is its host).
+ */
+export function isLinked(publisher: ProfileDto, subscriberId: string, environmentId: string): boolean {
+  const link = publisher.subscriberLinks.find((l) => l.subscriberId === subscriberId);
+  return link ? link.profileId === environmentId : publisher.subscriberProfileId === environmentId;
 }
 
 /** The guide's three steps and where the user is. */
@@ -97,19 +105,32 @@ export function guideSteps(
   profiles: readonly ProfileView[],
 ): GuideStep[] {
   const haveList = publisher !== null && subscribers !== null;
-  const allSaved = haveList && subscribers.length > 0 && subscribers.every((s) => environmentOf(s, publisher, profiles) !== null);
-  const linked = publisher?.subscriberProfileId != null;
+  const allLinked =
+    haveList &&
+    subscribers.length > 0 &&
+    subscribers.every((s) => {
+      const env = environmentOf(s, publisher, profiles);
+      return env !== null && isLinked(publisher, s.id, env.profile.id);
+    });
   const state = (done: boolean, reachable: boolean): StepState => (done ? "done" : reachable ? "current" : "todo");
   return [
     { id: "publisher", title: "Add the publisher connection", state: state(publisher !== null, true) },
     { id: "subscribers", title: "See the publisher's subscribers", state: state(haveList, publisher !== null) },
-    { id: "environments", title: "Add each subscriber's environment", state: state(allSaved && linked, haveList) },
+    { id: "environments", title: "Add each subscriber's environment", state: state(allLinked, haveList) },
   ];
+}
+
+/** The subscribers whose environment is not saved and linked yet (the guide names them by host). */
+export function subscribersLacking(publisher: ProfileDto, subscribers: readonly SubscriberDto[], profiles: readonly ProfileView[]): SubscriberDto[] {
+  return subscribers.filter((s) => {
+    const env = environmentOf(s, publisher, profiles);
+    return env === null || !isLinked(publisher, s.id, env.profile.id);
+  });
 }
 
 /** The connections the guide offers as the publisher: saved ones that are no publisher's subscriber environment. */
 export function publisherChoices(profiles: readonly ProfileView[]): ProfileView[] {
-  const environments = new Set(profiles.map((v) => v.profile.subscriberProfileId).filter((id) => id != null));
+  const environments = new Set(profiles.flatMap((v) => (v.profile.id ? environmentIds(v.profile).filter((id) => id !== v.profile.id) : [])));
   return profiles.filter((v) => !v.demo && !environments.has(v.profile.id));
 }
 
@@ -117,5 +138,5 @@ export function publisherChoices(profiles: readonly ProfileView[]): ProfileView[
 export function initialPublisher(profiles: readonly ProfileView[], selectedId: string | null): string | null {
   const choices = publisherChoices(profiles);
   const selected = choices.find((v) => v.profile.id === selectedId);
-  return (selected ?? choices.find((v) => v.profile.subscriberProfileId))?.profile.id ?? null;
+  return (selected ?? choices.find((v) => environmentIds(v.profile).length > 0))?.profile.id ?? null;
 }

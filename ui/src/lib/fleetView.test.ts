@@ -7,6 +7,7 @@ const sub = (id: string, state: FleetState): FleetSubscriber => ({
   host: `${id}.example.com`,
   facts: { lastFind: null, lastResync: null, lastVerify: null, driftSince: null },
   assessment: { state, reason: "", since: null },
+  environment: null,
 });
 
 const overview: FleetOverview = {

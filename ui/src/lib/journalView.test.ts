@@ -3,7 +3,7 @@ import { actionLabel, emptyControls, isFiltered, journalFilter, JOURNAL_ACTIONS,
 
 describe("journal view", () => {
   it("names every action and outcome in words", () => {
-    expect(JOURNAL_ACTIONS).toHaveLength(8);
+    expect(JOURNAL_ACTIONS).toHaveLength(10);
     expect(actionLabel("resync_triggered")).toBe("Resync triggered");
     expect(actionLabel("something_new" as never)).toBe("something_new");
     expect(OUTCOMES.refused.tone).toBe("warn");

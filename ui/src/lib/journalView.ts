@@ -14,6 +14,8 @@ export const JOURNAL_ACTIONS: { id: JournalAction; label: string }[] = [
   { id: "profile_changed", label: "Connection changed" },
   { id: "profile_deleted", label: "Connection deleted" },
   { id: "schedule_run", label: "Scheduled check" },
+  { id: "subscriber_registered", label: "Subscriber registered" },
+  { id: "subscriber_deregistered", label: "Subscriber deregistered" },
 ];
 
 const ACTION_LABELS: Record<JournalAction, string> = Object.fromEntries(JOURNAL_ACTIONS.map((a) => [a.id, a.label])) as Record<JournalAction, string>;

@@ -17,7 +17,9 @@ export function emptyProfile(): ProfileDto {
     dxUsername: "",
     tls: { mode: "verify" },
     timeouts: { connectSecs: 10, requestSecs: 60 },
+    subscriberLinks: [],
     subscriberProfileId: null,
+    dxCfLevel: null,
   };
 }
 

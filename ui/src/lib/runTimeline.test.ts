@@ -9,7 +9,7 @@ function run(p: Partial<RunView>): RunView {
     runId: "r1", journeyId: "j1", profileId: "p", kind: "find", subscriberId: "s1", at: { phase: "preflight" },
     status: null, startedAt: "2024-01-01T00:00:00Z", triggeredAt: null, elapsedSecs: 0, rowsFetched: 0,
     operationsPending: null, operationsOthers: null, operationsMax: 0, message: "", watching: true, queued: false, done: false, outcome: null,
-    warnings: [], report: null, previousReport: null, archivedReport: null, problem: null, ...p,
+    warnings: [], report: null, previousReport: null, archivedReport: null, problem: null, findRule: null, ...p,
   };
 }
 
@@ -38,6 +38,28 @@ describe("timeline", () => {
     const t = timeline([stuck]);
     expect(t[1].state).toBe("failed");
     expect(t[1].advice).toContain("deregister");
+  });
+
+  it("says which find rule applied and offers re-registering after a data-volume failure or a stall", () => {
+    const diagnosis = (failedWithRetries: boolean) => ({ failedWithRetries, operationId: null, retryCounter: null, operationStatus: null, advice: "HCL's remedies: deregister the subscriber and register it again" });
+    const rule = "DX CF218 or later: the find is judged by its operations' progress (stalled after 20 min without any change)";
+    const watching = timeline([run({ at: { phase: "watching", job: "find" }, status: "FIND_MISMATCH_START", findRule: rule })]);
+    expect(watching[1].note).toBe(rule);
+    const failed = (outcome: Outcome) => timeline([run({ done: true, at: DONE, triggeredAt: "2024-01-01T00:00:01Z", outcome, findRule: rule })])[1];
+    expect(failed({ result: "findFailed", diagnosis: diagnosis(true) })).toMatchObject({ state: "failed", remedy: "reregister" });
+    expect(failed({ result: "findFailed", diagnosis: diagnosis(false) }).remedy).toBeUndefined();
+    const stalled = failed({ result: "stuck", minutes: 95, diagnosis: diagnosis(false), rule: "progress" });
+    expect(stalled).toMatchObject({ state: "failed", remedy: "reregister" });
+    expect(stalled.detail).toContain("Stalled");
+    expect(stalled.detail).not.toContain("30 minutes");
+    const old = failed({ result: "stuck", minutes: 31, diagnosis: diagnosis(false), rule: "timeLimit" });
+    expect(old.detail).toContain("HCL: 30 minutes");
+    expect(old.remedy).toBeUndefined();
+    // A verify whose find failed on the amount of data offers it too.
+    const report = { path: "/r.csv", rows: 12, possiblyInaccurate: false, statusAtFetch: null, possiblyPartial: null, summary: null };
+    const f = run({ done: true, at: DONE, triggeredAt: "2024-01-01T00:00:01Z", report, outcome: { result: "mismatchesFound", rows: 12 } });
+    const v = run({ runId: "r3", kind: "verify", startedAt: "2024-01-01T00:05:00Z", done: true, at: DONE, outcome: { result: "findFailed", diagnosis: diagnosis(true) }, findRule: rule });
+    expect(timeline([f, v])[6]).toMatchObject({ id: "verify", state: "failed", remedy: "reregister", note: rule });
   });
 
   it("ends at review when mismatches were found, and skips the rest when in sync", () => {

@@ -3,6 +3,7 @@
 
 import type { Outcome, Phase, RunKind, RunView } from "./bindings";
 import { formatCount } from "./format";
+import { reregisterAdvised } from "./lifecycle";
 import { ruleName } from "./status";
 
 export type StepState = "pending" | "active" | "done" | "failed" | "warn" | "skipped";
@@ -22,6 +23,10 @@ export interface Step {
   progress?: number;
   /** The run that this step belongs to. */
   runId?: string;
+  /** How the step is judged, in words (the find: the DX release's rule, saved with its run). */
+  note?: string;
+  /** A guided remedy to offer: `reregister` (HCL's advice after a find fails on a large amount of data). */
+  remedy?: "reregister";
 }
 
 const LABELS: Record<StepId, string> = {
@@ -89,6 +94,16 @@ function step(id: StepId, state: StepState, detail: string, extra: Partial<Step>
   return { id, label: LABELS[id], state, detail, ...extra };
 }
 
+/** The re-register remedy, when the run's outcome calls for it. */
+function remedyOf(r: RunView): Partial<Step> {
+  return reregisterAdvised(r) ? { remedy: "reregister" } : {};
+}
+
+/** The find step's rule, in words, when the run kept it. */
+function noteOf(r: RunView): Partial<Step> {
+  return r.findRule ? { note: r.findRule } : {};
+}
+
 function findSteps(f: RunView | null): Step[] {
   if (!f) {
     return [
@@ -122,14 +137,19 @@ function findSteps(f: RunView | null): Step[] {
   } else if (o?.result === "stuck") {
     // The diagnosis goes in the advice only (the run's message repeats it).
     const after = o.minutes < 1 ? "less than a minute" : `${formatCount(o.minutes)} min`;
-    out.push(step("find", "failed", `Stuck: DX still reported the find running ${after} after the trigger, past the stuck limit (HCL: 30 minutes). Watching stopped; the job on the server was not cancelled.`, { raw: f.status, advice: o.diagnosis.advice, runId: f.runId }));
+    const why =
+      o.rule === "progress"
+        ? `Stalled: ${after} after the trigger DX still reported the find running, and none of its operations had changed for too long.`
+        : `Stuck: DX still reported the find running ${after} after the trigger, past the stuck limit (HCL: 30 minutes).`;
+    out.push(step("find", "failed", `${why} Watching stopped; the job on the server was not cancelled.`, { raw: f.status, advice: o.diagnosis.advice, runId: f.runId, ...remedyOf(f) }));
   } else if (o?.result === "findFailed") {
-    out.push(step("find", "failed", "The find failed on the publisher.", { raw: f.status, advice: o.diagnosis.advice, runId: f.runId }));
+    out.push(step("find", "failed", "The find failed on the publisher.", { raw: f.status, advice: o.diagnosis.advice, runId: f.runId, ...remedyOf(f) }));
   } else if (findError) {
     out.push(step("find", "failed", findError.message, { raw: f.status, advice: "Resume the run to look again; the job on the server was not cancelled.", runId: f.runId }));
   } else {
     out.push(step("find", "done", "DX finished comparing.", { raw: f.status ?? "FIND_MISMATCH_COMPLETED", runId: f.runId }));
   }
+  if (out[1].state !== "skipped") Object.assign(out[1], noteOf(f));
   // Report
   const reportError = errorIn(f, "report");
   if (out[1].state !== "done") {
@@ -211,7 +231,7 @@ export function timeline(runs: RunView[]): Step[] {
       const apart = others > 0 ? ` · ${formatCount(others)} other sync operation${others === 1 ? "" : "s"} from before this resync, not counted` : "";
       steps.push(step("operations", "active", `${formatCount(pending)} sync operations of this resync not yet complete on the subscriber${apart}${idle(r)}`, { progress, runId: r.runId }));
     } else if (o?.result === "resyncDone" && !o.operationsWatched) {
-      steps.push(step("operations", "warn", "Not watched: no subscriber environment profile is linked. Check its operations in DX.", { runId: r.runId }));
+      steps.push(step("operations", "warn", "Not watched: no connection to this subscriber's own environment is linked (Profiles, the publisher's form). Check its operations in DX.", { runId: r.runId }));
     } else if (o?.result === "resyncDone" && o.operationsFailed > 0) {
       steps.push(step("operations", "warn", `${formatCount(o.operationsFailed)} sync operations FAILED on the subscriber.`, { advice: "Look at the failed operations, then resync again.", progress: 1, runId: r.runId }));
     } else if (operationsError) {
@@ -234,7 +254,7 @@ export function timeline(runs: RunView[]): Step[] {
     steps.push(step("verify", "warn", `${formatCount(vo.remaining)} mismatches remain${diff}.`, { advice: "Compare with the previous report, then resync again.", runId: v.runId }));
   } else {
     const advice = vo?.result === "findFailed" || vo?.result === "stuck" ? vo.diagnosis.advice : undefined;
-    steps.push(step("verify", "failed", v.message || "Verify failed.", { advice, runId: v.runId }));
+    steps.push(step("verify", "failed", v.message || "Verify failed.", { advice, runId: v.runId, ...remedyOf(v), ...noteOf(v) }));
   }
   return steps;
 }

@@ -7,7 +7,7 @@ function run(over: Partial<RunView> & { outcome?: Outcome | null; at?: Phase }):
     runId: "r1", journeyId: "r1", profileId: "p", kind: "find", subscriberId: "s", at: { phase: "done" }, status: null,
     startedAt: "2024-01-01T00:00:00Z", triggeredAt: null, elapsedSecs: 0, rowsFetched: 0, operationsPending: null,
     operationsOthers: null, operationsMax: 0, message: "", watching: false, queued: false, done: true, outcome: null,
-    warnings: [], report: null, previousReport: null, archivedReport: null, problem: null, ...over,
+    warnings: [], report: null, previousReport: null, archivedReport: null, problem: null, findRule: null, ...over,
   };
 }
 

@@ -55,18 +55,20 @@ describe("Getting started", () => {
     expect((screen.getByLabelText("Host name") as HTMLInputElement).value).toBe("127.0.0.1");
     expect((screen.getByLabelText("DX port") as HTMLInputElement).value).toBe("4001");
 
-    commands.saveProfile.mockResolvedValueOnce(view(env)).mockResolvedValueOnce(view({ ...pub, subscriberProfileId: "env" }));
-    commands.listProfiles.mockResolvedValueOnce([view({ ...pub, subscriberProfileId: "env" }), view(env)]);
+    const linked = { ...pub, subscriberLinks: [{ subscriberId: "sub-1", profileId: "env" }] };
+    commands.saveProfile.mockResolvedValueOnce(view(env)).mockResolvedValueOnce(view(linked));
+    commands.listProfiles.mockResolvedValueOnce([view(linked), view(env)]);
     await fireEvent.input(screen.getByLabelText("Password"), { target: { value: "pw" } });
     await fireEvent.click(screen.getByTestId("save"));
     await waitFor(() => expect(screen.getByTestId("notice").textContent).toContain("Linked to prod-author"));
     const link = commands.saveProfile.mock.calls[2];
-    expect(link[0]).toMatchObject({ id: "pub", subscriberProfileId: "env" });
+    expect(link[0]).toMatchObject({ id: "pub", subscriberLinks: [{ subscriberId: "sub-1", profileId: "env" }] });
     expect(link.slice(1)).toEqual([null, null, false]);
     expect(ui.selectedId).toBe("env");
     expect(commands.selectProfile).toHaveBeenLastCalledWith("env");
     expect(screen.getByTestId("guide-linked").textContent).toContain("linked");
     expect(screen.getByTestId("guide-step-environments").dataset.state).toBe("done");
+    expect(screen.queryByTestId("guide-missing")).toBeNull();
   });
 
   it("goes back to the first-run screen when the publisher's form is closed with nothing saved", async () => {
@@ -83,5 +85,6 @@ describe("Getting started", () => {
     expect(screen.getByTestId("guide-publisher-name").textContent).toBe("prod-author");
     await screen.findByTestId("add-environment");
     expect(commands.listSubscribers).toHaveBeenCalledWith("pub");
+    expect(screen.getByTestId("guide-missing").textContent).toContain("127.0.0.1:4001");
   });
 });

@@ -6,11 +6,14 @@ const commands = vi.hoisted(() => ({
   saveProfile: vi.fn(),
   testDraft: vi.fn(),
   pickCaFile: vi.fn(),
+  subscriberEnvironments: vi.fn(),
 }));
 vi.mock("../lib/bindings", () => ({ commands }));
 
 import ProfileForm from "./ProfileForm.svelte";
+import { ui } from "../lib/app.svelte";
 import { emptyProfile } from "../lib/profileDraft";
+import { viewFixture } from "../lib/fixtures";
 
 function setup(initial = emptyProfile()) {
   const onSaved = vi.fn();
@@ -23,6 +26,8 @@ describe("ProfileForm", () => {
   afterEach(() => cleanup());
   beforeEach(() => {
     Object.values(commands).forEach((f) => f.mockReset());
+    commands.subscriberEnvironments.mockResolvedValue([]);
+    ui.profiles = [];
   });
 
   it("shows each field's message and saves nothing while invalid", async () => {
@@ -165,5 +170,60 @@ describe("ProfileForm", () => {
     const onSaved = vi.fn();
     render(ProfileForm, { initial: emptyProfile(), linkedTo: "prod-author", onSaved, onCancel: vi.fn() });
     expect(screen.getByTestId("linked-publisher").textContent).toContain("prod-author");
+  });
+
+  it("lists the publisher's subscribers, each with its environment prefilled by host, and saves a link for each", async () => {
+    commands.validateProfile.mockResolvedValue([]);
+    const pub = { ...emptyProfile(), id: "pub", name: "prod-author", hostname: "author.example.com", dxUsername: "wpsadmin", subscriberLinks: [{ subscriberId: "blue", profileId: "env-blue" }] };
+    ui.profiles = [viewFixture(pub), viewFixture({ ...emptyProfile(), id: "env-blue", name: "Render blue" }), viewFixture({ ...emptyProfile(), id: "env-green", name: "Render green" })];
+    const env = (subscriberId: string, targetHost: string, over = {}) => ({ subscriberId, targetHost, profileId: null, profileName: null, source: null, offeredProfileId: null, offeredProfileName: null, ...over });
+    commands.subscriberEnvironments.mockResolvedValue([
+      env("blue", "render-blue.example.com", { profileId: "env-blue", profileName: "Render blue", source: "linked" }),
+      env("green", "render-green.example.com", { offeredProfileId: "env-green", offeredProfileName: "Render green" }),
+      env("grey", "render-grey.example.com"),
+    ]);
+    const { onSaved } = setup(pub);
+    const green = (await screen.findByLabelText("Environment of render-green.example.com")) as HTMLSelectElement;
+    expect(commands.subscriberEnvironments).toHaveBeenCalledWith("pub");
+    expect((screen.getByLabelText("Environment of render-blue.example.com") as HTMLSelectElement).value).toBe("env-blue");
+    expect(green.value).toBe("env-green");
+    expect(green.closest("label")!.textContent).toContain("same host");
+    expect((screen.getByLabelText("Environment of render-grey.example.com") as HTMLSelectElement).value).toBe("");
+    // Untouched prefills need no discard question…
+    await fireEvent.keyDown(window, { key: "Escape" });
+    expect(screen.queryByRole("dialog")).toBeNull();
+    // …and are saved with the links the user picks.
+    await fireEvent.change(screen.getByLabelText("Environment of render-grey.example.com"), { target: { value: "env-blue" } });
+    commands.saveProfile.mockResolvedValueOnce(viewFixture(pub));
+    await fireEvent.click(screen.getByTestId("save"));
+    await waitFor(() => expect(onSaved).toHaveBeenCalled());
+    const sent = commands.saveProfile.mock.calls[0][0];
+    expect(sent.subscriberLinks).toEqual(
+      expect.arrayContaining([
+        { subscriberId: "blue", profileId: "env-blue" },
+        { subscriberId: "grey", profileId: "env-blue" },
+        { subscriberId: "green", profileId: "env-green" },
+      ]),
+    );
+    expect(sent.subscriberLinks).toHaveLength(3);
+  });
+
+  it("takes the CF level, explains the find rule in one line, and names the field when it is wrong", async () => {
+    commands.validateProfile.mockResolvedValue([{ field: "dxCfLevel", message: "0 is not a CF level: give the number of the DX release's cumulative fix, like 224" }]);
+    setup();
+    const input = screen.getByLabelText("DX release (CF level)");
+    expect(screen.getByTestId("find-rule-note").textContent).toContain("progress");
+    await fireEvent.input(input, { target: { value: "CF216" } });
+    expect(screen.getByTestId("find-rule-note").textContent).toContain("30 minutes");
+    await waitFor(() => expect(commands.validateProfile.mock.calls.at(-1)?.[0].dxCfLevel).toBe(216));
+    await fireEvent.input(input, { target: { value: "latest" } });
+    await waitFor(() => expect(screen.getByTestId("field-error-dxCfLevel").textContent).toContain("not a CF level"));
+    await waitFor(() => expect(commands.validateProfile.mock.calls.at(-1)?.[0].dxCfLevel).toBe(0));
+  });
+
+  it("says when the subscribers cannot be listed", async () => {
+    commands.subscriberEnvironments.mockRejectedValue({ code: "password_needed", message: "no password is stored for profile prod", field: null });
+    setup({ ...emptyProfile(), id: "p1", name: "prod" });
+    expect((await screen.findByTestId("links-unavailable")).textContent).toContain("no password is stored");
   });
 });

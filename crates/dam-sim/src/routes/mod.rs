@@ -142,12 +142,39 @@ pub(crate) fn router(env: SharedEnv) -> Router {
         )
         .route("/tokens/expire", post(sim::expire_tokens))
         .route("/stats", get(sim::stats))
+        .route("/cycles", get(sim::get_cycles).post(sim::set_cycles))
+        .route("/cycles/run", post(sim::run_cycles))
+        .route(
+            "/peer-credentials",
+            get(sim::get_peer_credentials)
+                .post(sim::set_peer_credentials)
+                .delete(sim::remove_peer_credentials),
+        )
         .route_layer(from_fn_with_state(env.clone(), require_admin))
         .route_layer(axum::middleware::from_fn(require_loopback));
+    // The internal records routes other environments call (the find's PERMISSION and
+    // RESOURCE comparison, the worker's fetch of those records): admin cookie, any client
+    // address (environments may run on different hosts).
+    let internal = Router::new()
+        .route("/sim/v1/staging/records", get(records::hash_list_internal))
+        .route(
+            "/sim/v1/staging/records/{record_type}",
+            get(records::window_hash_internal),
+        )
+        .route(
+            "/sim/v1/staging/records/{record_type}/summary",
+            get(records::summary_internal),
+        )
+        .route(
+            "/sim/v1/staging/records/{record_type}/{id}",
+            get(records::record_internal),
+        )
+        .route_layer(from_fn_with_state(env.clone(), require_admin));
     Router::new()
         .nest("/dx/api/dam/v1", dam)
         .nest("/dx/api/core/v1", ring)
         .nest("/sim/v1", sim)
+        .merge(internal)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(env.clone(), faults_and_counting))
@@ -182,12 +209,15 @@ async fn method_not_allowed(method: Method, uri: Uri) -> Response {
 }
 
 /// Counts requests and applies injected latency, 5xx answers and dropped connections
-/// (never to `/sim/v1`).
+/// (never to the `/sim/v1` test interface; to its internal records routes, yes).
 async fn faults_and_counting(State(env): State<SharedEnv>, req: Request, next: Next) -> Response {
     env.stats
         .requests
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    if req.uri().path().starts_with("/sim/") {
+    // Faults never apply to the test interface, but do to the internal records routes, which
+    // stand for DX's own publisher → subscriber calls.
+    let path = req.uri().path();
+    if path.starts_with("/sim/") && !path.starts_with("/sim/v1/staging/") {
         return next.run(req).await;
     }
     let (latency, fault) = env.faults.for_request();

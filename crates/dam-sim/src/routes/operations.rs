@@ -94,6 +94,10 @@ struct Event {
     id: String,
     collection_id: Option<String>,
     host: String,
+    /// `eventData.cycleId`: the publisher's `initiateNextSync` operation that sent the event.
+    cycle_id: Option<String>,
+    /// `eventData.routine: true`: a staging cycle's routine re-check.
+    routine: bool,
 }
 
 /// The properties of `SubscriberInterfaceReq`, all required.
@@ -147,12 +151,23 @@ fn event(i: usize, v: &Value) -> Result<Event, ApiError> {
             )))
         }
     };
+    // Staging cycles' markers (ignored unless a string and a boolean).
+    let cycle_id = data
+        .and_then(|d| d.get("cycleId"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let routine = data
+        .and_then(|d| d.get("routine"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     Ok(Event {
         rtype,
         action,
         id,
         collection_id,
         host: text("host"),
+        cycle_id,
+        routine,
     })
 }
 
@@ -176,8 +191,16 @@ pub(crate) async fn eventlogs(
                 let mut inputs = json!({
                     "recordType": e.rtype.as_str(), "recordId": e.id, "action": e.action, "publisherHost": e.host
                 });
-                if let (Some(cid), Some(o)) = (&e.collection_id, inputs.as_object_mut()) {
-                    o.insert("collectionId".into(), Value::String(cid.clone()));
+                if let Some(o) = inputs.as_object_mut() {
+                    if let Some(cid) = &e.collection_id {
+                        o.insert("collectionId".into(), Value::String(cid.clone()));
+                    }
+                    if let Some(cycle) = &e.cycle_id {
+                        o.insert("cycleId".into(), Value::String(cycle.clone()));
+                    }
+                    if e.routine {
+                        o.insert("routine".into(), Value::Bool(true));
+                    }
                 }
                 Operation::create(&tx, e.rtype.sync_trigger(&e.action), &inputs)?;
             }

@@ -1,6 +1,10 @@
 //! `/staging/records…`: per-type range hashes, id/hash lists, counts and single records.
-//! The path/query enums of HCL's spec list ten types; the simulator also accepts `PERMISSION`
-//! and `RESOURCE` so its find job can compare them the same way.
+//! The path/query enums of HCL's spec list ten types: with `strict_record_types` (the default)
+//! `PERMISSION` and `RESOURCE` are a 400 there, as for any other value outside the enum. The
+//! same handlers also serve the simulator's internal `/sim/v1/staging/records…` routes, which
+//! take all twelve types: the find compares `PERMISSION` and `RESOURCE` (DX's
+//! `findStagingPermissionsMismatch`) and the worker fetches them through those, not through
+//! the public records API.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -17,13 +21,38 @@ use crate::state::SharedEnv;
 /// Largest `limit` of the range hash endpoint.
 pub(crate) const MAX_HASH_LIMIT: u64 = 100_000;
 
-fn record_type(v: &str, name: &str) -> Result<RecordType, ApiError> {
-    RecordType::parse(v).ok_or_else(|| {
-        ApiError::bad_request(format!(
-            "{name} has an unknown value `{v}` (allowed: {})",
-            RecordType::valid_list()
-        ))
-    })
+/// Which record types an endpoint takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Types {
+    /// The spec's ten (no `PERMISSION`, no `RESOURCE`).
+    Spec,
+    /// All twelve.
+    All,
+}
+
+impl Types {
+    /// The public endpoints' types in this environment.
+    fn public(env: &SharedEnv) -> Types {
+        if env.cfg.strict_record_types {
+            Types::Spec
+        } else {
+            Types::All
+        }
+    }
+}
+
+fn record_type(v: &str, name: &str, types: Types) -> Result<RecordType, ApiError> {
+    let allowed = match types {
+        Types::Spec => RecordType::spec_records_list(),
+        Types::All => RecordType::valid_list(),
+    };
+    RecordType::parse(v)
+        .filter(|t| types == Types::All || !t.is_permission_type())
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "{name} has an unknown value `{v}` (allowed: {allowed})"
+            ))
+        })
 }
 
 /// `GET /staging/records/{recordType}?offset&limit` → `HashResponseDto`: the hash over the
@@ -84,8 +113,27 @@ pub(crate) async fn window_hash(
     rt: PathParams<String>,
     q: Params,
 ) -> Result<Response, ApiError> {
+    let types = Types::public(&env);
+    window_hash_of(env, rt, q, types).await
+}
+
+/// The internal `/sim/v1/staging/records/{recordType}` (all twelve types).
+pub(crate) async fn window_hash_internal(
+    State(env): State<SharedEnv>,
+    rt: PathParams<String>,
+    q: Params,
+) -> Result<Response, ApiError> {
+    window_hash_of(env, rt, q, Types::All).await
+}
+
+async fn window_hash_of(
+    env: SharedEnv,
+    rt: PathParams<String>,
+    q: Params,
+    types: Types,
+) -> Result<Response, ApiError> {
     let rt = path_params(rt)?;
-    let rtype = record_type(&rt, "path parameter `recordType`")?;
+    let rtype = record_type(&rt, "path parameter `recordType`", types)?;
     let q = params(q)?;
     let offset = uint_param(&q, "offset")?
         .ok_or_else(|| ApiError::bad_request("query parameter `offset` is required"))?;
@@ -105,12 +153,25 @@ pub(crate) async fn hash_list(
     State(env): State<SharedEnv>,
     q: Params,
 ) -> Result<Response, ApiError> {
+    let types = Types::public(&env);
+    hash_list_of(env, q, types).await
+}
+
+/// The internal `/sim/v1/staging/records?recordType…` (all twelve types).
+pub(crate) async fn hash_list_internal(
+    State(env): State<SharedEnv>,
+    q: Params,
+) -> Result<Response, ApiError> {
+    hash_list_of(env, q, Types::All).await
+}
+
+async fn hash_list_of(env: SharedEnv, q: Params, types: Types) -> Result<Response, ApiError> {
     let q = params(q)?;
     let rt = q
         .get("recordType")
         .filter(|v| !v.is_empty())
         .ok_or_else(|| ApiError::bad_request("query parameter `recordType` is required"))?;
-    let rtype = record_type(rt, "query parameter `recordType`")?;
+    let rtype = record_type(rt, "query parameter `recordType`", types)?;
     let first = q.get("firstId").filter(|v| !v.is_empty()).cloned();
     let last = q.get("lastId").filter(|v| !v.is_empty()).cloned();
     let collection = q.get("collectionId").filter(|v| !v.is_empty()).cloned();
@@ -149,8 +210,25 @@ pub(crate) async fn summary(
     State(env): State<SharedEnv>,
     rt: PathParams<String>,
 ) -> Result<Response, ApiError> {
+    let types = Types::public(&env);
+    summary_of(env, rt, types).await
+}
+
+/// The internal `/sim/v1/staging/records/{recordType}/summary` (all twelve types).
+pub(crate) async fn summary_internal(
+    State(env): State<SharedEnv>,
+    rt: PathParams<String>,
+) -> Result<Response, ApiError> {
+    summary_of(env, rt, Types::All).await
+}
+
+async fn summary_of(
+    env: SharedEnv,
+    rt: PathParams<String>,
+    types: Types,
+) -> Result<Response, ApiError> {
     let rt = path_params(rt)?;
-    let rtype = record_type(&rt, "path parameter `recordType`")?;
+    let rtype = record_type(&rt, "path parameter `recordType`", types)?;
     let n: i64 = env
         .db
         .call(move |c| {
@@ -171,8 +249,27 @@ pub(crate) async fn record(
     p: PathParams<(String, String)>,
     q: Params,
 ) -> Result<Response, ApiError> {
+    let types = Types::public(&env);
+    record_of(env, p, q, types).await
+}
+
+/// The internal `/sim/v1/staging/records/{recordType}/{id}` (all twelve types).
+pub(crate) async fn record_internal(
+    State(env): State<SharedEnv>,
+    p: PathParams<(String, String)>,
+    q: Params,
+) -> Result<Response, ApiError> {
+    record_of(env, p, q, Types::All).await
+}
+
+async fn record_of(
+    env: SharedEnv,
+    p: PathParams<(String, String)>,
+    q: Params,
+    types: Types,
+) -> Result<Response, ApiError> {
     let (rt, id) = path_params(p)?;
-    let rtype = record_type(&rt, "path parameter `recordType`")?;
+    let rtype = record_type(&rt, "path parameter `recordType`", types)?;
     let q = params(q)?;
     let details = match q.get("details").map(String::as_str) {
         None | Some("") | Some("false") => false,

@@ -1,4 +1,5 @@
-//! `/sim/v1`: the test interface (seed, mutate, faults, token expiry, stats).
+//! `/sim/v1`: the test interface (seed, mutate, faults, token expiry, stats, staging cycles,
+//! peer credentials).
 
 use std::sync::atomic::Ordering;
 
@@ -47,6 +48,10 @@ struct MutateBody {
     record_type: String,
     op: String,
     count: u64,
+    /// Authoring through DAM (journaled; staging cycles carry it) rather than drift staging
+    /// missed (the default).
+    #[serde(default)]
+    authoring: bool,
 }
 
 pub(crate) async fn mutate(
@@ -69,7 +74,7 @@ pub(crate) async fn mutate(
     })?;
     let touched = env
         .db
-        .call(move |c| crate::mutate::mutate(c, rtype, op, b.count))
+        .call(move |c| crate::mutate::mutate(c, rtype, op, b.count, b.authoring))
         .await?;
     Ok(Json(touched).into_response())
 }
@@ -128,9 +133,122 @@ pub(crate) async fn stats(State(env): State<SharedEnv>) -> Result<Response, ApiE
         "resyncTriggers": st.resync_triggers.load(Ordering::Relaxed),
         "syncOperationsSucceeded": st.sync_operations_done.load(Ordering::Relaxed),
         "syncOperationsFailed": st.sync_operations_failed.load(Ordering::Relaxed),
+        "cycles": st.cycles.load(Ordering::Relaxed),
+        "cyclesFailed": st.cycles_failed.load(Ordering::Relaxed),
         "mismatchLogs": logs,
         "records": records,
         "operations": ops,
     }))
     .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CyclesBody {
+    enabled: Option<bool>,
+    sync_operations: Option<usize>,
+}
+
+pub(crate) async fn get_cycles(State(env): State<SharedEnv>) -> Result<Response, ApiError> {
+    Ok(Json(crate::cycles::view(&env).await?).into_response())
+}
+
+pub(crate) async fn set_cycles(
+    State(env): State<SharedEnv>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let b: CyclesBody = parse_body(&body)?;
+    if let Some(v) = b.enabled {
+        env.cycles.enabled.store(v, Ordering::Relaxed);
+    }
+    if let Some(v) = b.sync_operations {
+        if v > 10_000 {
+            return Err(ApiError::bad_request(format!(
+                "property `syncOperations` must be at most 10000, got {v}"
+            )));
+        }
+        env.cycles.sync_operations.store(v, Ordering::Relaxed);
+    }
+    Ok(Json(crate::cycles::view(&env).await?).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RunCyclesBody {
+    subscriber_id: Option<String>,
+}
+
+pub(crate) async fn run_cycles(
+    State(env): State<SharedEnv>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let b: RunCyclesBody = if body.iter().all(u8::is_ascii_whitespace) {
+        RunCyclesBody::default()
+    } else {
+        parse_body(&body)?
+    };
+    let reports = crate::cycles::run_now(&env, b.subscriber_id).await?;
+    Ok(Json(reports).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PeerCredentialsBody {
+    target_host: String,
+    username: Option<String>,
+    password: Option<String>,
+}
+
+fn credential_list(env: &SharedEnv) -> Value {
+    Value::Array(
+        env.peers
+            .credential_users()
+            .into_iter()
+            .map(|(h, u)| json!({"targetHost": h, "username": u}))
+            .collect(),
+    )
+}
+
+pub(crate) async fn get_peer_credentials(State(env): State<SharedEnv>) -> Response {
+    Json(credential_list(&env)).into_response()
+}
+
+pub(crate) async fn set_peer_credentials(
+    State(env): State<SharedEnv>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let b: PeerCredentialsBody = parse_body(&body)?;
+    if b.target_host.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "property `targetHost` must not be empty",
+        ));
+    }
+    let (Some(u), Some(p)) = (b.username, b.password) else {
+        return Err(ApiError::bad_request(
+            "properties `username` and `password` are required",
+        ));
+    };
+    if u.is_empty() {
+        return Err(ApiError::bad_request(
+            "property `username` must not be empty",
+        ));
+    }
+    env.peers.set_credentials(&b.target_host, Some((u, p)));
+    Ok(Json(credential_list(&env)).into_response())
+}
+
+pub(crate) async fn remove_peer_credentials(
+    State(env): State<SharedEnv>,
+    q: super::Params,
+) -> Result<Response, ApiError> {
+    let q = super::params(q)?;
+    match q.get("targetHost").filter(|v| !v.is_empty()) {
+        Some(h) => env.peers.set_credentials(h, None),
+        None => {
+            for (h, _) in env.peers.credential_users() {
+                env.peers.set_credentials(&h, None);
+            }
+        }
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

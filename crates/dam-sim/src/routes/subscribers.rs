@@ -1,4 +1,5 @@
-//! `/staging/subscriber…`: register, list, read, update (find and resync triggers), deregister.
+//! `/staging/subscriber…`: register, list, read, update (find and resync triggers), deregister
+//! (which also ends the subscriber's running job and its staging cycles).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -115,6 +116,8 @@ pub(crate) async fn create(
                 )));
             }
             sub2.save(c)?;
+            // Staging cycles carry the authoring done from now on.
+            crate::cycles::register_cursor(c, &sub2.id)?;
             Ok(())
         })
         .await?;
@@ -139,49 +142,71 @@ pub(crate) async fn update(
             )));
         }
     }
-    let mut sub = load_one(&env, &id, Subscriber::load, not_found).await?;
-    if let Some(v) = s(&m, "targetHost") {
-        sub.target_host = v;
-    }
-    if let Some(v) = m.get("cycleLength").and_then(Value::as_f64) {
-        sub.cycle_length = Some(v);
-    }
-    if let Some(v) = m.get("status").and_then(Value::as_bool) {
-        sub.status = v;
-    }
-    for (k, slot) in [
-        ("syncStatus", &mut sub.sync_status),
-        ("syncFailureLogs", &mut sub.sync_failure_logs),
-        ("lastSyncTime", &mut sub.last_sync_time),
-        ("lastResyncTime", &mut sub.last_resync_time),
-    ] {
-        if let Some(v) = s(&m, k) {
-            *slot = Some(v);
-        }
-    }
-    sub.updated = timefmt::now();
-    let sub2 = sub.clone();
-    env.db
+    // Load, change and save in one database call, so that a job or a staging cycle updating
+    // the registration meanwhile is not overwritten with what was read before.
+    let id2 = id.clone();
+    let sub = env
+        .db
         .call(move |c| {
+            let Some(mut sub) = Subscriber::load(c, &id2)? else {
+                return Err(not_found(&id2));
+            };
+            if let Some(v) = s(&m, "targetHost") {
+                sub.target_host = v;
+            }
+            if let Some(v) = m.get("cycleLength").and_then(Value::as_f64) {
+                sub.cycle_length = Some(v);
+            }
+            if let Some(v) = m.get("status").and_then(Value::as_bool) {
+                sub.status = v;
+            }
+            for (k, slot) in [
+                ("syncStatus", &mut sub.sync_status),
+                ("syncFailureLogs", &mut sub.sync_failure_logs),
+                ("lastSyncTime", &mut sub.last_sync_time),
+                ("lastResyncTime", &mut sub.last_resync_time),
+            ] {
+                if let Some(v) = s(&m, k) {
+                    *slot = Some(v);
+                }
+            }
+            sub.updated = timefmt::now();
             let clash: bool = c.query_row(
                 "SELECT EXISTS(SELECT 1 FROM subscribers WHERE target_host = ?1 AND id <> ?2)",
-                [&sub2.target_host, &sub2.id],
+                [&sub.target_host, &sub.id],
                 |r| r.get(0),
             )?;
             if clash {
                 return Err(ApiError::conflict(format!(
                     "another subscriber already has targetHost `{}`",
-                    sub2.target_host
+                    sub.target_host
                 )));
             }
-            sub2.save(c)?;
-            Ok(())
+            sub.save(c)?;
+            Ok(sub)
         })
         .await?;
-    let sub = match trigger.as_deref() {
-        Some(FIND_START) => find::start(&env, sub).await?,
-        Some(_) => resync::start(&env, sub).await?,
-        None => sub,
+    let Some(t) = trigger.as_deref() else {
+        return Ok(Json(Value::Object(sub.to_json())).into_response());
+    };
+    let started = if t == FIND_START {
+        find::start(&env, sub).await?
+    } else {
+        resync::start(&env, sub).await?
+    };
+    let sub = match started {
+        Some(s) => s,
+        None if env.cfg.conflict_on_second_trigger => {
+            return Err(ApiError::conflict(format!(
+                "a find staging mismatch or resync job is already running for subscriber {id}; wait until resyncStatus is no longer {FIND_START} or {RESYNC_START}"
+            )));
+        }
+        None => {
+            // Today's DX: HCL's spec lists no 409 here; the running job goes on, neither
+            // restarted nor doubled, and the answer is the subscriber as it is.
+            tracing::info!(subscriber = %id, trigger = t, "a find or resync already runs for this subscriber; the trigger changes nothing");
+            load_one(&env, &id, Subscriber::load, not_found).await?
+        }
     };
     Ok(Json(Value::Object(sub.to_json())).into_response())
 }
@@ -198,6 +223,7 @@ pub(crate) async fn remove(
             let n = c.execute("DELETE FROM subscribers WHERE id = ?1", [&id2])?;
             if n > 0 {
                 c.execute("DELETE FROM mismatches WHERE subscriber_id = ?1", [&id2])?;
+                c.execute("DELETE FROM sync_cursors WHERE subscriber_id = ?1", [&id2])?;
             }
             Ok(n > 0)
         })

@@ -226,6 +226,78 @@ impl Api {
         }
     }
 
+    /// The operations matching a query string (`triggerFunctions=…&status=…`), up to 100,000.
+    pub async fn ops(&self, query: &str) -> Vec<Value> {
+        let v = self
+            .ok(
+                Method::GET,
+                &format!("{DAM}/operations?limit=100000&{query}"),
+                None,
+            )
+            .await;
+        v.as_array().expect("operations array").clone()
+    }
+
+    /// The subscriber registration.
+    pub async fn subscriber(&self, sub: &str) -> Value {
+        self.ok(
+            Method::GET,
+            &format!("{DAM}/staging/subscriber/{sub}"),
+            None,
+        )
+        .await
+    }
+
+    /// How many mismatch logs a subscriber has (duplicates counted).
+    pub async fn log_count(&self, sub: &str) -> usize {
+        let v = self
+            .ok(
+                Method::GET,
+                &format!("{DAM}/staging/mismatches?subscriberId={sub}&limit=100000"),
+                None,
+            )
+            .await;
+        v.as_array().expect("logs").len()
+    }
+
+    /// PATCHes a trigger without waiting; answers status and body.
+    pub async fn trigger(&self, sub: &str, start: &str) -> (StatusCode, Value) {
+        self.call(
+            Method::PATCH,
+            &format!("{DAM}/staging/subscriber/{sub}"),
+            Some(json!({"resyncStatus": start})),
+        )
+        .await
+    }
+
+    /// Waits (≤ 60 s) until no `sync*` operation is waiting or running (`SUCCESS` ones may stay
+    /// listed); answers the operations that ended `FAILED`.
+    pub async fn wait_sync_settled(&self) -> Vec<Value> {
+        let t0 = Instant::now();
+        loop {
+            let ops = self.ops("").await;
+            let busy = ops.iter().any(|o| {
+                o["triggerFunction"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with("sync")
+                    && ["TODO", "PROCESSING", "RETRY", "WAIT", "PENDING", "READ"]
+                        .contains(&o["status"].as_str().unwrap_or_default())
+            });
+            if !busy {
+                return ops
+                    .into_iter()
+                    .filter(|o| o["status"] == "FAILED")
+                    .collect();
+            }
+            assert!(
+                t0.elapsed() < Duration::from_secs(60),
+                "sync operations still running after 60 s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// All mismatch logs of a subscriber as (type, action, id), paging with `limit`.
     pub async fn logs(&self, sub: &str, limit: u64) -> BTreeSet<(String, String, String)> {
         let mut out = BTreeSet::new();
@@ -287,6 +359,25 @@ impl Api {
     }
 }
 
+/// Polls `f` every 10 ms until it answers `Some`, for at most `secs` seconds.
+pub async fn eventually<T, F, Fut>(secs: u64, what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let t0 = Instant::now();
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(secs),
+            "{what}: not within {secs} s"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// The logs a set of mutations on the subscriber must produce: deleted → CREATE,
 /// altered → UPDATE, added → DELETE.
 pub fn expected_logs(touched: &[(String, String, String)]) -> BTreeSet<(String, String, String)> {
@@ -317,6 +408,20 @@ pub const TYPES: [&str; 12] = [
     "MEDIA_TYPE_GROUP",
     "PERMISSION",
     "RESOURCE",
+];
+
+/// The record types of HCL's records endpoints (no `PERMISSION`, no `RESOURCE`).
+pub const SPEC_RECORD_TYPES: [&str; 10] = [
+    "COLLECTION",
+    "MEDIA_ITEM",
+    "COLLECTION_MEDIA_RELATION",
+    "RENDITION",
+    "VERSION",
+    "FAVORITE",
+    "KEYWORD",
+    "CUSTOM_URL",
+    "MEDIA_TYPE",
+    "MEDIA_TYPE_GROUP",
 ];
 
 /// Breaks the subscriber with every op on every type (deletes, then alters, then adds, so

@@ -11,6 +11,7 @@ mod mismatches;
 mod operations;
 mod paging;
 mod records;
+mod registration;
 mod subscribers;
 
 use std::sync::Arc;
@@ -27,7 +28,10 @@ pub use operations::{Operations, OperationsQuery};
 pub(crate) use paging::read_all_pages;
 pub use paging::PagingSummary;
 pub use records::Records;
-pub use subscribers::{Subscribers, TriggerKind, TriggerOutcome, MAX_TRIGGER_SENDS};
+pub use registration::{
+    Registration, CREDENTIALS_NOT_SET, DEFAULT_CYCLE_LENGTH_MINUTES, MAX_CYCLE_LENGTH_MINUTES,
+};
+pub use subscribers::{running_job, Subscribers, TriggerKind, TriggerOutcome, MAX_TRIGGER_SENDS};
 
 /// How reads are retried: exponential back-off with jitter between `min_delay` and `max_delay`,
 /// at most `max_retries` times.

@@ -1,11 +1,21 @@
 //! `GET /staging/records/{recordType}/{id}?details=true`: one record's staging details.
 
+use mismatch_report::RecordType;
 use serde_json::Value;
 
 use super::http::{Call, NotFound};
 use super::subscribers::encode_segment;
 use super::Client;
 use crate::error::Result;
+
+/// Whether DX's records endpoints (`/staging/records/{recordType}`, its `summary` and
+/// `/{id}`) serve this record type. HCL's OpenAPI types their `recordType` with 10 values: not
+/// `PERMISSION` and not `RESOURCE`, which only `/staging/mismatches` adds (a find compares them
+/// with its own `findStagingPermissionsMismatch` operation). A type this version does not know
+/// is tried (DX may have added it).
+pub fn served_by_records_endpoint(t: &RecordType) -> bool {
+    !matches!(t, RecordType::Permission | RecordType::Resource)
+}
 
 /// Handler for staging records; from [`Client::records`].
 #[derive(Debug, Clone, Copy)]
@@ -15,8 +25,13 @@ pub struct Records<'a> {
 
 impl Records<'_> {
     /// `GET /staging/records/{recordType}/summary`: how many records of this type the
-    /// environment holds; `None` when it does not know the type (404) or sends no count.
+    /// environment holds; `None` when the type is not comparable there: not served by the
+    /// endpoint ([`served_by_records_endpoint`], nothing is sent), refused (400, as the spec
+    /// allows for a type outside its list), unknown (404), or answered without a count.
     pub async fn count(&self, record_type: &str) -> Result<Option<u64>> {
+        if !served_by_records_endpoint(&RecordType::parse(record_type)) {
+            return Ok(None);
+        }
         let mut call = Call::get(
             format!("/staging/records/{}/summary", encode_segment(record_type)),
             "record count",
@@ -31,7 +46,13 @@ impl Records<'_> {
                     _ => None,
                 })
             }
-            Err(crate::Error::NotFound { .. }) => Ok(None),
+            Err(crate::Error::NotFound { .. } | crate::Error::BadRequest { .. }) => {
+                tracing::info!(
+                    record_type,
+                    "the records summary does not serve this type: not comparable"
+                );
+                Ok(None)
+            }
             Err(e) => Err(e),
         }
     }
@@ -39,6 +60,11 @@ impl Records<'_> {
     /// The details of one record (`StagingRecordDetailsResponseDto`), or `None` when DX says it
     /// does not exist here (404) or answers 204 without details.
     pub async fn details(&self, record_type: &str, id: &str) -> Result<Option<Value>> {
+        if !served_by_records_endpoint(&RecordType::parse(record_type)) {
+            return Err(crate::Error::NotComparable {
+                record_type: record_type.to_string(),
+            });
+        }
         let mut call = Call::get(
             format!(
                 "/staging/records/{}/{}",

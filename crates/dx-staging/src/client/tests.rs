@@ -175,8 +175,13 @@ async fn status_codes_map_to_kinds_with_dx_message() {
             p if p.ends_with("/subscriber/busy") && req.method == Method::PATCH => {
                 dam_error(StatusCode::CONFLICT, "find already running")
             }
+            // Read as finished, then a 409 on the PATCH: another trigger won the race.
             p if p.ends_with("/subscriber/busy") => {
-                axum::Json(subscriber("busy", "FIND_MISMATCH_START", "t")).into_response()
+                axum::Json(subscriber("busy", "FIND_MISMATCH_COMPLETED", "t")).into_response()
+            }
+            // Read as running (DXClient or another workstation started it).
+            p if p.ends_with("/subscriber/running") => {
+                axum::Json(subscriber("running", "RESYNC_TRIGGER_START", "t")).into_response()
             }
             p if p.ends_with("/subscriber/broken") => {
                 dam_error(StatusCode::INTERNAL_SERVER_ERROR, "database is down")
@@ -201,6 +206,13 @@ async fn status_codes_map_to_kinds_with_dx_message() {
     assert_eq!(e.code(), "job_already_running");
     assert!(e.to_string().contains("find already running"));
     assert_eq!(mock.count(&format!("PATCH {SUBS}/busy")), 1);
+    // A job already running is never triggered over: refused before any PATCH.
+    let e = subs.start_find("running").await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Refused { rule: crate::Rule::JobRunning, message } if message.contains("a resync is already running for subscriber running (RESYNC_TRIGGER_START since t)")),
+        "{e}"
+    );
+    assert_eq!(mock.count(&format!("PATCH {SUBS}/running")), 0);
     let e = subs.get("broken").await.unwrap_err();
     assert!(matches!(&e, Error::Server { status: 500, message } if message == "database is down"));
     let e = subs.get("garbage").await.unwrap_err();

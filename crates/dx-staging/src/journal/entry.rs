@@ -28,11 +28,15 @@ pub enum JournalAction {
     ProfileDeleted,
     /// A scheduled check ran.
     ScheduleRun,
+    /// A subscriber was registered on a publisher (DXClient's `register-dam-subscriber`).
+    SubscriberRegistered,
+    /// A subscriber was deregistered from a publisher (DXClient's `deregister-dam-subscriber`).
+    SubscriberDeregistered,
 }
 
 impl JournalAction {
     /// Every action, in the order a filter offers them.
-    pub const ALL: [JournalAction; 8] = [
+    pub const ALL: [JournalAction; 10] = [
         JournalAction::FindTriggered,
         JournalAction::ResyncTriggered,
         JournalAction::MismatchDataDeleted,
@@ -41,6 +45,8 @@ impl JournalAction {
         JournalAction::ProfileChanged,
         JournalAction::ProfileDeleted,
         JournalAction::ScheduleRun,
+        JournalAction::SubscriberRegistered,
+        JournalAction::SubscriberDeregistered,
     ];
 
     /// The action in words ("Find triggered").
@@ -54,6 +60,8 @@ impl JournalAction {
             JournalAction::ProfileChanged => "Connection profile changed",
             JournalAction::ProfileDeleted => "Connection profile deleted",
             JournalAction::ScheduleRun => "Scheduled check",
+            JournalAction::SubscriberRegistered => "Subscriber registered",
+            JournalAction::SubscriberDeregistered => "Subscriber deregistered",
         }
     }
 }

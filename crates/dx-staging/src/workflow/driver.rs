@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::machine::{
     resume_actions, step, Action, BlockingOperation, ErrorInfo, Event, PreflightReport,
 };
-use super::state::{Diagnosis, Outcome, Phase, RunKind, RunState};
+use super::state::{job_operations, Diagnosis, FindActivity, Outcome, Phase, RunKind, RunState};
 use crate::client::{Client, TriggerKind};
 use crate::error::{Error, Result};
 use crate::model::{OperationStatus, ResyncStatus, Subscriber};
@@ -171,7 +171,10 @@ impl Runner {
         self.emit(self.progress_of(&state, describe(&state), false))
             .await;
         while let Some(action) = queue.pop_front() {
-            if matches!(action, Action::PollStatus | Action::PollOperations) {
+            if matches!(
+                action,
+                Action::PollStatus | Action::PollOperations | Action::CheckPreflightLater
+            ) {
                 tokio::select! {
                     _ = tokio::time::sleep(delay) => {}
                     _ = self.cancel.cancelled() => return self.stopped(state).await,
@@ -216,7 +219,7 @@ impl Runner {
         let subs = self.publisher.subscribers();
         let failed = |e: Error| Event::Failed(ErrorInfo::from(&e));
         Some(match action {
-            Action::CheckPreflight => match self.preflight(s).await {
+            Action::CheckPreflight | Action::CheckPreflightLater => match self.preflight(s).await {
                 Ok(r) => Event::PreflightChecked(r),
                 Err(e) => failed(e),
             },
@@ -286,7 +289,35 @@ impl Runner {
                 },
                 Err(e) => poll_failed(&e),
             },
-            Action::Diagnose => Event::Diagnosed(self.diagnose().await),
+            Action::ReadActivity(job) => {
+                let since = s
+                    .triggered_at
+                    .map(|t| t - chrono::Duration::seconds(s.config.clock_skew_secs as i64));
+                match self
+                    .publisher
+                    .operations()
+                    .list()
+                    .trigger_functions(job_operations(*job).iter().copied())
+                    .send()
+                    .await
+                {
+                    Ok(ops) => Event::ActivityRead {
+                        activity: Some(FindActivity::of(&ops, *job, since)),
+                        at: Utc::now(),
+                    },
+                    Err(e) if e.is_transient() => poll_failed(&e),
+                    Err(e) => {
+                        tracing::warn!(
+                            "the find's operations could not be read ({e}); the time limit applies"
+                        );
+                        Event::ActivityRead {
+                            activity: None,
+                            at: Utc::now(),
+                        }
+                    }
+                }
+            }
+            Action::Diagnose(job) => Event::Diagnosed(self.diagnose(*job).await),
             Action::PollOperations => match self.count_sync_operations(s).await {
                 Ok(count) => Event::OperationsRead {
                     pending: count.pending,
@@ -365,28 +396,28 @@ impl Runner {
         let Some(env) = &self.subscriber_env else {
             return Ok(PreflightReport::default());
         };
+        let now = Utc::now();
         let mut report = PreflightReport {
             subscriber_env_checked: true,
+            checked_at: Some(now),
             ..PreflightReport::default()
         };
-        let statuses: Vec<OperationStatus> = match s.kind {
-            RunKind::Find | RunKind::Verify => OperationStatus::KNOWN
-                .iter()
-                .filter(|x| x.is_in_progress())
-                .cloned()
-                .collect(),
-            RunKind::Resync => vec![OperationStatus::Failed],
-        };
-        let ops = env.operations().list().status(statuses).send().await?;
-        report.blocking = ops
+        let mut statuses: Vec<OperationStatus> = OperationStatus::KNOWN
             .iter()
-            .filter(|o| o.is_sync())
-            .map(|o| BlockingOperation {
-                id: o.id.clone().unwrap_or_default(),
-                trigger_function: o.trigger_function.clone().unwrap_or_default(),
-                status: o.status.to_string(),
-            })
+            .filter(|x| x.is_in_progress())
+            .cloned()
             .collect();
+        if s.kind == RunKind::Resync {
+            statuses.push(OperationStatus::Failed);
+        }
+        let ops = env.operations().list().status(statuses).send().await?;
+        let window = s.config.routine_window_secs + s.config.clock_skew_secs;
+        let sorted = SyncOperations::sort(&ops, now, window);
+        report.routine = sorted.routine;
+        report.blocking = match s.kind {
+            RunKind::Find | RunKind::Verify => sorted.stuck,
+            RunKind::Resync => sorted.failed,
+        };
         if s.kind == RunKind::Resync {
             let theirs = env.subscribers().list().await?;
             report.two_way = Some(lists_publisher(&theirs, self.publisher.dam_base()));
@@ -394,23 +425,25 @@ impl Runner {
         Ok(report)
     }
 
-    async fn diagnose(&self) -> Diagnosis {
+    async fn diagnose(&self, job: TriggerKind) -> Diagnosis {
+        let names = job_operations(job);
         match self
             .publisher
             .operations()
             .list()
-            .trigger_functions(["findStagingMismatch"])
+            .trigger_functions(names.iter().copied())
             .send()
             .await
         {
-            Ok(ops) => Diagnosis::from_operations(&ops),
+            Ok(ops) => Diagnosis::of_job(&ops, job),
             Err(e) => Diagnosis {
                 failed_with_retries: false,
                 operation_id: None,
                 retry_counter: None,
                 operation_status: None,
                 advice: format!(
-                    "Could not read the DAM operations to diagnose ({e}). Check the findStagingMismatch operations on the publisher: FAILED with retryCounter > 0 means the data was too large; then deregister and register the subscriber again."
+                    "Could not read the DAM operations to diagnose ({e}). Check the {} operations on the publisher: FAILED with retryCounter > 0 means the data was too large (lower maxRecordsToCompare, or deregister and register the subscriber again).",
+                    names.join(", ")
                 ),
             },
         }
@@ -449,6 +482,55 @@ impl Runner {
             .triggered_at
             .map(|t| t - chrono::Duration::seconds(s.config.clock_skew_secs as i64));
         Ok(SyncCount::of(&ops, since))
+    }
+}
+
+/// A subscriber environment's `sync*` operations as a pre-flight sorts them.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct SyncOperations {
+    /// In progress and changed within the window: a routine staging cycle at work.
+    pub routine: Vec<BlockingOperation>,
+    /// In progress but unchanged for longer (or with no readable time): stuck.
+    pub stuck: Vec<BlockingOperation>,
+    /// `FAILED`.
+    pub failed: Vec<BlockingOperation>,
+}
+
+impl SyncOperations {
+    /// Sorts the `sync*` operations of `ops` at `now`; `window_secs` is how recent a change of
+    /// a routine cycle's operation is.
+    pub(crate) fn sort(
+        ops: &[crate::model::Operation],
+        now: DateTime<Utc>,
+        window_secs: u64,
+    ) -> SyncOperations {
+        let mut out = SyncOperations::default();
+        let since = now - chrono::Duration::seconds(window_secs as i64);
+        for o in ops.iter().filter(|o| o.is_sync()) {
+            let b = BlockingOperation {
+                id: o.id.clone().unwrap_or_default(),
+                trigger_function: o.trigger_function.clone().unwrap_or_default(),
+                status: o.status.to_string(),
+            };
+            if o.status == OperationStatus::Failed {
+                out.failed.push(b);
+                continue;
+            }
+            if !o.status.is_in_progress() {
+                continue;
+            }
+            let changed = o
+                .updated
+                .as_deref()
+                .or(o.created.as_deref())
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.with_timezone(&Utc));
+            match changed {
+                Some(t) if t >= since => out.routine.push(b),
+                _ => out.stuck.push(b),
+            }
+        }
+        out
     }
 }
 
@@ -499,31 +581,13 @@ fn poll_failed(e: &Error) -> Event {
     }
 }
 
-/// Whether a subscriber list (of the subscriber environment) names the publisher at `dam_base`.
+/// Whether a subscriber list (of the subscriber environment) names the publisher at `dam_base`
+/// (host names compared as DX registers them: see [`crate::hostname`]).
 fn lists_publisher(theirs: &[Subscriber], dam_base: &str) -> bool {
-    let Ok(url) = reqwest::Url::parse(dam_base) else {
-        return false;
-    };
-    let host = url.host_str().unwrap_or("").to_ascii_lowercase();
-    let port = url.port_or_known_default();
     theirs.iter().any(|s| {
-        let Some(target) = s.target_host.as_deref() else {
-            return false;
-        };
-        let t = target.trim().to_ascii_lowercase();
-        let with_scheme = if t.contains("://") {
-            t.clone()
-        } else {
-            format!("{}://{t}", url.scheme())
-        };
-        match reqwest::Url::parse(&with_scheme) {
-            Ok(u) => {
-                let same_host = u.host_str().unwrap_or("") == host;
-                let explicit_port = u.port();
-                same_host && explicit_port.is_none_or(|p| Some(p) == port)
-            }
-            Err(_) => t == host,
-        }
+        s.target_host
+            .as_deref()
+            .is_some_and(|t| crate::hostname::target_is(t, dam_base))
     })
 }
 
@@ -588,6 +652,14 @@ fn describe(s: &RunState) -> String {
     match (&s.phase, &s.outcome) {
         (Phase::Done, Some(o)) => describe_outcome(o),
         (Phase::Preflight, _) => "checking pre-conditions".into(),
+        (Phase::WaitingForStaging, _) => format!(
+            "waiting for the routine staging cycle on the subscriber: {} in progress",
+            crate::counts::count(
+                s.routine_operations.unwrap_or(0),
+                "sync operation",
+                "sync operations"
+            )
+        ),
         (Phase::Archiving, _) => "archiving the previous report".into(),
         (Phase::DeletingLogs, _) => {
             "deleting the server's mismatch logs for this subscriber".into()
@@ -596,8 +668,35 @@ fn describe(s: &RunState) -> String {
             TriggerKind::Find => "starting find staging mismatch".into(),
             TriggerKind::Resync => "starting resync".into(),
         },
+        (
+            Phase::Watching {
+                job: TriggerKind::Find,
+            },
+            _,
+        ) => match &s.find_activity {
+            Some(a) if !super::machine::time_rule_applies(s) => format!(
+                "waiting: {status}; {} of the find ({} in progress), last change {} ({})",
+                crate::counts::count(a.operations, "operation", "operations"),
+                a.in_progress,
+                s.find_progress_at
+                    .map(|t| format!("{} s ago", (Utc::now() - t).num_seconds().max(0)))
+                    .unwrap_or_else(|| "not seen yet".into()),
+                s.config.find_watch.describe(&s.config)
+            ),
+            _ => format!(
+                "waiting: {status} ({})",
+                if s.find_activity_unreadable {
+                    super::state::FindWatch::TimeLimit.describe(&s.config)
+                } else {
+                    s.config.find_watch.describe(&s.config)
+                }
+            ),
+        },
         (Phase::Watching { .. }, _) => format!("waiting: {status}"),
-        (Phase::Diagnosing { .. }, _) => "looking at the findStagingMismatch operations".into(),
+        (Phase::Diagnosing { job, .. }, _) => format!(
+            "looking at the {} operations",
+            job_operations(*job).join(", ")
+        ),
         (Phase::WatchingOperations, _) => format!(
             "resync operations created; {} not yet complete on the subscriber",
             s.operations_pending
@@ -611,6 +710,14 @@ fn describe(s: &RunState) -> String {
     }
 }
 
+fn ago(minutes: u64) -> String {
+    if minutes == 0 {
+        "less than a minute ago".into()
+    } else {
+        format!("{minutes} min ago")
+    }
+}
+
 /// A one-line description of an outcome, in the user's words.
 pub fn describe_outcome(o: &Outcome) -> String {
     match o {
@@ -618,12 +725,20 @@ pub fn describe_outcome(o: &Outcome) -> String {
         Outcome::InSync => "in sync: the report is empty".into(),
         Outcome::MismatchesFound { rows } => format!("{rows} mismatch(es) found"),
         Outcome::FindFailed { diagnosis } => format!("the find failed. {}", diagnosis.advice),
-        Outcome::Stuck { minutes: 0, diagnosis } => format!(
-            "stuck: the find is still running after less than a minute (past the stuck limit). {}",
+        Outcome::Stuck {
+            minutes,
+            diagnosis,
+            rule: super::state::FindWatch::Progress,
+        } => format!(
+            "stalled: none of the find's operations changed for the stall limit (the find started {}; DX CF218 or later: judged by progress). {}",
+            ago(*minutes),
             diagnosis.advice
         ),
-        Outcome::Stuck { minutes, diagnosis } => format!(
-            "stuck: the find is still running after {minutes} min (past the stuck limit). {}",
+        Outcome::Stuck {
+            minutes, diagnosis, ..
+        } => format!(
+            "stuck: the find is still running {} (past the stuck limit; DX before CF218: 30-minute rule). {}",
+            if *minutes == 0 { "after less than a minute".to_string() } else { format!("after {minutes} min") },
             diagnosis.advice
         ),
         Outcome::ResyncDone {
@@ -719,6 +834,67 @@ mod tests {
     }
 
     #[test]
+    fn a_preflight_tells_a_routine_cycle_from_stuck_and_failed_operations() {
+        let now = DateTime::parse_from_rfc3339("2024-05-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let op = |id: &str, f: &str, status: &str, updated: Option<&str>| {
+            serde_json::from_value::<crate::model::Operation>(serde_json::json!({
+                "id": id, "triggerFunction": f, "status": status, "updated": updated,
+            }))
+            .unwrap()
+        };
+        let ops = [
+            // Changed a minute ago: the routine cycle.
+            op(
+                "a",
+                "syncStagingMediaContent",
+                "PROCESSING",
+                Some("2024-05-01T11:59:00Z"),
+            ),
+            op(
+                "b",
+                "syncStagingCollectionContent",
+                "TODO",
+                Some("2024-05-01T11:55:00Z"),
+            ),
+            // Unchanged for an hour: stuck.
+            op(
+                "c",
+                "syncStagingMediaContent",
+                "RETRY",
+                Some("2024-05-01T11:00:00Z"),
+            ),
+            // No readable time: stuck (never waited for blindly).
+            op("d", "syncStagingMediaContent", "WAIT", None),
+            op(
+                "e",
+                "syncStagingRenditionContent",
+                "FAILED",
+                Some("2024-05-01T11:59:00Z"),
+            ),
+            // Not staging sync operations, or finished.
+            op(
+                "f",
+                "initiateNextSync",
+                "PROCESSING",
+                Some("2024-05-01T11:59:00Z"),
+            ),
+            op(
+                "g",
+                "syncStagingMediaContent",
+                "SUCCESS",
+                Some("2024-05-01T11:59:00Z"),
+            ),
+        ];
+        let sorted = SyncOperations::sort(&ops, now, 600);
+        let ids = |v: &[BlockingOperation]| v.iter().map(|b| b.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&sorted.routine), ["a", "b"]);
+        assert_eq!(ids(&sorted.stuck), ["c", "d"]);
+        assert_eq!(ids(&sorted.failed), ["e"]);
+    }
+
+    #[test]
     fn two_way_detection_matches_host_and_port() {
         let base = "https://pub.example.com:443/dx/api/dam/v1";
         assert!(lists_publisher(&[target("pub.example.com")], base));
@@ -730,6 +906,12 @@ mod tests {
         let local = "http://127.0.0.1:4100/dx/api/dam/v1";
         assert!(lists_publisher(&[target("127.0.0.1:4100")], local));
         assert!(!lists_publisher(&[target("127.0.0.1:4200")], local));
+        // As DX registers them: bare names, any case, a trailing dot.
+        assert!(lists_publisher(&[target("PUB.example.com.")], base));
+        assert!(lists_publisher(
+            &[target("other"), target("pub.example.com")],
+            base
+        ));
     }
 
     #[test]

@@ -7,7 +7,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::state::{Diagnosis, DiffCounts, Outcome, Phase, ReportInfo, RunKind, RunState, Warning};
+use super::state::{
+    Diagnosis, DiffCounts, FindActivity, FindWatch, Outcome, Phase, ReportInfo, RunKind, RunState,
+    Warning,
+};
 use crate::client::{TriggerKind, MAX_TRIGGER_SENDS};
 use crate::error::{Error, ErrorCode, Rule};
 use crate::model::Subscriber;
@@ -30,8 +33,16 @@ pub struct BlockingOperation {
 pub struct PreflightReport {
     /// Whether the subscriber environment could be checked (needs its profile).
     pub subscriber_env_checked: bool,
-    /// Find: `sync*` operations in progress; resync: `sync*` operations `FAILED`.
+    /// Find: `sync*` operations in progress that stopped changing (stuck); resync: `sync*`
+    /// operations `FAILED`.
     pub blocking: Vec<BlockingOperation>,
+    /// `sync*` operations in progress that changed recently: a routine staging cycle at work,
+    /// waited for (see [`crate::workflow::RunConfig::routine_window_secs`]).
+    #[serde(default)]
+    pub routine: Vec<BlockingOperation>,
+    /// When the check ran.
+    #[serde(default)]
+    pub checked_at: Option<DateTime<Utc>>,
     /// Resync: the subscriber environment lists this publisher as one of its subscribers.
     pub two_way: Option<bool>,
 }
@@ -79,7 +90,14 @@ pub enum Event {
         /// Now.
         at: DateTime<Utc>,
     },
-    /// The `findStagingMismatch` operations were looked at.
+    /// The watched job's operations were read (`None`: DX would not list them).
+    ActivityRead {
+        /// What they showed.
+        activity: Option<FindActivity>,
+        /// Now.
+        at: DateTime<Utc>,
+    },
+    /// The job's operations were looked at after it failed, stalled or passed its limit.
     Diagnosed(Diagnosis),
     /// The subscriber's `sync*` operations were counted.
     OperationsRead {
@@ -123,6 +141,9 @@ impl From<&Error> for ErrorInfo {
 pub enum Action {
     /// Run the pre-flight checks for this run kind.
     CheckPreflight,
+    /// Wait (as between polls), then run the pre-flight checks again: a routine staging cycle
+    /// is at work on the subscriber.
+    CheckPreflightLater,
     /// Verify: archive the previous report.
     ArchiveReport,
     /// Verify: delete the server's logs for the subscriber.
@@ -135,8 +156,10 @@ pub enum Action {
     ConfirmTrigger(TriggerKind),
     /// Poll `resyncStatus` (after the back-off delay).
     PollStatus,
-    /// Look at the `findStagingMismatch` operations.
-    Diagnose,
+    /// Read the watched job's operations on the publisher (a find judged by progress).
+    ReadActivity(TriggerKind),
+    /// Look at the job's operations (a find's, or a resync's `resyncSubscriber`).
+    Diagnose(TriggerKind),
     /// Count the subscriber's not-complete and failed `sync*` operations (after the delay).
     PollOperations,
     /// Fetch the report.
@@ -184,12 +207,13 @@ fn go_trigger(mut s: RunState, job: TriggerKind) -> (RunState, Vec<Action>) {
 pub fn resume_actions(s: &RunState) -> Vec<Action> {
     match &s.phase {
         Phase::Preflight => vec![Action::CheckPreflight],
+        Phase::WaitingForStaging => vec![Action::CheckPreflightLater],
         Phase::Archiving => vec![Action::ArchiveReport],
         Phase::DeletingLogs => vec![Action::DeleteLogs],
         Phase::PreparingTrigger { job } => vec![Action::ReadBeforeTrigger(*job)],
         Phase::Triggering { job } => vec![Action::ConfirmTrigger(*job)],
         Phase::Watching { .. } => vec![Action::PollStatus],
-        Phase::Diagnosing { .. } => vec![Action::Diagnose],
+        Phase::Diagnosing { job, .. } => vec![Action::Diagnose(*job)],
         Phase::WatchingOperations => vec![Action::PollOperations],
         Phase::FetchingReport => vec![Action::FetchReport],
         Phase::Diffing => vec![Action::Diff],
@@ -212,7 +236,9 @@ pub fn step(state: RunState, event: Event) -> (RunState, Vec<Action>) {
         return fail(s, e);
     }
     match (s.phase.clone(), event) {
-        (Phase::Preflight, Event::PreflightChecked(report)) => preflight(s, report),
+        (Phase::Preflight | Phase::WaitingForStaging, Event::PreflightChecked(report)) => {
+            preflight(s, report)
+        }
 
         (Phase::Archiving, Event::Archived(path)) => {
             s.archived_report = path;
@@ -224,6 +250,14 @@ pub fn step(state: RunState, event: Event) -> (RunState, Vec<Action>) {
 
         (Phase::PreparingTrigger { job }, Event::BeforeTrigger(sub)) => {
             s.unreachable_since = None;
+            // A find or resync already runs for this subscriber (started by anyone): never
+            // trigger over it.
+            if let Some(Error::Refused { rule, message }) =
+                crate::client::running_job(&s.subscriber_id, &sub)
+            {
+                s.before_trigger = Some(sub);
+                return finish(s, Outcome::Refused { rule, message });
+            }
             s.before_trigger = Some(sub);
             s.phase = Phase::Triggering { job };
             s.triggers_sent += 1;
@@ -309,12 +343,35 @@ pub fn step(state: RunState, event: Event) -> (RunState, Vec<Action>) {
             }
         }
 
-        (Phase::Diagnosing { failed }, Event::Diagnosed(diagnosis)) => {
-            if failed {
-                finish(s, Outcome::FindFailed { diagnosis })
-            } else {
-                let minutes = s.elapsed_secs / 60;
-                finish(s, Outcome::Stuck { minutes, diagnosis })
+        (Phase::Watching { job }, Event::ActivityRead { activity, at }) => {
+            activity_read(s, job, activity, at)
+        }
+
+        (Phase::Diagnosing { failed, job }, Event::Diagnosed(diagnosis)) => {
+            s.diagnosis = Some(diagnosis.clone());
+            match job {
+                TriggerKind::Resync => finish(s, Outcome::ResyncFailed),
+                // A find whose operation FAILED with retries failed on the amount of data,
+                // whatever resyncStatus still says (HCL's troubleshooting).
+                TriggerKind::Find if failed || diagnosis.failed_with_retries => {
+                    finish(s, Outcome::FindFailed { diagnosis })
+                }
+                TriggerKind::Find => {
+                    let minutes = s.elapsed_secs / 60;
+                    let rule = if time_rule_applies(&s) {
+                        FindWatch::TimeLimit
+                    } else {
+                        FindWatch::Progress
+                    };
+                    finish(
+                        s,
+                        Outcome::Stuck {
+                            minutes,
+                            diagnosis,
+                            rule,
+                        },
+                    )
+                }
             }
         }
 
@@ -414,9 +471,58 @@ fn job_name(job: TriggerKind) -> &'static str {
     }
 }
 
+/// Whether the find is judged by the clock: the run says so (DX before CF218), or its
+/// operations could not be read.
+pub(crate) fn time_rule_applies(s: &RunState) -> bool {
+    s.config.find_watch == FindWatch::TimeLimit || s.find_activity_unreadable
+}
+
+/// How often a find's operations are read while it runs: every 30 s, more often when the stall
+/// limit is short.
+fn activity_every_secs(s: &RunState) -> i64 {
+    (s.config.find_stall_secs / 4).clamp(0, 30) as i64
+}
+
+fn warn_once(s: &mut RunState, w: Warning) {
+    if !s.warnings.contains(&w) {
+        s.warnings.push(w);
+    }
+}
+
+/// The find's operations were read: a change is progress; a FAILED one with retries is the
+/// data-volume failure; no change for the stall limit is a stalled find.
+fn activity_read(
+    mut s: RunState,
+    job: TriggerKind,
+    activity: Option<FindActivity>,
+    at: DateTime<Utc>,
+) -> (RunState, Vec<Action>) {
+    s.find_activity_at = Some(at);
+    let Some(a) = activity else {
+        // DX would not list them: the clock decides, as before CF218.
+        s.find_activity_unreadable = true;
+        return (s, vec![Action::PollStatus]);
+    };
+    let changed = s.find_activity.as_ref().is_none_or(|b| a.changed_since(b));
+    if changed || s.find_progress_at.is_none() {
+        s.find_progress_at = Some(at);
+    }
+    let data_volume_failure = a.failed_with_retries && a.in_progress == 0;
+    s.find_activity = Some(a);
+    let still = s
+        .find_progress_at
+        .map_or(0, |t| (at - t).num_seconds().max(0) as u64);
+    if data_volume_failure || still >= s.config.find_stall_secs {
+        s.elapsed_secs = elapsed_secs(&s, at);
+        s.phase = Phase::Diagnosing { failed: false, job };
+        return (s, vec![Action::Diagnose(job)]);
+    }
+    (s, vec![Action::PollStatus])
+}
+
 fn preflight(mut s: RunState, report: PreflightReport) -> (RunState, Vec<Action>) {
     if !report.subscriber_env_checked {
-        s.warnings.push(Warning::SubscriberEnvUnchecked);
+        warn_once(&mut s, Warning::SubscriberEnvUnchecked);
     }
     let list = |ops: &[BlockingOperation]| {
         ops.iter()
@@ -433,12 +539,38 @@ fn preflight(mut s: RunState, report: PreflightReport) -> (RunState, Vec<Action>
             "staging sync operations are",
         )
     };
+    let rule = match s.kind {
+        RunKind::Find | RunKind::Verify => Rule::PreflightFind,
+        RunKind::Resync => Rule::PreflightResync,
+    };
+    let stuck_or_failed = !report.blocking.is_empty() || report.two_way == Some(true);
+    if !stuck_or_failed && !report.routine.is_empty() {
+        // A routine staging cycle is at work on the subscriber: wait for it, then check again.
+        let now = report.checked_at.unwrap_or(s.started_at);
+        let since = *s.waiting_since.get_or_insert(now);
+        let waited = (now - since).num_seconds().max(0) as u64;
+        s.routine_operations = Some(report.routine.len() as u64);
+        if waited >= s.config.cycle_wait_secs {
+            let message = format!(
+                "{} of a staging cycle still in progress on the subscriber after {} min of waiting: {}. Staging may be overloaded; look at the subscriber's Operations, then try again.",
+                operations(report.routine.len()),
+                waited / 60,
+                list(&report.routine)
+            );
+            return finish(s, Outcome::Refused { rule, message });
+        }
+        s.phase = Phase::WaitingForStaging;
+        return (s, vec![Action::CheckPreflightLater]);
+    }
+    s.waiting_since = None;
+    s.routine_operations = None;
     match s.kind {
         RunKind::Find | RunKind::Verify => {
             if !report.blocking.is_empty() {
                 let message = format!(
-                    "{} still in progress on the subscriber: {}. Wait until they complete or fail before finding mismatches.",
+                    "{} in progress on the subscriber but not changing for more than {} min (stuck, not a routine staging cycle): {}. Wait until they complete or fail, or look at them in the subscriber's Operations, before finding mismatches.",
                     operations(report.blocking.len()),
+                    s.config.routine_window_secs / 60,
                     list(&report.blocking)
                 );
                 return finish(
@@ -449,7 +581,7 @@ fn preflight(mut s: RunState, report: PreflightReport) -> (RunState, Vec<Action>
                     },
                 );
             }
-            s.warnings.push(Warning::PauseAuthoring);
+            warn_once(&mut s, Warning::PauseAuthoring);
             if s.kind == RunKind::Verify {
                 s.phase = Phase::Archiving;
                 (s, vec![Action::ArchiveReport])
@@ -522,16 +654,29 @@ fn watch(
         },
         Some(st) if st == job.failed_status() => match job {
             TriggerKind::Find => {
-                s.phase = Phase::Diagnosing { failed: true };
-                (s, vec![Action::Diagnose])
+                s.phase = Phase::Diagnosing { failed: true, job };
+                (s, vec![Action::Diagnose(job)])
             }
-            TriggerKind::Resync => finish(s, Outcome::ResyncFailed),
+            TriggerKind::Resync => {
+                s.phase = Phase::Diagnosing { failed: true, job };
+                (s, vec![Action::Diagnose(job)])
+            }
         },
-        _ if past_limit && job == TriggerKind::Find => {
-            s.phase = Phase::Diagnosing { failed: false };
-            (s, vec![Action::Diagnose])
+        _ if past_limit && job == TriggerKind::Find && time_rule_applies(&s) => {
+            s.phase = Phase::Diagnosing { failed: false, job };
+            (s, vec![Action::Diagnose(job)])
         }
-        Some(st) if st == job.start_status() => (s, vec![Action::PollStatus]),
+        Some(st) if st == job.start_status() => {
+            // CF218 and later: a find is judged by its operations' progress, read every so often.
+            let due = s
+                .find_activity_at
+                .is_none_or(|t| (at - t).num_seconds() >= activity_every_secs(&s));
+            if job == TriggerKind::Find && !time_rule_applies(&s) && due {
+                (s, vec![Action::ReadActivity(job)])
+            } else {
+                (s, vec![Action::PollStatus])
+            }
+        }
         other if past_limit => {
             let message = format!(
                 "after {} min the status is {} instead of the {} statuses",

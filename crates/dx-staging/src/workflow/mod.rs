@@ -11,7 +11,7 @@ pub mod turns;
 pub use driver::{describe_outcome, DriverOptions, Progress, Runner};
 pub use machine::{resume_actions, step, Action, BlockingOperation, Event, PreflightReport};
 pub use state::{
-    Diagnosis, DiffCounts, Outcome, Phase, ReportInfo, RunConfig, RunKind, RunState, Warning,
-    STUCK_LIMIT_SECS,
+    Diagnosis, DiffCounts, FindWatch, Outcome, Phase, ReportInfo, RunConfig, RunKind, RunState,
+    Warning, FIND_STALL_SECS, STUCK_LIMIT_SECS,
 };
 pub use turns::{PublisherTurns, Turn};

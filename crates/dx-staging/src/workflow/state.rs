@@ -24,15 +24,63 @@ pub enum RunKind {
     Verify,
 }
 
-/// HCL's rule: a find still in `FIND_MISMATCH_START` after 30 minutes is stuck (the default of
-/// [`RunConfig::stuck_limit_secs`]).
+/// HCL's rule before CF218: a find still in `FIND_MISMATCH_START` after 30 minutes is stuck (the
+/// default of [`RunConfig::stuck_limit_secs`], applied with [`FindWatch::TimeLimit`]).
 pub const STUCK_LIMIT_SECS: u64 = 30 * 60;
+
+/// Since CF218 a healthy find may take longer than 30 minutes: with [`FindWatch::Progress`] a find
+/// is stalled only when none of its operations changed for this long (the default of
+/// [`RunConfig::find_stall_secs`]).
+pub const FIND_STALL_SECS: u64 = 20 * 60;
+
+/// How a running find is judged: by the progress of its operations (DX CF218 and later) or by
+/// the clock (the 30-minute limit of DX before CF218).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum FindWatch {
+    /// CF218 and later ("there is no longer a 30-minute limitation for finding the staging
+    /// mismatch"): a find whose operations progress is healthy however long it takes; it is
+    /// stalled when none of them changed for [`RunConfig::find_stall_secs`].
+    #[default]
+    Progress,
+    /// Before CF218: a find still in `FIND_MISMATCH_START` after [`RunConfig::stuck_limit_secs`]
+    /// (HCL: 30 minutes) is stuck.
+    TimeLimit,
+}
+
+impl FindWatch {
+    /// The rule in the user's words, for the timeline, the CLI and the journal.
+    pub fn describe(self, s: &RunConfig) -> String {
+        match self {
+            FindWatch::Progress => format!(
+                "DX CF218 or later: the find is judged by its operations' progress (stalled after {} min without any change)",
+                s.find_stall_secs / 60
+            ),
+            FindWatch::TimeLimit => format!(
+                "DX before CF218: a find still running after {} min is stuck (HCL's 30-minute limit)",
+                s.stuck_limit_secs / 60
+            ),
+        }
+    }
+}
 
 /// Settings of a run, saved with it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunConfig {
-    /// A find still in `FIND_MISMATCH_START` after this long is diagnosed as stuck (HCL: 30 min).
+    /// How a running find is judged (progress since CF218, or the clock before). Run files
+    /// written before this was kept judge by progress.
+    #[serde(default)]
+    pub find_watch: FindWatch,
+    /// [`FindWatch::Progress`]: a find none of whose operations changed for this long is
+    /// stalled (default [`FIND_STALL_SECS`]).
+    #[serde(default = "default_find_stall_secs")]
+    pub find_stall_secs: u64,
+    /// [`FindWatch::TimeLimit`]: a find still in `FIND_MISMATCH_START` after this long is
+    /// diagnosed as stuck (HCL before CF218: 30 min). Also how long a server may stay
+    /// unreachable before a watch gives up.
     pub stuck_limit_secs: u64,
     /// How long polls may keep failing with network errors before the run gives up watching.
     pub max_unreachable_secs: u64,
@@ -56,11 +104,32 @@ pub struct RunConfig {
     /// for this long, the watch ends with a diagnosis instead of waiting on (default 15 min).
     #[serde(default = "default_operations_stall_secs")]
     pub operations_stall_secs: u64,
+    /// Pre-flight: `sync*` operations in progress on the subscriber that changed within this
+    /// long are a routine staging cycle at work (waited for); older ones are stuck (refused).
+    /// Default 10 min (HCL's cycle: every 2 min by default).
+    #[serde(default = "default_routine_window_secs")]
+    pub routine_window_secs: u64,
+    /// Pre-flight: the longest wait for a routine staging cycle before the run is refused
+    /// (default 30 min).
+    #[serde(default = "default_cycle_wait_secs")]
+    pub cycle_wait_secs: u64,
     /// Resync: how far the subscriber environment's clock may be behind this machine's. The
     /// watch counts the sync operations created at or after the trigger, less this margin, as
     /// this resync's (default 2 min).
     #[serde(default = "default_clock_skew_secs")]
     pub clock_skew_secs: u64,
+}
+
+fn default_find_stall_secs() -> u64 {
+    FIND_STALL_SECS
+}
+
+fn default_routine_window_secs() -> u64 {
+    10 * 60
+}
+
+fn default_cycle_wait_secs() -> u64 {
+    30 * 60
 }
 
 fn default_operations_stall_secs() -> u64 {
@@ -74,6 +143,8 @@ fn default_clock_skew_secs() -> u64 {
 impl Default for RunConfig {
     fn default() -> Self {
         RunConfig {
+            find_watch: FindWatch::default(),
+            find_stall_secs: FIND_STALL_SECS,
             stuck_limit_secs: STUCK_LIMIT_SECS,
             max_unreachable_secs: 10 * 60,
             fetch_report: true,
@@ -83,6 +154,8 @@ impl Default for RunConfig {
             watch_operations: true,
             clear_stale_logs: false,
             operations_stall_secs: default_operations_stall_secs(),
+            routine_window_secs: default_routine_window_secs(),
+            cycle_wait_secs: default_cycle_wait_secs(),
             clock_skew_secs: default_clock_skew_secs(),
         }
     }
@@ -113,10 +186,17 @@ pub enum Phase {
         /// Which job.
         job: TriggerKind,
     },
-    /// Looking at the `findStagingMismatch` operations after a failed or stuck find.
+    /// The pre-flight found a routine staging cycle at work on the subscriber (its `sync*`
+    /// operations progressing): waiting for it to finish before the trigger, then checking again.
+    WaitingForStaging,
+    /// Looking at the job's operations (a find's, or a resync's `resyncSubscriber`) after it
+    /// failed, stalled or passed its time limit.
     Diagnosing {
-        /// The find ended in `FIND_MISMATCH_FAILED` (otherwise: stuck past the limit).
+        /// The job ended in its FAILED status (otherwise: stalled or past the limit).
         failed: bool,
+        /// Which job (run files from before resyncs were diagnosed: a find).
+        #[serde(default = "find_job")]
+        job: TriggerKind,
     },
     /// Resync: watching the subscriber's `sync*` operations until none is not complete.
     WatchingOperations,
@@ -138,6 +218,7 @@ impl Phase {
             Phase::PreparingTrigger { .. } => "preparingTrigger",
             Phase::Triggering { .. } => "triggering",
             Phase::Watching { .. } => "watching",
+            Phase::WaitingForStaging => "waitingForStaging",
             Phase::Diagnosing { .. } => "diagnosing",
             Phase::WatchingOperations => "watchingOperations",
             Phase::FetchingReport => "fetchingReport",
@@ -147,7 +228,108 @@ impl Phase {
     }
 }
 
-/// The 30-minute rule's diagnosis from the `findStagingMismatch` operations.
+fn find_job() -> TriggerKind {
+    TriggerKind::Find
+}
+
+/// The operations of a find, by the names DX gives them: today's (HCL's operations framework
+/// page: the collection tree traversal, its collections and items, the record comparison and
+/// the permissions comparison) and `findStagingMismatch` (DX before those names).
+pub const FIND_OPERATIONS: [&str; 6] = [
+    "initiateCollectionTreeTraversal",
+    "processCollection",
+    "processCollectionItems",
+    "compareRecords",
+    "findStagingPermissionsMismatch",
+    "findStagingMismatch",
+];
+
+/// The operation of a resync trigger on the publisher (HCL's operations framework page:
+/// "Re-synchronizes items based on the mismatch logs"); the `sync*` operations it causes run on
+/// the subscriber.
+pub const RESYNC_OPERATIONS: [&str; 1] = ["resyncSubscriber"];
+
+/// The publisher operations of a job.
+pub fn job_operations(job: TriggerKind) -> &'static [&'static str] {
+    match job {
+        TriggerKind::Find => &FIND_OPERATIONS,
+        TriggerKind::Resync => &RESYNC_OPERATIONS,
+    }
+}
+
+/// What a running find's operations showed at one read (CF218 and later judge a find by this).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct FindActivity {
+    /// The find's operations listed (created since its trigger, less the clock-skew margin).
+    #[specta(type = u32)]
+    pub operations: u64,
+    /// Of those, not finished (`TODO`, `PROCESSING`, `READ`, `RETRY`, `WAIT`, `PENDING`).
+    #[specta(type = u32)]
+    pub in_progress: u64,
+    /// Of those, `FAILED`.
+    #[specta(type = u32)]
+    pub failed: u64,
+    /// One of them is `FAILED` with `retryCounter > 0`: the data-volume failure HCL describes.
+    pub failed_with_retries: bool,
+    /// The newest `updated` (else `created`) among them, as DX wrote it.
+    pub latest_change: Option<String>,
+}
+
+impl FindActivity {
+    /// Reads the activity of the operations `ops` listed for `job`, counting only those created
+    /// at or after `since` (an operation without a readable time counts).
+    pub fn of(
+        ops: &[crate::model::Operation],
+        job: TriggerKind,
+        since: Option<DateTime<Utc>>,
+    ) -> FindActivity {
+        let names = job_operations(job);
+        let mut a = FindActivity::default();
+        for o in ops {
+            if !o
+                .trigger_function
+                .as_deref()
+                .is_some_and(|f| names.contains(&f))
+            {
+                continue;
+            }
+            let created = o
+                .created
+                .as_deref()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.with_timezone(&Utc));
+            if let (Some(since), Some(created)) = (since, created) {
+                if created < since {
+                    continue;
+                }
+            }
+            a.operations += 1;
+            if o.status.is_in_progress() {
+                a.in_progress += 1;
+            }
+            if o.status == OperationStatus::Failed {
+                a.failed += 1;
+                if o.retry_counter.unwrap_or(0) > 0 {
+                    a.failed_with_retries = true;
+                }
+            }
+            let changed = o.updated.clone().or_else(|| o.created.clone());
+            if changed > a.latest_change {
+                a.latest_change = changed;
+            }
+        }
+        a
+    }
+
+    /// Whether `self` shows a change since `before` (more or fewer operations, other statuses, a
+    /// newer `updated`).
+    pub fn changed_since(&self, before: &FindActivity) -> bool {
+        self != before
+    }
+}
+
+/// The diagnosis of a find or resync from its operations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Diagnosis {
@@ -165,32 +347,84 @@ pub struct Diagnosis {
     pub advice: String,
 }
 
-/// The documented remedy when a find failed because of the amount of data.
-pub const REMEDY_REREGISTER: &str = "The find failed because of the large amount of data to process (findStagingMismatch FAILED with retryCounter > 0). HCL's remedy: deregister the subscriber and register it again, so that staging syncs the data between publisher and subscriber.";
+/// The documented remedies when a find failed because of the amount of data (HCL's "DAM
+/// Staging Mismatch and Resync", troubleshooting; CF218: "The recommended `maxRecordsToCompare`
+/// value is now 1000").
+pub const REMEDY_REREGISTER: &str = "The find failed because of the large amount of data to process (one of its operations FAILED with retryCounter > 0). HCL's remedies: lower maxRecordsToCompare in the DAM Helm values (HCL recommends 1000 since CF218) and find again, or deregister the subscriber and register it again, so that staging syncs the data between publisher and subscriber.";
 
 impl Diagnosis {
-    /// Builds the diagnosis from the `findStagingMismatch` operations DX listed.
+    /// Builds the diagnosis of a find from the operations DX listed (today's names and
+    /// `findStagingMismatch`, see [`FIND_OPERATIONS`]).
     pub fn from_operations(ops: &[crate::model::Operation]) -> Diagnosis {
-        let failed = ops.iter().find(|o| {
-            o.trigger_function.as_deref() == Some("findStagingMismatch")
-                && o.status == crate::model::OperationStatus::Failed
-                && o.retry_counter.unwrap_or(0) > 0
-        });
-        let any = failed.or_else(|| {
-            ops.iter()
-                .find(|o| o.trigger_function.as_deref() == Some("findStagingMismatch"))
-        });
+        Diagnosis::of_job(ops, TriggerKind::Find)
+    }
+
+    /// Builds the diagnosis of `job` from the operations DX listed: the first of the job's
+    /// operations `FAILED` with retries, else a `FAILED` one, else any of them.
+    pub fn of_job(ops: &[crate::model::Operation], job: TriggerKind) -> Diagnosis {
+        let names = job_operations(job);
+        let ours = || {
+            ops.iter().filter(|o| {
+                o.trigger_function
+                    .as_deref()
+                    .is_some_and(|f| names.contains(&f))
+            })
+        };
+        let failed_with_retries = ours()
+            .find(|o| o.status == OperationStatus::Failed && o.retry_counter.unwrap_or(0) > 0);
+        let failed =
+            failed_with_retries.or_else(|| ours().find(|o| o.status == OperationStatus::Failed));
+        let any = failed
+            .or_else(|| ours().find(|o| o.status.is_in_progress()))
+            .or_else(|| ours().next_back());
+        let what = |o: &crate::model::Operation| {
+            format!(
+                "{} {}",
+                o.trigger_function.as_deref().unwrap_or("operation"),
+                o.id.as_deref().unwrap_or("")
+            )
+        };
+        let error = failed.and_then(|o| error_text(&o.error_info));
+        let advice = match (job, failed_with_retries, failed) {
+            (TriggerKind::Find, Some(_), _) => REMEDY_REREGISTER.to_string(),
+            (TriggerKind::Find, None, Some(o)) => format!(
+                "The find's operation {} FAILED{}. Look at it in the publisher's Operations, then find again.",
+                what(o),
+                error.as_deref().map(|e| format!(": {e}")).unwrap_or_default()
+            ),
+            (TriggerKind::Find, None, None) => format!(
+                "None of the find's operations ({}) failed. The find may still be working through a large amount of data: resume the run to watch it again, and check its operations on the publisher.",
+                names.join(", ")
+            ),
+            (TriggerKind::Resync, _, Some(o)) => format!(
+                "The resync's operation {} FAILED{}. Look at it in the publisher's Operations; resync again once its cause is fixed.",
+                what(o),
+                error.as_deref().map(|e| format!(": {e}")).unwrap_or_default()
+            ),
+            (TriggerKind::Resync, _, None) => "DX lists no failed resyncSubscriber operation for this resync. Look at the publisher's DAM logs, then resync again.".to_string(),
+        };
         Diagnosis {
-            failed_with_retries: failed.is_some(),
+            failed_with_retries: failed_with_retries.is_some(),
             operation_id: any.and_then(|o| o.id.clone()),
             retry_counter: any.and_then(|o| o.retry_counter),
             operation_status: any.map(|o| o.status.clone()),
-            advice: if failed.is_some() {
-                REMEDY_REREGISTER.to_string()
-            } else {
-                "No findStagingMismatch operation failed with retries. The find may still be working through a large amount of data: keep watching, and check the DAM operations for findStagingMismatch.".to_string()
-            },
+            advice,
         }
+    }
+}
+
+/// DX's error of a failed operation (`errorInfo`: a text, or an object with a `message`).
+fn error_text(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) if s.trim().is_empty() => None,
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Object(o) => o
+            .get("message")
+            .and_then(|m| m.as_str())
+            .map(str::to_string)
+            .or_else(|| Some(v.to_string())),
+        other => Some(other.to_string()),
     }
 }
 
@@ -270,14 +504,19 @@ pub enum Outcome {
         /// What the operations say.
         diagnosis: Diagnosis,
     },
-    /// The find stayed in `FIND_MISMATCH_START` past the stuck limit. Watching stopped; the job
-    /// may still finish (resume the run to look again).
+    /// The find stayed in `FIND_MISMATCH_START` and, by `rule`, stopped being healthy: none of
+    /// its operations changed for [`RunConfig::find_stall_secs`] (CF218 and later), or it ran
+    /// past the 30-minute limit (before CF218). Watching stopped; the job may still finish
+    /// (resume the run to look again).
     Stuck {
         /// Minutes since the trigger.
         #[specta(type = u32)]
         minutes: u64,
         /// What the operations say.
         diagnosis: Diagnosis,
+        /// The rule that applied (run files from before it was kept: the time limit).
+        #[serde(default = "time_limit")]
+        rule: FindWatch,
     },
     /// The resync's operations were created and (when watched) none is left not complete.
     ResyncDone {
@@ -331,6 +570,10 @@ impl Outcome {
             },
         }
     }
+}
+
+fn time_limit() -> FindWatch {
+    FindWatch::TimeLimit
 }
 
 /// A fetched report.
@@ -424,6 +667,28 @@ pub struct RunState {
     pub unreachable_since: Option<DateTime<Utc>>,
     /// How it ended (set with [`Phase::Done`]).
     pub outcome: Option<Outcome>,
+    /// The last read of the watched job's operations (a find judged by progress).
+    #[serde(default)]
+    pub find_activity: Option<FindActivity>,
+    /// When that activity was read.
+    #[serde(default)]
+    pub find_activity_at: Option<DateTime<Utc>>,
+    /// When the job's operations last changed (or the watch began).
+    #[serde(default)]
+    pub find_progress_at: Option<DateTime<Utc>>,
+    /// The job's operations could not be read: the time limit applies instead of progress.
+    #[serde(default)]
+    pub find_activity_unreadable: bool,
+    /// Since when the pre-flight has been waiting for a routine staging cycle.
+    #[serde(default)]
+    pub waiting_since: Option<DateTime<Utc>>,
+    /// The routine cycle's `sync*` operations in progress at the last pre-flight.
+    #[serde(default)]
+    pub routine_operations: Option<u64>,
+    /// What the job's operations said after it failed or stalled (a resync's diagnosis lives
+    /// only here; a find's is in its outcome too).
+    #[serde(default)]
+    pub diagnosis: Option<Diagnosis>,
 }
 
 impl RunState {
@@ -463,6 +728,13 @@ impl RunState {
             warnings: Vec::new(),
             unreachable_since: None,
             outcome: None,
+            find_activity: None,
+            find_activity_at: None,
+            find_progress_at: None,
+            find_activity_unreadable: false,
+            waiting_since: None,
+            routine_operations: None,
+            diagnosis: None,
         }
     }
 

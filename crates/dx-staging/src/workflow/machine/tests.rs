@@ -4,7 +4,11 @@ use chrono::{Duration, TimeZone, Utc};
 
 use super::*;
 use crate::model::{Operation, OperationStatus, ResyncStatus};
+use crate::workflow::driver::describe_outcome;
 use crate::workflow::state::{RunConfig, Warning, REMEDY_REREGISTER};
+
+// Most tests below model a DX before CF218 (the 30-minute rule, here 60 s); those of the
+// progress rule (CF218 and later) start from `run_cf218`.
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).unwrap()
@@ -12,6 +16,7 @@ fn t0() -> DateTime<Utc> {
 
 fn run(kind: RunKind) -> RunState {
     let config = RunConfig {
+        find_watch: FindWatch::TimeLimit,
         stuck_limit_secs: 60,
         max_unreachable_secs: 30,
         ..RunConfig::default()
@@ -32,6 +37,7 @@ fn ok_preflight() -> PreflightReport {
         subscriber_env_checked: true,
         blocking: vec![],
         two_way: Some(false),
+        ..PreflightReport::default()
     }
 }
 
@@ -44,6 +50,7 @@ fn blocking(status: &str) -> PreflightReport {
             status: status.into(),
         }],
         two_way: Some(false),
+        ..PreflightReport::default()
     }
 }
 
@@ -323,8 +330,14 @@ fn running_find_before_the_limit_keeps_polling() {
 fn find_past_the_stuck_limit_is_diagnosed_then_stuck() {
     let s = watching(RunKind::Find, TriggerKind::Find);
     let (s, a) = step(s, status_at(ResyncStatus::FindMismatchStart, 125));
-    assert_eq!(s.phase, Phase::Diagnosing { failed: false });
-    assert_eq!(a, vec![Action::Diagnose]);
+    assert_eq!(
+        s.phase,
+        Phase::Diagnosing {
+            failed: false,
+            job: TriggerKind::Find
+        }
+    );
+    assert_eq!(a, vec![Action::Diagnose(TriggerKind::Find)]);
     let d = Diagnosis::from_operations(&[]);
     let (s, a) = step(s, Event::Diagnosed(d.clone()));
     assert!(a.is_empty());
@@ -332,7 +345,8 @@ fn find_past_the_stuck_limit_is_diagnosed_then_stuck() {
         outcome(&s),
         &Outcome::Stuck {
             minutes: 2,
-            diagnosis: d
+            diagnosis: d,
+            rule: FindWatch::TimeLimit,
         }
     );
 }
@@ -341,8 +355,14 @@ fn find_past_the_stuck_limit_is_diagnosed_then_stuck() {
 fn failed_find_is_diagnosed_with_the_documented_remedy() {
     let s = watching(RunKind::Find, TriggerKind::Find);
     let (s, a) = step(s, status_at(ResyncStatus::FindMismatchFailed, 5));
-    assert_eq!(s.phase, Phase::Diagnosing { failed: true });
-    assert_eq!(a, vec![Action::Diagnose]);
+    assert_eq!(
+        s.phase,
+        Phase::Diagnosing {
+            failed: true,
+            job: TriggerKind::Find
+        }
+    );
+    assert_eq!(a, vec![Action::Diagnose(TriggerKind::Find)]);
     let op: Operation = serde_json::from_value(serde_json::json!({
         "id": "op9", "triggerFunction": "findStagingMismatch", "status": "FAILED", "retryCounter": 3
     }))
@@ -410,10 +430,25 @@ fn completed_resync_without_subscriber_profile_ends_unwatched() {
 }
 
 #[test]
-fn failed_resync_ends() {
+fn failed_resync_is_diagnosed_from_its_resync_subscriber_operation() {
     let s = watching(RunKind::Resync, TriggerKind::Resync);
-    let (s, _) = step(s, status_at(ResyncStatus::ResyncTriggerFailed, 5));
+    let (s, a) = step(s, status_at(ResyncStatus::ResyncTriggerFailed, 5));
+    assert_eq!(a, vec![Action::Diagnose(TriggerKind::Resync)]);
+    let op: Operation = serde_json::from_value(serde_json::json!({
+        "id": "rs1", "triggerFunction": "resyncSubscriber", "status": "FAILED", "retryCounter": 2,
+        "errorInfo": {"message": "subscriber eventlogs answered 503"}
+    }))
+    .unwrap();
+    let d = Diagnosis::of_job(&[op], TriggerKind::Resync);
+    assert!(
+        d.advice
+            .contains("resyncSubscriber rs1 FAILED: subscriber eventlogs answered 503"),
+        "{}",
+        d.advice
+    );
+    let (s, _) = step(s, Event::Diagnosed(d.clone()));
     assert_eq!(outcome(&s), &Outcome::ResyncFailed);
+    assert_eq!(s.diagnosis, Some(d));
 }
 
 #[test]
@@ -597,7 +632,11 @@ fn a_failure_in_any_phase_ends_with_its_code() {
         Phase::Watching {
             job: TriggerKind::Find,
         },
-        Phase::Diagnosing { failed: false },
+        Phase::Diagnosing {
+            failed: false,
+            job: TriggerKind::Find,
+        },
+        Phase::WaitingForStaging,
         Phase::WatchingOperations,
         Phase::FetchingReport,
         Phase::Diffing,
@@ -657,7 +696,14 @@ fn resume_actions_cover_every_phase() {
             },
             Action::PollStatus,
         ),
-        (Phase::Diagnosing { failed: true }, Action::Diagnose),
+        (
+            Phase::Diagnosing {
+                failed: true,
+                job: TriggerKind::Resync,
+            },
+            Action::Diagnose(TriggerKind::Resync),
+        ),
+        (Phase::WaitingForStaging, Action::CheckPreflightLater),
         (Phase::WatchingOperations, Action::PollOperations),
         (Phase::FetchingReport, Action::FetchReport),
         (Phase::Diffing, Action::Diff),
@@ -712,4 +758,353 @@ fn a_find_that_clears_stale_logs_keeps_and_deletes_them_before_the_trigger() {
         }
     );
     assert_eq!(a, vec![Action::ReadBeforeTrigger(TriggerKind::Find)]);
+}
+
+// ---- DX CF218 and later: a find judged by its operations' progress ----
+
+fn run_cf218(kind: RunKind) -> RunState {
+    let config = RunConfig {
+        find_watch: FindWatch::Progress,
+        find_stall_secs: 600,
+        stuck_limit_secs: 30 * 60,
+        ..RunConfig::default()
+    };
+    let mut s = RunState::new(kind, "sub-1", config, t0());
+    s.phase = Phase::Watching {
+        job: TriggerKind::Find,
+    };
+    s.triggered_at = Some(t0());
+    s.triggers_sent = 1;
+    s
+}
+
+fn activity(operations: u64, in_progress: u64, latest: &str) -> FindActivity {
+    FindActivity {
+        operations,
+        in_progress,
+        latest_change: Some(latest.into()),
+        ..FindActivity::default()
+    }
+}
+
+fn activity_at(a: FindActivity, secs: i64) -> Event {
+    Event::ActivityRead {
+        activity: Some(a),
+        at: t0() + Duration::seconds(secs),
+    }
+}
+
+#[test]
+fn cf218_a_find_that_progresses_is_healthy_past_thirty_minutes() {
+    let mut s = run_cf218(RunKind::Find);
+    // 45 minutes of FIND_MISMATCH_START, the find's operations changing every minute.
+    for minute in 0..45i64 {
+        let at = minute * 60;
+        let (next, a) = step(s, status_at(ResyncStatus::FindMismatchStart, at));
+        assert_eq!(
+            a,
+            vec![Action::ReadActivity(TriggerKind::Find)],
+            "minute {minute}"
+        );
+        let (next, a) = step(
+            next,
+            activity_at(
+                activity(minute as u64 + 1, 1, &format!("t{minute:02}")),
+                at + 1,
+            ),
+        );
+        assert_eq!(a, vec![Action::PollStatus], "minute {minute}");
+        s = next;
+    }
+    assert!(matches!(s.phase, Phase::Watching { .. }));
+    let (s, a) = step(
+        s,
+        status_at(ResyncStatus::FindMismatchCompleted, 45 * 60 + 5),
+    );
+    assert_eq!(a, vec![Action::FetchReport]);
+    assert_eq!(s.phase, Phase::FetchingReport);
+}
+
+#[test]
+fn cf218_the_same_find_under_the_older_rule_is_stuck_at_thirty_minutes() {
+    let mut s = run_cf218(RunKind::Find);
+    s.config.find_watch = FindWatch::TimeLimit;
+    let (s, a) = step(s, status_at(ResyncStatus::FindMismatchStart, 30 * 60));
+    assert_eq!(a, vec![Action::Diagnose(TriggerKind::Find)]);
+    let (s, _) = step(s, Event::Diagnosed(Diagnosis::from_operations(&[])));
+    assert!(matches!(
+        outcome(&s),
+        Outcome::Stuck {
+            rule: FindWatch::TimeLimit,
+            minutes: 30,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn cf218_operations_are_read_every_so_often_not_at_every_poll() {
+    let s = run_cf218(RunKind::Find);
+    let (s, a) = step(s, status_at(ResyncStatus::FindMismatchStart, 0));
+    assert_eq!(a, vec![Action::ReadActivity(TriggerKind::Find)]);
+    let (s, _) = step(s, activity_at(activity(1, 1, "a"), 0));
+    // 10 s later: a status poll only (reads every 30 s with a 10-minute stall limit).
+    let (s, a) = step(s, status_at(ResyncStatus::FindMismatchStart, 10));
+    assert_eq!(a, vec![Action::PollStatus]);
+    let (_, a) = step(s, status_at(ResyncStatus::FindMismatchStart, 31));
+    assert_eq!(a, vec![Action::ReadActivity(TriggerKind::Find)]);
+}
+
+#[test]
+fn cf218_a_find_whose_operations_stop_changing_is_stalled() {
+    let s = run_cf218(RunKind::Find);
+    let (s, _) = step(s, activity_at(activity(3, 1, "a"), 60));
+    assert_eq!(s.find_progress_at, Some(t0() + Duration::seconds(60)));
+    // Unchanged for 599 s: still healthy.
+    let (s, a) = step(s, activity_at(activity(3, 1, "a"), 659));
+    assert_eq!(a, vec![Action::PollStatus]);
+    // Unchanged for the stall limit (600 s): diagnosed, then stuck by the progress rule.
+    let (s, a) = step(s, activity_at(activity(3, 1, "a"), 660));
+    assert_eq!(a, vec![Action::Diagnose(TriggerKind::Find)]);
+    let d = Diagnosis::from_operations(&[]);
+    let (s, _) = step(s, Event::Diagnosed(d));
+    assert!(matches!(
+        outcome(&s),
+        Outcome::Stuck {
+            rule: FindWatch::Progress,
+            minutes: 11,
+            ..
+        }
+    ));
+    assert!(describe_outcome(outcome(&s)).starts_with("stalled"));
+}
+
+#[test]
+fn cf218_a_failed_operation_with_retries_is_the_data_volume_failure() {
+    let s = run_cf218(RunKind::Find);
+    let a = FindActivity {
+        operations: 4,
+        in_progress: 0,
+        failed: 1,
+        failed_with_retries: true,
+        latest_change: Some("t".into()),
+    };
+    let (s, actions) = step(s, activity_at(a, 90));
+    assert_eq!(actions, vec![Action::Diagnose(TriggerKind::Find)]);
+    let op: Operation = serde_json::from_value(serde_json::json!({
+        "id": "c7", "triggerFunction": "compareRecords", "status": "FAILED", "retryCounter": 3
+    }))
+    .unwrap();
+    let d = Diagnosis::from_operations(&[op]);
+    assert!(d.failed_with_retries);
+    assert!(d.advice.contains("maxRecordsToCompare") && d.advice.contains("register it again"));
+    let (s, _) = step(s, Event::Diagnosed(d));
+    assert!(
+        matches!(outcome(&s), Outcome::FindFailed { diagnosis } if diagnosis.operation_id.as_deref() == Some("c7"))
+    );
+}
+
+#[test]
+fn cf218_operations_that_cannot_be_read_fall_back_to_the_time_limit() {
+    let s = run_cf218(RunKind::Find);
+    let (s, a) = step(
+        s,
+        Event::ActivityRead {
+            activity: None,
+            at: t0(),
+        },
+    );
+    assert_eq!(a, vec![Action::PollStatus]);
+    assert!(s.find_activity_unreadable);
+    let (s, a) = step(s, status_at(ResyncStatus::FindMismatchStart, 60));
+    assert_eq!(a, vec![Action::PollStatus]);
+    let (_, a) = step(s, status_at(ResyncStatus::FindMismatchStart, 30 * 60));
+    assert_eq!(a, vec![Action::Diagnose(TriggerKind::Find)]);
+}
+
+#[test]
+fn find_activity_counts_only_this_finds_operations() {
+    let op = |f: &str, status: &str, created: &str, updated: &str, retries: u64| {
+        serde_json::from_value::<Operation>(serde_json::json!({
+            "id": format!("{f}-{created}"), "triggerFunction": f, "status": status,
+            "created": created, "updated": updated, "retryCounter": retries
+        }))
+        .unwrap()
+    };
+    let ops = [
+        op(
+            "initiateCollectionTreeTraversal",
+            "PROCESSING",
+            "2024-05-01T12:00:01Z",
+            "2024-05-01T12:05:00Z",
+            0,
+        ),
+        op(
+            "compareRecords",
+            "SUCCESS",
+            "2024-05-01T12:01:00Z",
+            "2024-05-01T12:02:00Z",
+            0,
+        ),
+        op(
+            "findStagingPermissionsMismatch",
+            "TODO",
+            "2024-05-01T12:03:00Z",
+            "2024-05-01T12:03:00Z",
+            0,
+        ),
+        // An earlier find's failure, a day old: not this find's.
+        op(
+            "compareRecords",
+            "FAILED",
+            "2024-04-30T12:00:00Z",
+            "2024-04-30T12:10:00Z",
+            3,
+        ),
+        // Not a find operation.
+        op(
+            "syncStagingMediaContent",
+            "PROCESSING",
+            "2024-05-01T12:04:00Z",
+            "2024-05-01T12:09:00Z",
+            0,
+        ),
+    ];
+    let a = FindActivity::of(&ops, TriggerKind::Find, Some(t0() - Duration::seconds(120)));
+    assert_eq!(a.operations, 3);
+    assert_eq!(a.in_progress, 2);
+    assert_eq!(a.failed, 0);
+    assert!(!a.failed_with_retries);
+    assert_eq!(a.latest_change.as_deref(), Some("2024-05-01T12:05:00Z"));
+    // The older DX's single operation is a find operation too.
+    let legacy = [op(
+        "findStagingMismatch",
+        "PROCESSING",
+        "2024-05-01T12:00:01Z",
+        "2024-05-01T12:00:09Z",
+        0,
+    )];
+    assert_eq!(
+        FindActivity::of(&legacy, TriggerKind::Find, Some(t0())).in_progress,
+        1
+    );
+}
+
+// ---- A job already running, whoever started it ----
+
+#[test]
+fn a_job_already_running_is_never_triggered_over() {
+    for running in [
+        ResyncStatus::FindMismatchStart,
+        ResyncStatus::ResyncTriggerStart,
+    ] {
+        let mut s = run(RunKind::Resync);
+        s.phase = Phase::PreparingTrigger {
+            job: TriggerKind::Resync,
+        };
+        let before = Subscriber {
+            last_resync_time: Some("2024-05-01T11:50:00Z".into()),
+            ..sub(Some(running.clone()))
+        };
+        let (s, a) = step(s, Event::BeforeTrigger(before));
+        assert!(a.is_empty(), "nothing is sent");
+        assert_eq!(s.triggers_sent, 0);
+        assert!(
+            matches!(outcome(&s), Outcome::Refused { rule: Rule::JobRunning, message }
+                if message.contains(running.as_str()) && message.contains("2024-05-01T11:50:00Z") && message.contains("DXClient")),
+            "{:?}",
+            s.outcome
+        );
+    }
+}
+
+// ---- A routine staging cycle at work on the subscriber ----
+
+fn routine(n: usize) -> PreflightReport {
+    PreflightReport {
+        subscriber_env_checked: true,
+        routine: (0..n)
+            .map(|i| BlockingOperation {
+                id: format!("c{i}"),
+                trigger_function: "syncStagingMediaContent".into(),
+                status: "PROCESSING".into(),
+            })
+            .collect(),
+        two_way: Some(false),
+        checked_at: Some(t0()),
+        ..PreflightReport::default()
+    }
+}
+
+fn at(mut r: PreflightReport, secs: i64) -> Event {
+    r.checked_at = Some(t0() + Duration::seconds(secs));
+    Event::PreflightChecked(r)
+}
+
+#[test]
+fn a_routine_staging_cycle_is_waited_for_then_the_find_goes_on() {
+    let (s, a) = step(run(RunKind::Find), at(routine(3), 0));
+    assert_eq!(s.phase, Phase::WaitingForStaging);
+    assert_eq!(a, vec![Action::CheckPreflightLater]);
+    assert_eq!(s.routine_operations, Some(3));
+    let (s, a) = step(s, at(routine(1), 30));
+    assert_eq!(a, vec![Action::CheckPreflightLater]);
+    assert_eq!(s.waiting_since, Some(t0()));
+    let (s, a) = step(s, at(ok_preflight(), 60));
+    assert_eq!(
+        a,
+        vec![Action::ReadBeforeTrigger(TriggerKind::Find)],
+        "the cycle ended: the find goes on"
+    );
+    assert_eq!(s.waiting_since, None);
+    assert_eq!(
+        s.warnings
+            .iter()
+            .filter(|w| **w == Warning::PauseAuthoring)
+            .count(),
+        1,
+        "warnings once, however often the pre-flight ran"
+    );
+}
+
+#[test]
+fn a_resync_waits_for_a_routine_cycle_but_not_over_failed_operations() {
+    let (s, a) = step(run(RunKind::Resync), at(routine(2), 0));
+    assert_eq!(a, vec![Action::CheckPreflightLater]);
+    assert_eq!(s.phase, Phase::WaitingForStaging);
+    let mut failed = blocking("FAILED");
+    failed.routine = routine(2).routine;
+    let (s, _) = step(run(RunKind::Resync), at(failed, 0));
+    assert!(matches!(
+        outcome(&s),
+        Outcome::Refused {
+            rule: Rule::PreflightResync,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_cycle_that_never_ends_is_refused_after_the_wait_limit() {
+    let mut s = run(RunKind::Find);
+    s.config.cycle_wait_secs = 600;
+    let (s, _) = step(s, at(routine(2), 0));
+    let (s, a) = step(s, at(routine(2), 599));
+    assert_eq!(a, vec![Action::CheckPreflightLater]);
+    let (s, _) = step(s, at(routine(2), 600));
+    assert!(
+        matches!(outcome(&s), Outcome::Refused { rule: Rule::PreflightFind, message }
+        if message.contains("2 staging sync operations are") && message.contains("10 min of waiting"))
+    );
+}
+
+#[test]
+fn stuck_sync_operations_refuse_the_find_and_say_they_are_not_a_cycle() {
+    let mut r = blocking("PROCESSING");
+    r.routine = routine(1).routine;
+    let (s, _) = step(run(RunKind::Find), Event::PreflightChecked(r));
+    assert!(
+        matches!(outcome(&s), Outcome::Refused { rule: Rule::PreflightFind, message }
+        if message.contains("not a routine staging cycle"))
+    );
 }
