@@ -139,7 +139,10 @@ async fn a_find_whose_operations_stop_changing_is_stalled() {
         diagnosis.advice.contains("initiateCollectionTreeTraversal"),
         "{diagnosis:?}"
     );
-    assert!(done.find_activity.as_ref().is_some_and(|a| a.in_progress >= 1));
+    assert!(done
+        .find_activity
+        .as_ref()
+        .is_some_and(|a| a.in_progress >= 1));
     assert_eq!(p.stats().await["findTriggers"], 1);
 }
 

@@ -94,11 +94,18 @@ async fn a_find_waits_for_sync_operations_at_work_then_runs() {
     .await;
     assert!(waited.load(std::sync::atomic::Ordering::SeqCst));
     assert!(
-        matches!(&done.outcome, Some(Outcome::MismatchesFound { .. }) | Some(Outcome::InSync)),
+        matches!(
+            &done.outcome,
+            Some(Outcome::MismatchesFound { .. }) | Some(Outcome::InSync)
+        ),
         "{done:#?}"
     );
     assert_eq!(done.waiting_since, None);
-    assert_eq!(p.stats().await["findTriggers"], 2, "the first find and this one");
+    assert_eq!(
+        p.stats().await["findTriggers"],
+        2,
+        "the first find and this one"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
