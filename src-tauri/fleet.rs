@@ -275,6 +275,7 @@ mod tests {
             find_started_at: None,
             possibly_partial: None,
             summary: None,
+            earlier_logs_left_out: 0,
         };
         std::fs::write(meta_path(&path), serde_json::to_vec(&meta).unwrap()).unwrap();
     }

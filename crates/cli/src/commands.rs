@@ -225,6 +225,7 @@ async fn dispatch(command: Command) -> Outcome<u8> {
                 subscriber_id,
                 record_type,
                 record_action,
+                ..ReportRequest::default()
             };
             get_report(&conn, &c, req, path, bom, force_download, mismatch_exit).await
         }

@@ -21,8 +21,6 @@ pub enum Rule {
     /// The report of a find that is not `FIND_MISMATCH_COMPLETED` is downloaded only when asked
     /// to (DXClient's `-forceDownload true`, since CF221).
     FindNotComplete,
-    /// The subscriber environment needs the subscriber's own connection and none is linked.
-    SubscriberEnvMissing,
 }
 
 /// The stable machine code of an [`Error`] (serialised in snake_case: `bad_credentials`).

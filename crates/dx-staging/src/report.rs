@@ -27,6 +27,25 @@ pub struct ReportRequest {
     pub record_type: Option<RecordType>,
     /// One action, or all.
     pub record_action: Option<RecordAction>,
+    /// Only the logs created at or after this time: those of a find started then. Today's DX
+    /// keeps a subscriber's logs across finds until they are deleted, so a find that left the
+    /// earlier ones on the server (a scheduled check, or the user's choice) reports only its
+    /// own. A log without a readable `created` is kept. `None`: every log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_since: Option<DateTime<Utc>>,
+}
+
+impl ReportRequest {
+    /// Whether a log created at `created` (DX's text) belongs in the report.
+    pub fn selects_created(&self, created: &str) -> bool {
+        let Some(since) = self.created_since else {
+            return true;
+        };
+        match DateTime::parse_from_rfc3339(created.trim()) {
+            Ok(t) => t.with_timezone(&Utc) >= since,
+            Err(_) => true,
+        }
+    }
 }
 
 /// How a report is fetched and written.
@@ -104,6 +123,13 @@ pub struct ReportMeta {
     /// written before this was recorded; [`summary_of`] counts those once and keeps the result).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub summary: Option<Summary>,
+    /// Logs left out because an earlier find created them ([`ReportRequest::created_since`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub earlier_logs_left_out: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl ReportMeta {
@@ -362,10 +388,16 @@ pub async fn fetch_report(
         .record_type(req.record_type.clone())
         .record_action(req.record_action.clone())
         .page(0, opts.page_size.max(1));
+    let mut left_out = 0u64;
     let fetch = async {
         let mut total = 0u64;
         let summary = query
-            .read_all(opts.concurrency, |rows| {
+            .read_all(opts.concurrency, |mut rows| {
+                if req.created_since.is_some() {
+                    let before = rows.len();
+                    rows.retain(|r| req.selects_created(&r.created));
+                    left_out += (before - rows.len()) as u64;
+                }
                 total += rows.len() as u64;
                 on_rows(total);
                 let tx = tx.clone();
@@ -394,9 +426,10 @@ pub async fn fetch_report(
         (Err(f), _) => return Err(f),
         (Ok(_), Err(w)) => return Err(w),
         (Ok(summary), Ok((rows, counts))) => {
-            debug_assert_eq!(rows, summary.rows);
+            debug_assert_eq!(rows + left_out, summary.rows);
             tracing::info!(
                 rows,
+                earlier_logs_left_out = left_out,
                 duplicates = summary.duplicates,
                 requests = summary.requests,
                 server_page_size = ?summary.server_page_size,
@@ -417,6 +450,7 @@ pub async fn fetch_report(
         find_started_at: None,
         possibly_partial: None,
         summary: Some(counts.clone()),
+        earlier_logs_left_out: left_out,
     };
     let json = serde_json::to_vec_pretty(&meta).map_err(|e| Error::file(path, e))?;
     write_atomic(&meta_path(path), &json)?;
@@ -428,6 +462,7 @@ pub async fn fetch_report(
         find_started_at: None,
         possibly_partial: None,
         summary: Some(counts),
+        earlier_logs_left_out: left_out,
     })
 }
 
@@ -556,6 +591,7 @@ mod tests {
             find_started_at: None,
             possibly_partial: None,
             summary: None,
+            earlier_logs_left_out: 0,
         }
     }
 

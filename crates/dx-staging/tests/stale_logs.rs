@@ -1,7 +1,8 @@
-//! A find re-run on a server that keeps the logs of the previous find (as a real DX may; HCL
+//! A find re-run on a server that keeps the logs of the previous find (as today's DX does; HCL
 //! tells administrators to delete the mismatch data first): with `clear_stale_logs` the old logs
-//! are kept locally and deleted before the trigger, so the new report holds only the new find's
-//! logs; the report records the find's start time.
+//! are kept locally and deleted before the trigger; without, the report takes only the logs
+//! created since the trigger. Either way the new report holds only the new find's logs, and it
+//! records the find's start time.
 
 mod common;
 
@@ -55,20 +56,49 @@ async fn a_rerun_find_archives_and_deletes_the_old_logs_first() {
     assert_eq!(report_set(&archived[0]), first);
 }
 
+/// Without clearing (a scheduled check, or the user's choice to keep the server's logs), the
+/// server holds both finds' logs; the run's report takes only those created since its trigger,
+/// and says how many earlier ones it left out. A plain download still gets them all.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_clearing_such_a_server_mixes_old_logs_into_the_report() {
+async fn without_clearing_the_report_holds_only_this_finds_logs() {
     let pair = pair_with(|c: &mut EnvConfig| c.keep_logs_on_find = true).await;
     let s = Sim::login(pair.subscriber.url()).await;
     let first = break_subscriber(&s).await;
     runner(&pair).run(find(&pair, false)).await.unwrap();
+    let mut want = first.clone();
+    want.extend(s.mutate("FAVORITE", "delete", 1).await);
     let done = runner(&pair).run(find(&pair, false)).await.unwrap();
-    // Every record twice: the old log and the new one.
+    // The trigger's time on DX's clock, from its answer: no margin for clock skew needed.
+    assert!(done.server_triggered_at.is_some());
     assert_eq!(
         done.outcome,
         Some(Outcome::MismatchesFound {
-            rows: 2 * first.len() as u64
-        })
+            rows: want.len() as u64
+        }),
+        "{done:#?}"
     );
+    let report = done.report.unwrap();
+    assert_eq!(report_set(&report.path), want);
+    assert_eq!(report.earlier_logs_left_out, first.len() as u64);
+    let meta = dx_staging::report::read_meta(&report.path).unwrap();
+    assert_eq!(meta.earlier_logs_left_out, first.len() as u64);
+    assert!(meta.request.created_since.is_some());
+    // The server kept every log: a plain download (DXClient's) has both finds' logs.
+    let all = dx_staging::fetch_report(
+        &client_for(pair.publisher.url()),
+        &dx_staging::ReportRequest {
+            subscriber_id: Some(pair.sub_id.clone()),
+            ..Default::default()
+        },
+        &pair.dir.path().join("all.csv"),
+        &Default::default(),
+        |_| {},
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(all.rows, (first.len() + want.len()) as u64);
+    assert_eq!(all.earlier_logs_left_out, 0);
     // On a first find there is nothing to clear: no archive file, no DELETE.
     let fresh = pair_with(|c: &mut EnvConfig| c.keep_logs_on_find = true).await;
     let s = Sim::login(fresh.subscriber.url()).await;

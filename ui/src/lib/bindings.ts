@@ -1175,9 +1175,7 @@ export type Rule =
  *  The report of a find that is not `FIND_MISMATCH_COMPLETED` is downloaded only when asked
  *  to (DXClient's `-forceDownload true`, since CF221).
  */
-"find_not_complete" | 
-/**  The subscriber environment needs the subscriber's own connection and none is linked. */
-"subscriber_env_missing";
+"find_not_complete";
 
 /**  When a resync or a verify last ran and whether it succeeded. */
 export type RunFacts = {

@@ -40,6 +40,19 @@ describe("timeline", () => {
     expect(t[1].advice).toContain("deregister");
   });
 
+  it("shows a find waiting for a routine staging cycle, and a job running elsewhere", () => {
+    const waiting = timeline([run({ at: { phase: "waitingForStaging" }, message: "waiting for the routine staging cycle on the subscriber: 3 sync operations in progress" })]);
+    expect(waiting[0]).toMatchObject({ id: "preflight", state: "active" });
+    expect(waiting[0].detail).toContain("3 sync operations in progress");
+    expect(waiting[0].advice).toContain("cycle");
+    expect(waiting[1]).toMatchObject({ id: "find", state: "pending" });
+    const elsewhere = timeline([run({ done: true, at: DONE, outcome: { result: "refused", rule: "job_running", message: "a resync is already running for subscriber s1 (RESYNC_TRIGGER_START)" } })]);
+    expect(elsewhere[0].state).toBe("failed");
+    expect(elsewhere[0].detail).toContain("The running-job check refused");
+    expect(elsewhere[0].advice).toContain("started elsewhere");
+    expect(elsewhere[1].state).toBe("skipped");
+  });
+
   it("says which find rule applied and offers re-registering after a data-volume failure or a stall", () => {
     const diagnosis = (failedWithRetries: boolean) => ({ failedWithRetries, operationId: null, retryCounter: null, operationStatus: null, advice: "HCL's remedies: deregister the subscriber and register it again" });
     const rule = "DX CF218 or later: the find is judged by its operations' progress (stalled after 20 min without any change)";

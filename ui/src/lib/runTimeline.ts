@@ -1,7 +1,7 @@
 // The wizard's timeline: the steps a journey goes through (pre-flight → find → report → review → resync →
 // operations → verify) derived from the runs of one journey. Pure: tested with Vitest.
 
-import type { Outcome, Phase, RunKind, RunView } from "./bindings";
+import type { Outcome, Phase, Rule, RunKind, RunView } from "./bindings";
 import { formatCount } from "./format";
 import { reregisterAdvised } from "./lifecycle";
 import { ruleName } from "./status";
@@ -59,6 +59,7 @@ export function stepOfPhase(kind: RunKind, phase: PhaseName): StepId {
   if (kind === "verify") return "verify";
   switch (phase) {
     case "preflight":
+    case "waitingForStaging":
       return kind === "find" ? "preflight" : "resync";
     case "fetchingReport":
     case "diffing":
@@ -94,6 +95,12 @@ function step(id: StepId, state: StepState, detail: string, extra: Partial<Step>
   return { id, label: LABELS[id], state, detail, ...extra };
 }
 
+/** What to do after a safety rule refused a find. */
+function refusalAdvice(rule: Rule): string {
+  if (rule === "job_running") return "A find or resync started elsewhere (DXClient, another workstation or a schedule) is still running: wait until Subscribers shows it ended, then start again. Nothing was sent.";
+  return "Wait until the listed sync operations on the subscriber complete or fail (Operations shows them), then check again.";
+}
+
 /** The re-register remedy, when the run's outcome calls for it. */
 function remedyOf(r: RunView): Partial<Step> {
   return reregisterAdvised(r) ? { remedy: "reregister" } : {};
@@ -119,8 +126,11 @@ function findSteps(f: RunView | null): Step[] {
   const preflightError = errorIn(f, "preflight");
   if (phase === "preflight" && !f.done) {
     out.push(step("preflight", "active", `Checking pre-conditions${idle(f)}`, { runId: f.runId }));
+  } else if (phase === "waitingForStaging" && !f.done) {
+    // A routine staging cycle at work on the subscriber: waited for, then checked again.
+    out.push(step("preflight", "active", `${f.message}${idle(f)}`, { advice: "Staging syncs the subscriber every few minutes (its cycle length); the find starts when this cycle's sync operations are done.", runId: f.runId }));
   } else if (o?.result === "refused") {
-    out.push(step("preflight", "failed", `${ruleName(o.rule)} refused: ${o.message}`, { advice: "Wait until the listed sync operations on the subscriber complete or fail (Operations shows them), then check again.", runId: f.runId }));
+    out.push(step("preflight", "failed", `${ruleName(o.rule)} refused: ${o.message}`, { advice: refusalAdvice(o.rule), runId: f.runId }));
   } else if (preflightError) {
     out.push(step("preflight", "failed", preflightError.message, { runId: f.runId }));
   } else {
@@ -131,8 +141,8 @@ function findSteps(f: RunView | null): Step[] {
   const findError = errorIn(f, "find");
   if (out[0].state === "failed") {
     out.push(step("find", "skipped", "Not started."));
-  } else if (!f.done && (WATCH_PHASES.includes(phase) || phase === "preflight" || phase === "archiving" || phase === "deletingLogs")) {
-    const waiting = phase === "preflight";
+  } else if (!f.done && (WATCH_PHASES.includes(phase) || phase === "preflight" || phase === "waitingForStaging" || phase === "archiving" || phase === "deletingLogs")) {
+    const waiting = phase === "preflight" || phase === "waitingForStaging";
     out.push(step("find", waiting ? "pending" : "active", waiting ? "Waits for the pre-flight." : `${f.message}${idle(f)}`, { raw: f.status, runId: f.runId }));
   } else if (o?.result === "stuck") {
     // The diagnosis goes in the advice only (the run's message repeats it).

@@ -91,7 +91,6 @@ const RULES: Record<Rule, string> = {
   archive_incomplete: "The archive check",
   job_running: "The running-job check",
   find_not_complete: "The report download rule (since CF221)",
-  subscriber_env_missing: "The subscriber environment check",
 };
 
 /** The name of a safety rule that refused a run, as a sentence's subject. */

@@ -332,8 +332,14 @@ impl Runner {
                     s.config.report_path.clone().unwrap_or_else(|| {
                         default_report_path(&self.report_dir, Some(id), Utc::now())
                     });
+                // Today's DX keeps the logs of earlier finds until they are deleted: a find
+                // that left them on the server reports only the logs created since its trigger.
+                let created_since = (!s.config.clear_stale_logs && s.kind == RunKind::Find)
+                    .then(|| this_finds_logs_since(s))
+                    .flatten();
                 let req = ReportRequest {
                     subscriber_id: Some(id.to_string()),
+                    created_since,
                     ..ReportRequest::default()
                 };
                 let progress = self.progress.clone();
@@ -573,6 +579,20 @@ impl SyncCount {
     }
 }
 
+/// When this find's logs begin: DX's own time of the trigger (when its answer carried one),
+/// else this machine's, less the allowed clock skew.
+fn this_finds_logs_since(s: &RunState) -> Option<DateTime<Utc>> {
+    let server = s
+        .server_triggered_at
+        .as_deref()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc));
+    server.or_else(|| {
+        s.triggered_at
+            .map(|t| t - chrono::Duration::seconds(s.config.clock_skew_secs as i64))
+    })
+}
+
 fn poll_failed(e: &Error) -> Event {
     Event::PollFailed {
         error: ErrorInfo::from(e),
@@ -650,6 +670,10 @@ fn describe(s: &RunState) -> String {
         .map(|x| x.to_string())
         .unwrap_or_default();
     match (&s.phase, &s.outcome) {
+        (Phase::Done, Some(Outcome::ResyncFailed)) => match &s.diagnosis {
+            Some(d) => format!("{} {}", describe_outcome(&Outcome::ResyncFailed), d.advice),
+            None => describe_outcome(&Outcome::ResyncFailed),
+        },
         (Phase::Done, Some(o)) => describe_outcome(o),
         (Phase::Preflight, _) => "checking pre-conditions".into(),
         (Phase::WaitingForStaging, _) => format!(

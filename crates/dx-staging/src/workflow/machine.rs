@@ -266,6 +266,9 @@ pub fn step(state: RunState, event: Event) -> (RunState, Vec<Action>) {
 
         (Phase::Triggering { job }, Event::Triggered { subscriber, at }) => {
             s.triggered_at = Some(at);
+            if subscriber.resync_status == Some(job.start_status()) {
+                s.server_triggered_at = subscriber.updated.clone();
+            }
             s.phase = Phase::Watching { job };
             watch(s, job, subscriber, at)
         }

@@ -600,6 +600,10 @@ pub struct ReportInfo {
     /// files from before they were kept).
     #[serde(default)]
     pub summary: Option<mismatch_report::Summary>,
+    /// Logs on the server from an earlier find, left out of this find's report (today's DX
+    /// keeps them until they are deleted).
+    #[serde(default)]
+    pub earlier_logs_left_out: u64,
 }
 
 /// Earlier builds wrote the fields of a `resyncDone` outcome in snake_case; they are camelCase
@@ -689,6 +693,11 @@ pub struct RunState {
     /// only here; a find's is in its outcome too).
     #[serde(default)]
     pub diagnosis: Option<Diagnosis>,
+    /// The trigger's time on DX's own clock: the `updated` of the subscriber DX answered the
+    /// trigger with (its status the job's start status). Logs created before it are an earlier
+    /// find's.
+    #[serde(default)]
+    pub server_triggered_at: Option<String>,
 }
 
 impl RunState {
@@ -735,6 +744,7 @@ impl RunState {
             waiting_since: None,
             routine_operations: None,
             diagnosis: None,
+            server_triggered_at: None,
         }
     }
 

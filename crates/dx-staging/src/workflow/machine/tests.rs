@@ -560,6 +560,7 @@ fn fetched(rows: u64) -> Event {
         find_started_at: None,
         possibly_partial: None,
         summary: None,
+        earlier_logs_left_out: 0,
     })
 }
 
