@@ -174,6 +174,9 @@ async fn a_scheduled_check_finds_on_every_subscriber_notifies_drift_and_is_journ
             JournalAction::ProfileChanged
         ]
     );
+    // The find's trigger says which rule judges it (today's DX: its operations' progress).
+    let trigger = journal.entries[0].detail.as_deref().unwrap_or_default();
+    assert!(trigger.contains("CF218 or later"), "{trigger}");
     let check = &journal.entries[1];
     assert!(check
         .detail

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use dx_staging::journal::JournalAction;
 use dx_staging::workflow::{
     DriverOptions, FindWatch, Phase, PublisherTurns, RunConfig, RunKind, RunState, Runner,
     STUCK_LIMIT_SECS,
@@ -505,6 +506,9 @@ async fn drive_inner<H: RunHost>(
     let fwd_id = run_id.to_string();
     let fwd_subscriber = state.subscriber_id.clone();
     let fwd_profile = publisher_profile.clone();
+    // A find's trigger in the journal says which rule judges it (progress since CF218, or the
+    // 30-minute limit before).
+    let fwd_rule = state.config.find_watch.describe(&state.config);
     let forward = tokio::spawn(async move {
         let mut last_phase: Option<Phase> = None;
         let mut last_emit = Instant::now() - Duration::from_secs(1);
@@ -516,9 +520,13 @@ async fn drive_inner<H: RunHost>(
                 &p.phase,
                 p.status.as_ref(),
             ) {
-                fwd_runs
-                    .audit
-                    .record(line.entry(&fwd_profile, &fwd_subscriber, &fwd_id));
+                let entry = line.entry(&fwd_profile, &fwd_subscriber, &fwd_id);
+                let entry = if entry.action == JournalAction::FindTriggered {
+                    entry.with_detail(format!("run {fwd_id}; {fwd_rule}"))
+                } else {
+                    entry
+                };
+                fwd_runs.audit.record(entry);
             }
             fwd_runs.update_live(&fwd_id, |l| {
                 l.message = Some(p.message.clone());

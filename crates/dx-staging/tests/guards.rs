@@ -74,10 +74,7 @@ async fn resync_operations_running(pair: &Pair, runner: &Runner) {
 async fn a_find_waits_for_sync_operations_at_work_then_runs() {
     let pair = pair_with(|c| c.sync_op_delay = Duration::from_millis(400)).await;
     let p = Sim::login(pair.publisher.url()).await;
-    let runner = Runner::new(client_for(pair.publisher.url()))
-        .subscriber_env(Some(client_for(pair.subscriber.url())))
-        .options(fast_driver())
-        .report_dir(pair.dir.path().join("reports"));
+    let runner = runner(&pair);
     resync_operations_running(&pair, &runner).await;
     // The sync operations change as they run: staging at work, waited for, then the find runs.
     let find = RunState::new(
@@ -112,10 +109,7 @@ async fn a_find_waits_for_sync_operations_at_work_then_runs() {
 async fn a_find_is_refused_over_sync_operations_that_stopped_changing() {
     let pair = pair_with(|c| c.sync_op_delay = Duration::from_secs(4)).await;
     let p = Sim::login(pair.publisher.url()).await;
-    let runner = Runner::new(client_for(pair.publisher.url()))
-        .subscriber_env(Some(client_for(pair.subscriber.url())))
-        .options(fast_driver())
-        .report_dir(pair.dir.path().join("reports"));
+    let runner = runner(&pair);
     resync_operations_running(&pair, &runner).await;
     // Unchanged for longer than the routine window (1 s here): stuck, not a staging cycle.
     tokio::time::sleep(Duration::from_millis(1500)).await;

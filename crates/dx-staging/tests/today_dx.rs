@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use common::*;
-use dx_staging::{FindWatch, Outcome, Rule, RunConfig, RunKind, RunState, Runner};
+use dx_staging::{FindWatch, Outcome, Rule, RunConfig, RunKind, RunState};
 use serde_json::json;
 
 /// A simulated minute of 33 ms: HCL's 30 minutes last about a second.
@@ -365,16 +365,13 @@ async fn two_way_staging_is_found_when_the_publisher_is_registered_by_another_sp
         json!({"targetHost": format!("HTTP://127.0.0.1.:{}/", pair.publisher.port()), "cycleLength": 30, "status": true}),
     )
     .await;
-    let runner = Runner::new(client_for(pair.publisher.url()))
-        .subscriber_env(Some(client_for(pair.subscriber.url())))
-        .options(fast_driver());
     let state = RunState::new(
         RunKind::Resync,
         &pair.sub_id,
         RunConfig::default(),
         Utc::now(),
     );
-    let done = runner.run(state).await.unwrap();
+    let done = runner(&pair).run(state).await.unwrap();
     assert!(
         matches!(
             &done.outcome,
