@@ -16,7 +16,7 @@ use chrono::Utc;
 use dx_staging::journal::JournalAction;
 use dx_staging::workflow::{
     DriverOptions, FindWatch, Phase, PublisherTurns, RunConfig, RunKind, RunState, Runner,
-    STUCK_LIMIT_SECS,
+    FIND_STALL_SECS, STUCK_LIMIT_SECS,
 };
 use tauri::{AppHandle, Emitter, Manager};
 use tokio_util::sync::CancellationToken;
@@ -32,32 +32,36 @@ use view::{view_of, Live, RunOwner, RunView};
 /// The event that carries a [`RunView`] whenever a run moves.
 pub const RUN_EVENT: &str = "run-progress";
 
-/// The administrator's stuck limit for new runs, in seconds (the CLI's `--stuck-limit-secs`);
-/// unset, HCL's 30 minutes.
+/// The administrator's stuck limit for new runs judged by the clock (a DX before CF218), in
+/// seconds (the CLI's `--stuck-limit-secs`); unset, HCL's 30 minutes.
 pub const STUCK_LIMIT_ENV: &str = "DAM_STAGING_STUCK_LIMIT_SECS";
 
-/// The stuck limit set in [`STUCK_LIMIT_ENV`]: `None` when unset, `Err` (saying why) when it is
-/// not a positive whole number of seconds.
-fn stuck_limit_from(value: Option<&str>) -> Result<Option<u64>, String> {
+/// The administrator's stall limit for new runs judged by their operations' progress (DX CF218
+/// and later), in seconds (the CLI's `--find-stall-secs`); unset, 20 minutes.
+pub const FIND_STALL_ENV: &str = "DAM_STAGING_FIND_STALL_SECS";
+
+/// A limit set in the variable `name` (its value `value`): `None` when unset, `Err` (saying
+/// why) when it is not a positive whole number of seconds.
+fn seconds_from(name: &str, value: Option<&str>) -> Result<Option<u64>, String> {
     let Some(raw) = value else { return Ok(None) };
     match raw.trim().parse::<u64>() {
         Ok(secs) if secs > 0 => Ok(Some(secs)),
         _ => Err(format!(
-            "{STUCK_LIMIT_ENV}={raw:?} is not a positive whole number of seconds"
+            "{name}={raw:?} is not a positive whole number of seconds"
         )),
     }
 }
 
-/// The stuck limit for a new run: [`STUCK_LIMIT_ENV`] when valid (an invalid value is logged
-/// and ignored), else HCL's 30 minutes.
-fn stuck_limit_secs() -> u64 {
-    let raw = std::env::var_os(STUCK_LIMIT_ENV).map(|v| v.to_string_lossy().into_owned());
-    match stuck_limit_from(raw.as_deref()) {
+/// The limit for a new run from the variable `name` when valid (an invalid value is logged and
+/// ignored), else `default`.
+fn seconds_setting(name: &str, default: u64) -> u64 {
+    let raw = std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
+    match seconds_from(name, raw.as_deref()) {
         Ok(Some(secs)) => secs,
-        Ok(None) => STUCK_LIMIT_SECS,
+        Ok(None) => default,
         Err(why) => {
-            tracing::warn!("{why}; the stuck limit stays at HCL's 30 minutes");
-            STUCK_LIMIT_SECS
+            tracing::warn!("{why}; the default of {default} s applies");
+            default
         }
     }
 }
@@ -149,7 +153,8 @@ impl RunManager {
         find_watch: FindWatch,
     ) -> AppResult<RunState> {
         let mut config = RunConfig {
-            stuck_limit_secs: stuck_limit_secs(),
+            stuck_limit_secs: seconds_setting(STUCK_LIMIT_ENV, STUCK_LIMIT_SECS),
+            find_stall_secs: seconds_setting(FIND_STALL_ENV, FIND_STALL_SECS),
             find_watch,
             ..RunConfig::default()
         };
@@ -580,10 +585,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_stuck_limit_setting_takes_positive_seconds_only() {
+    fn the_limit_settings_take_positive_seconds_only() {
+        let stuck_limit_from = |v| seconds_from(STUCK_LIMIT_ENV, v);
         assert_eq!(stuck_limit_from(None), Ok(None));
         assert_eq!(stuck_limit_from(Some("5")), Ok(Some(5)));
         assert_eq!(stuck_limit_from(Some(" 90 ")), Ok(Some(90)));
+        let why = seconds_from(FIND_STALL_ENV, Some("0")).unwrap_err();
+        assert!(why.contains(FIND_STALL_ENV), "{why}");
         for bad in [
             "",
             "0",

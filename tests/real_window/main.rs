@@ -202,13 +202,6 @@ async fn add_profile(
     click(c, "[data-testid=new-profile], [data-testid=add-connection]").await;
     let (host, port) = host_port(url);
     fill_form(c, name, "http", &host, port, user, password).await;
-    if let Some(link) = link {
-        wait_css(c, "#f-link")
-            .await
-            .select_by_label(link)
-            .await
-            .expect("link");
-    }
     click(c, "[data-testid=test-draft]").await;
     wait_text(c, "[data-testid=test-result]", "Reachable").await;
     if let Some(shot) = shot {
@@ -220,6 +213,31 @@ async fn add_profile(
         notice.contains("OS keyring"),
         "the password did not reach the keyring: {notice}"
     );
+    if let Some(link) = link {
+        link_subscriber_environment(c, name, link).await;
+    }
+}
+
+/// Opens the saved publisher `name` in Profiles and links its (one) subscriber to the saved
+/// connection `link`: each subscriber has its own environment, listed once the publisher is saved.
+async fn link_subscriber_environment(c: &Client, name: &str, link: &str) {
+    click(c, "[data-testid=nav-profiles]").await;
+    click(
+        c,
+        &format!("[data-testid=profile-row][data-name=\"{name}\"] [data-testid=edit]"),
+    )
+    .await;
+    let picker = wait_css(c, "[data-testid=link-row] select").await;
+    scroll_into_view(c, &picker).await;
+    picker.select_by_label(link).await.expect("link");
+    click(c, "[data-testid=save]").await;
+    // Saved when the list shows the link.
+    wait_text(
+        c,
+        &format!("[data-testid=profile-row][data-name=\"{name}\"] [data-testid=environments-cell]"),
+        link,
+    )
+    .await;
 }
 
 /// Adds the subscriber environment ("Local subscriber") and then its publisher ("Local
@@ -906,7 +924,8 @@ async fn a_stalled_find_is_diagnosed_stuck() {
         .faults(serde_json::json!({ "stallNextFind": true }))
         .await;
     let home = Home::new();
-    let driver = Driver::start_with_env(&home, &[("DAM_STAGING_STUCK_LIMIT_SECS", "4")]);
+    // Today's DX: a find none of whose operations changes for the stall limit (4 s here).
+    let driver = Driver::start_with_env(&home, &[("DAM_STAGING_FIND_STALL_SECS", "4")]);
     let (user, password) = (sim.get("/username"), sim.get("/password"));
     let subscriber_id = sim.get("/subscriberId");
     let publisher_url = sim.get("/publisher");
@@ -924,13 +943,14 @@ async fn a_stalled_find_is_diagnosed_stuck() {
         .await;
         find_from_runs(&c, &subscriber_id).await;
         let text = failed_step(&c, "find", Duration::from_secs(90), "find-stuck").await;
-        // The stuck wording, and what to do: where to look.
+        // The stalled wording, the rule that applied, and what to do: where to look.
         says(
             &text,
             &[
-                "Stuck: DX still reported the find running",
+                "Stalled:",
+                "none of its operations had changed",
                 "What to do:",
-                "findStagingMismatch",
+                "initiateCollectionTreeTraversal",
             ],
         );
         // "Find again…" asks first, like every find that deletes the earlier logs.
@@ -947,7 +967,7 @@ async fn a_stalled_find_is_diagnosed_stuck() {
         .await;
         click(&c, "[data-testid=find-dialog-cancel]").await;
         // Recent says it in the shared words, on the failed find step.
-        let journey = wait_text(&c, "[data-testid=journey]", "Comparison stuck").await;
+        let journey = wait_text(&c, "[data-testid=journey]", "Comparison stalled").await;
         let journey_step = wait_css(&c, "[data-testid=journey]")
             .await
             .attr("data-step")
@@ -957,11 +977,17 @@ async fn a_stalled_find_is_diagnosed_stuck() {
         assert_eq!(journey_step.as_deref(), Some("find"), "{journey}");
     })
     .await;
-    // The run took the administrator's limit and ended on the stuck rule.
+    // The run took the administrator's stall limit and ended stalled by the progress rule.
     let find = saved_run(&home, RunKind::Find);
-    assert_eq!(find.config.stuck_limit_secs, 4);
+    assert_eq!(find.config.find_stall_secs, 4);
     assert!(
-        matches!(find.outcome, Some(Outcome::Stuck { .. })),
+        matches!(
+            find.outcome,
+            Some(Outcome::Stuck {
+                rule: dx_staging::FindWatch::Progress,
+                ..
+            })
+        ),
         "{:?}",
         find.outcome
     );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Outcome, Phase, RunView } from "./bindings";
-import { subscriberState } from "./subscriberState";
+import { outcomeState, subscriberState } from "./subscriberState";
 
 function run(over: Partial<RunView> & { outcome?: Outcome | null; at?: Phase }): RunView {
   return {
@@ -29,6 +29,15 @@ describe("subscriber state", () => {
     expect(subscriberState("FIND_MISMATCH_START", [inSync]).words).toBe("Comparing…");
     expect(subscriberState("RESYNC_TRIGGER_COMPLETED", [inSync]).words).toBe("Resync started — operations running");
     expect(subscriberState(null, []).words).toBe("No find yet");
+  });
+
+  it("tells a stalled find (CF218 and later) from one past the 30-minute limit (older DX)", () => {
+    const diagnosis = { failedWithRetries: false, operationId: null, retryCounter: null, operationStatus: null, advice: "" };
+    const stalled = run({ outcome: { result: "stuck", minutes: 95, diagnosis, rule: "progress" } });
+    expect(outcomeState(stalled)).toMatchObject({ words: "Comparison stalled (95 min)", tone: "bad" });
+    expect(outcomeState(stalled)?.meaning).toContain("CF218");
+    const old = run({ outcome: { result: "stuck", minutes: 31, diagnosis, rule: "timeLimit" } });
+    expect(outcomeState(old)?.words).toBe("Comparison stuck (31 min)");
   });
 
   it("says a queued run waits and a failed resync's operations in counts", () => {

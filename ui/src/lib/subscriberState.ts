@@ -55,7 +55,9 @@ export function outcomeState(r: RunView): StatusInfo | null {
     case "findFailed":
       return { words: "Comparison failed", meaning: "The find job failed on the publisher.", tone: "bad" };
     case "stuck":
-      return { words: `Comparison stuck (${o.minutes} min)`, meaning: "The find stayed running past the 30-minute limit.", tone: "bad" };
+      return o.rule === "progress"
+        ? { words: `Comparison stalled (${o.minutes} min)`, meaning: "None of the find's operations changed for the stall limit (DX CF218 or later).", tone: "bad" }
+        : { words: `Comparison stuck (${o.minutes} min)`, meaning: "The find stayed running past the 30-minute limit (DX before CF218).", tone: "bad" };
     case "refused":
       return { words: "Refused by a safety check", meaning: o.message, tone: "bad" };
     case "error":
