@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use tokio_util::sync::CancellationToken;
 
@@ -406,12 +406,6 @@ fn events(
     Ok((out, routine_sent, upto))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct InterfaceResponse {
-    is_success: bool,
-}
-
 async fn push(env: &SharedEnv, sub: &Subscriber, op: &str) -> Result<Sent, String> {
     let round = env
         .cycles
@@ -430,16 +424,7 @@ async fn push(env: &SharedEnv, sub: &Subscriber, op: &str) -> Result<Sent, Strin
     if !events.is_empty() {
         let peer = env.peers.get(&sub.target_host);
         for chunk in events.chunks(BATCH) {
-            let resp: InterfaceResponse = peer
-                .post_json("/dx/api/dam/v1/eventlogs", &Value::Array(chunk.to_vec()))
-                .await
-                .map_err(|e| e.0)?;
-            if !resp.is_success {
-                return Err(format!(
-                    "{}/dx/api/dam/v1/eventlogs answered isSuccess false",
-                    peer.base
-                ));
-            }
+            peer.post_eventlogs(chunk.to_vec()).await?;
             let o = op.to_string();
             let _ = env.db.call(move |c| Ok(Operation::touch(c, &o)?)).await;
         }

@@ -18,6 +18,9 @@ use crate::config::EnvConfig;
 use crate::records::RecordType;
 use crate::SimError;
 
+/// Where a subscriber takes staging events.
+const EVENTLOGS_PATH: &str = "/dx/api/dam/v1/eventlogs";
+
 /// The public records endpoints (HCL's ten record types).
 pub(crate) const PUBLIC_RECORDS: &str = "/dx/api/dam/v1/staging/records";
 /// The simulator's internal records endpoints (all twelve types): how the find compares, and
@@ -348,6 +351,28 @@ impl Peer {
                 self.base
             ))
         })
+    }
+
+    /// `POST /eventlogs` of `events` on the peer (a subscriber): creates its `sync*`
+    /// operations; an answer with `isSuccess: false` is an error.
+    pub async fn post_eventlogs(&self, events: Vec<Value>) -> Result<(), String> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct InterfaceResponse {
+            is_success: bool,
+        }
+        let resp: InterfaceResponse = self
+            .post_json(EVENTLOGS_PATH, &Value::Array(events))
+            .await
+            .map_err(|e| e.0)?;
+        if resp.is_success {
+            Ok(())
+        } else {
+            Err(format!(
+                "{}{EVENTLOGS_PATH} answered isSuccess false",
+                self.base
+            ))
+        }
     }
 
     /// The record details (`?details=true`), or `None` when the peer answers 404.

@@ -5,7 +5,6 @@
 
 use std::sync::atomic::Ordering;
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
@@ -18,12 +17,6 @@ use crate::state::SharedEnv;
 
 /// Events per `POST /eventlogs` call.
 const BATCH: i64 = 500;
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct InterfaceResponse {
-    is_success: bool,
-}
 
 /// Starts a resync for `sub` (the PATCH trigger). `None` if a find or resync already runs for
 /// it. In today's DX a `resyncSubscriber` operation (its id is the run's id) shows the resync:
@@ -180,16 +173,7 @@ async fn push(env: &SharedEnv, sub_id: &str, target: &str, run: &str) -> Result<
                 e
             })
             .collect();
-        let resp: InterfaceResponse = peer
-            .post_json("/dx/api/dam/v1/eventlogs", &Value::Array(events))
-            .await
-            .map_err(|e| e.0)?;
-        if !resp.is_success {
-            return Err(format!(
-                "{}/dx/api/dam/v1/eventlogs answered isSuccess false",
-                peer.base
-            ));
-        }
+        peer.post_eventlogs(events).await?;
         let seqs: Vec<i64> = batch.iter().map(|(s, _)| *s).collect();
         let r = run.to_string();
         env.db

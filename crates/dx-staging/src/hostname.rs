@@ -15,9 +15,9 @@ pub struct HostKey {
 }
 
 impl HostKey {
-    /// Reads `text` (`host`, `host:port`, `https://host[:port][/path]`, `[::1]:443`).
-    /// `default_port` is the port a text without one stands for when its scheme says nothing
-    /// (pass the other side's scheme default, or `None`). `None` for an empty text.
+    /// Reads `text` (`host`, `host:port`, `https://host[:port][/path]`, `[::1]:443`). A text
+    /// without a port takes its scheme's default (443 for https, 80 for http), or none without
+    /// a scheme. `None` for an empty text.
     pub fn parse(text: &str) -> Option<HostKey> {
         let t = text.trim();
         let (scheme, rest) = match t.split_once("://") {

@@ -1,6 +1,7 @@
 //! DX's staging objects as this client reads them: subscriber registrations, operations,
 //! mismatch logs. Tolerant: fields may be omitted or `null`, unknown enum values are kept.
 
+use chrono::{DateTime, Utc};
 use mismatch_report::{MismatchRow, RecordAction, RecordType};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
@@ -202,7 +203,31 @@ fn lenient_status<'de, D: Deserializer<'de>>(d: D) -> Result<OperationStatus, D:
     })
 }
 
+/// A time as DX writes it (RFC 3339, `2024-05-01T12:00:00.000Z`); `None` when it is not one.
+pub fn dx_time(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
 impl Operation {
+    /// When DX last changed the operation: its `updated`, else its `created`, read as a time.
+    pub fn changed_at(&self) -> Option<DateTime<Utc>> {
+        self.updated
+            .as_deref()
+            .or(self.created.as_deref())
+            .and_then(dx_time)
+    }
+
+    /// Whether the operation was created at or after `since`; an operation without a readable
+    /// `created` (or no `since`) counts as such, so a watch never ends early.
+    pub fn created_since(&self, since: Option<DateTime<Utc>>) -> bool {
+        match (since, self.created.as_deref().and_then(dx_time)) {
+            (Some(since), Some(created)) => created >= since,
+            _ => true,
+        }
+    }
+
     /// Whether this is a staging sync operation (trigger function begins with `sync`).
     pub fn is_sync(&self) -> bool {
         self.trigger_function

@@ -41,10 +41,7 @@ impl ReportRequest {
         let Some(since) = self.created_since else {
             return true;
         };
-        match DateTime::parse_from_rfc3339(created.trim()) {
-            Ok(t) => t.with_timezone(&Utc) >= since,
-            Err(_) => true,
-        }
+        crate::model::dx_time(created).is_none_or(|t| t >= since)
     }
 }
 

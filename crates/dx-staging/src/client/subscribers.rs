@@ -135,8 +135,11 @@ impl Subscribers<'_> {
         kind: TriggerKind,
         before: &Subscriber,
     ) -> Result<TriggerOutcome> {
-        if let Some(refusal) = running_job(id, before) {
-            return Err(refusal);
+        if let Some(message) = running_job(id, before) {
+            return Err(Error::Refused {
+                rule: crate::error::Rule::JobRunning,
+                message,
+            });
         }
         let mut patches_sent = 0;
         let mut first_error = None;
@@ -189,10 +192,11 @@ impl Subscribers<'_> {
     }
 }
 
-/// The refusal to trigger over a job already running for the subscriber (`FIND_MISMATCH_START`
-/// or `RESYNC_TRIGGER_START`), whoever started it (this app, DXClient, another workstation):
-/// DX's spec promises nothing for a second trigger, so none is sent. `None` when nothing runs.
-pub fn running_job(id: &str, before: &Subscriber) -> Option<Error> {
+/// Why a trigger is refused ([`crate::Rule::JobRunning`]) when a job already runs for the
+/// subscriber (`FIND_MISMATCH_START` or `RESYNC_TRIGGER_START`), whoever started it (this app,
+/// DXClient, another workstation): DX's spec promises nothing for a second trigger, so none is
+/// sent. `None` when nothing runs.
+pub fn running_job(id: &str, before: &Subscriber) -> Option<String> {
     let status = before.resync_status.as_ref().filter(|s| s.is_running())?;
     let job = match status {
         ResyncStatus::FindMismatchStart => "a find staging mismatch",
@@ -203,12 +207,9 @@ pub fn running_job(id: &str, before: &Subscriber) -> Option<Error> {
         .as_deref()
         .map(|t| format!(" since {t}"))
         .unwrap_or_default();
-    Some(Error::Refused {
-        rule: crate::error::Rule::JobRunning,
-        message: format!(
-            "{job} is already running for subscriber {id} ({status}{since}), started from this app, DXClient or another workstation. Nothing was started: wait until it ends, or follow it"
-        ),
-    })
+    Some(format!(
+        "{job} is already running for subscriber {id} ({status}{since}), started from this app, DXClient or another workstation. Nothing was started: wait until it ends, or follow it"
+    ))
 }
 
 /// Most PATCHes one trigger sends, each only after a re-read proved the previous did not land.

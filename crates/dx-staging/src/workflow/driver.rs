@@ -290,9 +290,7 @@ impl Runner {
                 Err(e) => poll_failed(&e),
             },
             Action::ReadActivity(job) => {
-                let since = s
-                    .triggered_at
-                    .map(|t| t - chrono::Duration::seconds(s.config.clock_skew_secs as i64));
+                let since = s.triggered_less_skew();
                 match self
                     .publisher
                     .operations()
@@ -484,10 +482,7 @@ impl Runner {
             .collect();
         statuses.push(OperationStatus::Failed);
         let ops = env.operations().list().status(statuses).send().await?;
-        let since = s
-            .triggered_at
-            .map(|t| t - chrono::Duration::seconds(s.config.clock_skew_secs as i64));
-        Ok(SyncCount::of(&ops, since))
+        Ok(SyncCount::of(&ops, s.triggered_less_skew()))
     }
 }
 
@@ -525,13 +520,7 @@ impl SyncOperations {
             if !o.status.is_in_progress() {
                 continue;
             }
-            let changed = o
-                .updated
-                .as_deref()
-                .or(o.created.as_deref())
-                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                .map(|t| t.with_timezone(&Utc));
-            match changed {
+            match o.changed_at() {
                 Some(t) if t >= since => out.routine.push(b),
                 _ => out.stuck.push(b),
             }
@@ -556,16 +545,7 @@ impl SyncCount {
     pub(crate) fn of(ops: &[crate::model::Operation], since: Option<DateTime<Utc>>) -> SyncCount {
         let mut c = SyncCount::default();
         for o in ops.iter().filter(|o| o.is_sync()) {
-            let created = o
-                .created
-                .as_deref()
-                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                .map(|t| t.with_timezone(&Utc));
-            let ours = match (since, created) {
-                (Some(since), Some(created)) => created >= since,
-                _ => true,
-            };
-            if !ours {
+            if !o.created_since(since) {
                 if o.status.is_not_complete() {
                     c.others += 1;
                 }
@@ -582,15 +562,10 @@ impl SyncCount {
 /// When this find's logs begin: DX's own time of the trigger (when its answer carried one),
 /// else this machine's, less the allowed clock skew.
 fn this_finds_logs_since(s: &RunState) -> Option<DateTime<Utc>> {
-    let server = s
-        .server_triggered_at
+    s.server_triggered_at
         .as_deref()
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc));
-    server.or_else(|| {
-        s.triggered_at
-            .map(|t| t - chrono::Duration::seconds(s.config.clock_skew_secs as i64))
-    })
+        .and_then(crate::model::dx_time)
+        .or_else(|| s.triggered_less_skew())
 }
 
 fn poll_failed(e: &Error) -> Event {

@@ -252,11 +252,15 @@ pub fn step(state: RunState, event: Event) -> (RunState, Vec<Action>) {
             s.unreachable_since = None;
             // A find or resync already runs for this subscriber (started by anyone): never
             // trigger over it.
-            if let Some(Error::Refused { rule, message }) =
-                crate::client::running_job(&s.subscriber_id, &sub)
-            {
+            if let Some(message) = crate::client::running_job(&s.subscriber_id, &sub) {
                 s.before_trigger = Some(sub);
-                return finish(s, Outcome::Refused { rule, message });
+                return finish(
+                    s,
+                    Outcome::Refused {
+                        rule: Rule::JobRunning,
+                        message,
+                    },
+                );
             }
             s.before_trigger = Some(sub);
             s.phase = Phase::Triggering { job };
@@ -483,7 +487,7 @@ pub(crate) fn time_rule_applies(s: &RunState) -> bool {
 /// How often a find's operations are read while it runs: every 30 s, more often when the stall
 /// limit is short.
 fn activity_every_secs(s: &RunState) -> i64 {
-    (s.config.find_stall_secs / 4).clamp(0, 30) as i64
+    (s.config.find_stall_secs / 4).min(30) as i64
 }
 
 fn warn_once(s: &mut RunState, w: Warning) {

@@ -294,15 +294,8 @@ impl FindActivity {
             {
                 continue;
             }
-            let created = o
-                .created
-                .as_deref()
-                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                .map(|t| t.with_timezone(&Utc));
-            if let (Some(since), Some(created)) = (since, created) {
-                if created < since {
-                    continue;
-                }
+            if !o.created_since(since) {
+                continue;
             }
             a.operations += 1;
             if o.status.is_in_progress() {
@@ -746,6 +739,13 @@ impl RunState {
             diagnosis: None,
             server_triggered_at: None,
         }
+    }
+
+    /// When the job was triggered, less the allowed clock skew: operations and logs created
+    /// from then on (on the subscriber environment's or DX's clock) are this run's.
+    pub fn triggered_less_skew(&self) -> Option<DateTime<Utc>> {
+        self.triggered_at
+            .map(|t| t - chrono::Duration::seconds(self.config.clock_skew_secs as i64))
     }
 
     /// Whether the run has ended.
